@@ -1,0 +1,28 @@
+/**
+ * @file Schemas and types of lmsynth: input records (input-format.md §2–5), output rows (behaviour.md §3–4),
+ * skip reasons, variants, and the typed errors every package throws. No I/O.
+ */
+export { MessageSchema } from "./message.js";
+export {
+  AnnotationSchema,
+  LmsysFieldsSchema,
+  InstructionFieldsSchema,
+  SynthFieldsSchema,
+  MergedRecordSchema,
+  MultiturnSchema,
+} from "./records.js";
+export { detectVariant, VARIANTS } from "./variant.js";
+export { InputError, UsageError, describeZodError } from "./errors.js";
+
+export type { Message } from "./message.js";
+export type {
+  Annotation,
+  LmsysRecord,
+  InstructionRecord,
+  SynthRecord,
+  MergedRecord,
+  Multiturn,
+} from "./records.js";
+export type { Lang, SftRow, DpoRow, SkipReason, Funnel } from "./rows.js";
+export type { Variant } from "./variant.js";
+export type { InputErrorReason } from "./errors.js";

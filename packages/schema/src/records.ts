@@ -1,0 +1,71 @@
+import { z } from "zod";
+import { MessageSchema } from "./message.js";
+
+/**
+ * Judge annotation of one synthesized response (input-format.md §3). Only `preference_score` is read for
+ * selection; the other keys are validated when present and unknown keys pass through.
+ */
+export const AnnotationSchema = z.looseObject({
+  /** 0–10, or -1 when the judge gave no usable score. */
+  preference_score: z.number().nullish(),
+  judgement: z.string().nullish(),
+  repetition_flag: z.boolean().nullish(),
+  response_token_length: z.number().nullish(),
+});
+export type Annotation = z.infer<typeof AnnotationSchema>;
+
+const messages = z.array(MessageSchema);
+// "None" may be an absent key, null or [] (input-format.md §3): all three are accepted and read alike.
+const optionalList = <T extends z.ZodType>(item: T) => z.array(item).nullish();
+
+/** LMSYS-Chat-1M record (input-format.md §2). */
+export const LmsysFieldsSchema = z.looseObject({
+  conversation_id: z.string(),
+  model: z.string().nullish(),
+  conversation: messages.nullish(),
+  turn: z.number().nullish(),
+  language: z.string().nullish(),
+  openai_moderation: z.array(z.unknown()).nullish(),
+  redacted: z.boolean().nullish(),
+});
+
+/** Japanese-instruction record, the decrypted `…-instructions-ja.jsonl.gz` (input-format.md §1, §3). */
+export const InstructionFieldsSchema = z.looseObject({
+  conversation_id: z.string(),
+  translated_conversation: messages.nullish(),
+});
+
+/**
+ * Gemma-2 multi-turn conversation: nested `[[msg…]]` or flat `[msg…]` (input-format.md §5, shape unknown).
+ */
+export const MultiturnSchema = z.union([z.array(messages), messages]).nullish();
+
+/** Synthesized responses and judge annotations, all variants (input-format.md §3). */
+export const SynthFieldsSchema = z.looseObject({
+  conversation_id: z.string(),
+  duplicate_user_instruction_ja: z.string().nullish(),
+  empty_user_instruction_ja: z.boolean().nullish(),
+  translated_conversation: messages.nullish(),
+  is_template_instruction: z.string().nullish(),
+  synthesized_assistant_responses: optionalList(MessageSchema),
+  synthesized_response_scoring_annotations: optionalList(AnnotationSchema),
+  synthesized_assistant_responses_en: optionalList(MessageSchema),
+  synthesized_response_scoring_annotations_en: optionalList(AnnotationSchema),
+  synthesized_multiturn_conversation: MultiturnSchema,
+});
+
+/**
+ * A merged record: LMSYS fields, then the Japanese instruction, then the synth fields (input-format.md §4).
+ * Every field but `conversation_id` is optional, so a synth-only record is valid too.
+ */
+export const MergedRecordSchema = z.looseObject({
+  ...LmsysFieldsSchema.shape,
+  ...InstructionFieldsSchema.shape,
+  ...SynthFieldsSchema.shape,
+});
+
+export type LmsysRecord = z.infer<typeof LmsysFieldsSchema>;
+export type InstructionRecord = z.infer<typeof InstructionFieldsSchema>;
+export type SynthRecord = z.infer<typeof SynthFieldsSchema>;
+export type MergedRecord = z.infer<typeof MergedRecordSchema>;
+export type Multiturn = z.infer<typeof MultiturnSchema>;

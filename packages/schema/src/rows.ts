@@ -1,0 +1,52 @@
+import type { Message } from "./message.js";
+
+/** Which side of the corpus a row comes from: the Japanese translation or the original English turn. */
+export type Lang = "ja" | "en";
+
+/** One SFT conversation (behaviour.md §3). Meta fields are present with `withMeta`. */
+export interface SftRow {
+  conversation_id: string;
+  /** Written under `messagesKey` (default `messages`). */
+  messages: Message[];
+  lang?: Lang;
+  /** Index of the response in the record's candidate list; null for multi-turn rows. */
+  response_index?: number | null;
+  /** Judge score of that response; null when unknown (`select first` without scores, multi-turn). */
+  score?: number | null;
+}
+
+/** One DPO preference pair in TRL's explicit-prompt conversational layout (behaviour.md §4). */
+export interface DpoRow {
+  conversation_id: string;
+  /** sha256 hex of the user text. */
+  prompt_id: string;
+  prompt: Message[];
+  chosen: Message[];
+  rejected: Message[];
+  score_chosen: number;
+  score_rejected: number;
+  lang?: Lang;
+  chosen_index?: number;
+  rejected_index?: number;
+}
+
+/**
+ * Why a record (per language) produced no row. The same literals appear in the funnel, in `--rejected`
+ * rows and in error `reason`s (behaviour.md §2, §4, §9).
+ */
+export type SkipReason =
+  | "no-candidates"
+  | "empty-instruction"
+  | "duplicate-instruction"
+  | "pii"
+  | "template"
+  | "no-valid-score"
+  | "repetition"
+  | "below-min-score"
+  | "length"
+  | "too-few-candidates"
+  | "margin"
+  | "below-min-chosen-score";
+
+/** Counts of skips by reason. Only reasons that occurred are present. */
+export type Funnel = Partial<Record<SkipReason, number>>;

@@ -1,0 +1,122 @@
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { createGunzip } from "node:zlib";
+import { InputError } from "@lmsynth/schema";
+
+/** What the first bytes of an input say it is. */
+export type InputKind = "gzip" | "openpgp" | "parquet" | "text";
+
+/** 1 MiB: the 16 KiB stream default made gunzip 3× slower (architecture.md). */
+export const CHUNK_BYTES = 1 << 20;
+
+/** Where and how to read an input; `-` is stdin. */
+export interface OpenInputOptions {
+  /** Readable used for `-`. Default `process.stdin`. */
+  stdin?: NodeJS.ReadableStream;
+  /** Adds compressed bytes as they are read, for progress and ETA. */
+  progress?: { bytesRead: number };
+  /** Decrypts an OpenPGP stream; required to read `.gpg` inputs. */
+  decrypt?: (source: AsyncIterable<Buffer>, file: string) => AsyncIterable<Uint8Array>;
+}
+
+/** Names the kind of data from its first bytes (content, not file name). */
+export function sniff(head: Uint8Array): InputKind {
+  if (head[0] === 0x1f && head[1] === 0x8b) return "gzip";
+  if (head[0] === 0x50 && head[1] === 0x41 && head[2] === 0x52 && head[3] === 0x31) return "parquet";
+  // OpenPGP: a binary packet header (bit 7 set) whose tag is SKESK (3) or PKESK (1), or ASCII armor.
+  const h = head[0] ?? 0;
+  if (h & 0x80) {
+    const tag = h & 0x40 ? h & 0x3f : (h >> 2) & 0x0f;
+    if (tag === 3 || tag === 1) return "openpgp";
+  }
+  if (Buffer.from(head.subarray(0, 27)).toString("latin1") === "-----BEGIN PGP MESSAGE-----") return "openpgp";
+  return "text";
+}
+
+/** File size in bytes, or an `io` InputError naming the path when it cannot be read. */
+export async function inputSize(file: string): Promise<number | undefined> {
+  if (file === "-") return undefined;
+  try {
+    const s = await stat(file);
+    if (s.isDirectory()) throw new InputError(file, undefined, "io", "is a directory, not an input file");
+    return s.size;
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(file, undefined, "io", code === "ENOENT" ? "no such file" : `cannot read (${code})`, { cause: e });
+  }
+}
+
+async function* rawChunks(file: string, options: OpenInputOptions): AsyncGenerator<Buffer> {
+  const source = file === "-" ? (options.stdin ?? process.stdin) : createReadStream(file, { highWaterMark: CHUNK_BYTES });
+  const progress = options.progress;
+  try {
+    for await (const chunk of source) {
+      const b = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+      if (progress) progress.bytesRead += b.length;
+      yield b;
+    }
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(file, undefined, "io", `read failed: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Pulls the first chunk so its bytes can be sniffed, then gives back a stream that starts with it. */
+async function peek(chunks: AsyncIterable<Buffer>): Promise<{ head: Buffer; chunks: AsyncIterable<Buffer> }> {
+  const it = chunks[Symbol.asyncIterator]();
+  const first = await it.next();
+  const head = first.done ? Buffer.alloc(0) : first.value;
+  async function* replay(): AsyncGenerator<Buffer> {
+    if (!first.done) yield head;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  }
+  return { head, chunks: replay() };
+}
+
+async function* gunzip(chunks: AsyncIterable<Buffer>, file: string): AsyncGenerator<Buffer> {
+  // Multi-member gzip is read through: Node's gunzip continues at each new member header.
+  const z = createGunzip({ chunkSize: CHUNK_BYTES });
+  const feed = (async () => {
+    try {
+      for await (const c of chunks) if (!z.write(c)) await new Promise((r) => z.once("drain", r));
+      z.end();
+    } catch (e) {
+      z.destroy(e as Error);
+    }
+  })();
+  try {
+    for await (const out of z) yield out as Buffer;
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const msg = (e as NodeJS.ErrnoException).code === "Z_BUF_ERROR" ? "truncated gzip data (unexpected end of file)" : `corrupt gzip data: ${(e as Error).message}`;
+    throw new InputError(file, undefined, "corrupt-gzip", msg, { cause: e });
+  }
+  await feed;
+}
+
+/**
+ * Opens an input as a stream of decoded bytes: OpenPGP is decrypted (with `options.decrypt`), gzip is
+ * inflated, recursively, so `.jsonl.gz.gpg` reads as JSONL. Parquet is reported as such for a record
+ * reader. Throws `InputError` naming the file (`io`, `corrupt-gzip`, `decrypt`).
+ */
+export async function openInput(
+  file: string,
+  options: OpenInputOptions = {},
+): Promise<{ kind: InputKind; chunks: AsyncIterable<Buffer> }> {
+  await inputSize(file);
+  let chunks: AsyncIterable<Buffer> = rawChunks(file, options);
+  for (;;) {
+    const p = await peek(chunks);
+    const kind = sniff(p.head);
+    chunks = p.chunks;
+    if (kind === "gzip") chunks = gunzip(chunks, file);
+    else if (kind === "openpgp") {
+      if (!options.decrypt) throw new InputError(file, undefined, "decrypt", "OpenPGP-encrypted input needs a passphrase (--passphrase-file or LMSYNTH_PASSPHRASE)");
+      const plain = options.decrypt(chunks, file);
+      chunks = (async function* () {
+        for await (const c of plain) yield Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+      })();
+    } else return { kind, chunks };
+  }
+}

@@ -1,0 +1,97 @@
+import { isUtf8 } from "node:buffer";
+import { InputError, MergedRecordSchema, describeZodError, type InputErrorReason, type MergedRecord } from "@lmsynth/schema";
+import { openInput, type OpenInputOptions } from "./open-input.js";
+import { splitLines } from "./split-lines.js";
+
+/** A validated record and where it came from (1-based line). */
+export interface LocatedRecord {
+  record: MergedRecord;
+  file: string;
+  line: number;
+}
+
+/** A line set aside by `onInvalid: "skip"`; written as a `--rejected` row (behaviour.md §9). */
+export interface RejectedLine {
+  file: string;
+  line: number;
+  reason: InputErrorReason;
+  /** What is wrong, as in the error message. */
+  detail: string;
+  /** The line itself, cut at `maxRejectedText` bytes. */
+  text: string;
+}
+
+export interface ReadRecordsOptions extends OpenInputOptions {
+  /** `fail` (default): throw at the first bad line. `skip`: pass it to `onRejected` and go on. */
+  onInvalid?: "fail" | "skip";
+  /** Receives skipped lines, awaited before reading on. */
+  onRejected?: (rejected: RejectedLine) => void | Promise<void>;
+  /** Record schema; default the merged record. Unknown fields always pass through. */
+  schema?: { safeParse(value: unknown): { success: true; data: unknown } | { success: false; error: import("zod").ZodError } };
+  /** Longest `text` of a rejected line, in bytes; longer lines are cut. Default 64 KiB. */
+  maxRejectedText?: number;
+}
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+function isBlank(line: Buffer): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
+  }
+  return true;
+}
+
+/**
+ * Parses one JSONL line into a validated record, or returns why it cannot be one. Exported for worker
+ * threads and tests; `readRecords` is the streaming entry point.
+ */
+export function parseLine(
+  line: Buffer,
+  schema: NonNullable<ReadRecordsOptions["schema"]> = MergedRecordSchema,
+): { record: MergedRecord } | { reason: InputErrorReason; detail: string } {
+  if (!isUtf8(line)) return { reason: "invalid-utf8", detail: "line is not valid UTF-8" };
+  let value: unknown;
+  try {
+    value = JSON.parse(line.toString("utf8"));
+  } catch (e) {
+    return { reason: "invalid-json", detail: `malformed JSON: ${(e as Error).message}` };
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return { reason: "invalid-record", detail: `expected a JSON object, got ${value === null ? "null" : Array.isArray(value) ? "array" : typeof value}` };
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) return { reason: "invalid-record", detail: describeZodError(result.error, value) };
+  return { record: result.data as MergedRecord };
+}
+
+/**
+ * Streams the records of JSONL inputs (plain, gzip, OpenPGP; sniffed by content) in file then line order.
+ * Blank lines are passed over; a UTF-8 BOM at the start of a file is dropped. Bad lines throw
+ * `InputError(file, line, reason)` or, with `onInvalid: "skip"`, go to `onRejected`. Errors of the container
+ * (truncated gzip, failed decryption, missing file) always throw. Memory: one chunk at a time.
+ */
+export async function* readRecords(files: readonly string[], options: ReadRecordsOptions = {}): AsyncGenerator<LocatedRecord> {
+  const schema = options.schema ?? MergedRecordSchema;
+  const skip = options.onInvalid === "skip";
+  const maxText = options.maxRejectedText ?? 64 * 1024;
+  for (const file of files) {
+    const { kind, chunks } = await openInput(file, options);
+    if (kind === "parquet") throw new InputError(file, undefined, "invalid-record", "this is a Parquet file; give it as --lmsys");
+    let line = 0;
+    for await (const lines of splitLines(chunks)) {
+      for (let text of lines) {
+        line++;
+        if (line === 1 && text.subarray(0, 3).equals(BOM)) text = text.subarray(3);
+        if (isBlank(text)) continue;
+        const parsed = parseLine(text, schema);
+        if ("record" in parsed) {
+          yield { record: parsed.record, file, line };
+          continue;
+        }
+        if (!skip) throw new InputError(file, line, parsed.reason, parsed.detail);
+        await options.onRejected?.({ file, line, reason: parsed.reason, detail: parsed.detail, text: text.subarray(0, maxText).toString("utf8") });
+      }
+    }
+  }
+}

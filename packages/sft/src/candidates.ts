@@ -1,0 +1,68 @@
+import type { Annotation, Lang, MergedRecord, Message } from "@lmsynth/schema";
+
+/** One synthesized response with its judge annotation, as read from a record. */
+export interface Candidate {
+  /** Position in the record's response list. */
+  index: number;
+  content: string;
+  /** Judge score, or undefined when the record has no usable annotations for this response. */
+  score: number | undefined;
+  /** `repetition_flag` of the annotation. */
+  repetition: boolean;
+  /** `response_token_length` of the annotation, when given. */
+  tokens: number | undefined;
+}
+
+/** The user turn and candidate responses of one record in one language (behaviour.md §2). */
+export interface CandidateSet {
+  lang: Lang;
+  /** `translated_conversation[0].content` (ja) or `conversation[0].content` (en); undefined when absent. */
+  instruction: string | undefined;
+  candidates: Candidate[];
+  /** False when annotations are missing or their count differs from the responses: no scores at all. */
+  scored: boolean;
+}
+
+function firstContent(messages: readonly Message[] | null | undefined): string | undefined {
+  return messages?.[0]?.content;
+}
+
+function scoreOf(a: Annotation | undefined): number | undefined {
+  const s = a?.preference_score;
+  return typeof s === "number" ? s : undefined;
+}
+
+/**
+ * Reads the instruction and the candidates of `record` for `lang`. Annotations are paired with responses
+ * by index only when both lists have the same length; otherwise the set is unscored.
+ */
+export function readCandidates(record: MergedRecord, lang: Lang): CandidateSet {
+  const ja = lang === "ja";
+  const responses = (ja ? record.synthesized_assistant_responses : record.synthesized_assistant_responses_en) ?? [];
+  const annotations = ja
+    ? record.synthesized_response_scoring_annotations
+    : record.synthesized_response_scoring_annotations_en;
+  const scored = responses.length > 0 && annotations?.length === responses.length;
+  const candidates = responses.map((r, index): Candidate => {
+    const a = scored ? annotations![index] : undefined;
+    return {
+      index,
+      content: r.content,
+      score: scoreOf(a),
+      repetition: a?.repetition_flag === true,
+      tokens: a?.response_token_length ?? undefined,
+    };
+  });
+  const instruction = firstContent(ja ? record.translated_conversation : record.conversation);
+  return { lang, instruction, candidates, scored };
+}
+
+/** Non-empty content after trimming, and a finite score other than -1 (behaviour.md §2). */
+export function isUsable(c: Candidate): boolean {
+  return c.content.trim() !== "" && c.score !== undefined && Number.isFinite(c.score) && c.score !== -1;
+}
+
+/** Usable and not repetition-flagged (flagged ones too with `keepRepetition`). */
+export function isChoosable(c: Candidate, keepRepetition = false): boolean {
+  return isUsable(c) && (keepRepetition || !c.repetition);
+}

@@ -1,0 +1,29 @@
+import type { MergedRecord, SkipReason } from "@lmsynth/schema";
+import type { CandidateSet } from "./candidates.js";
+
+/** Record filters shared by SFT and DPO. */
+export interface RecordFilters {
+  /** Skip records whose `redacted` is true (PII placeholders). Default false. */
+  excludePii?: boolean;
+  /** Skip records with a non-null `is_template_instruction`. Default false. */
+  excludeTemplate?: boolean;
+}
+
+/**
+ * Why this record cannot give rows in `set.lang`, before any candidate is looked at; undefined when it may.
+ * Checked in this order, so a record is counted once under its most specific reason: empty instruction,
+ * duplicate instruction (ja only), PII, template, no candidates. An absent translation counts as empty.
+ */
+export function recordSkipReason(
+  record: MergedRecord,
+  set: CandidateSet,
+  filters: RecordFilters,
+): SkipReason | undefined {
+  if (set.lang === "ja" && record.empty_user_instruction_ja === true) return "empty-instruction";
+  if (set.instruction === undefined || set.instruction.trim() === "") return "empty-instruction";
+  if (set.lang === "ja" && record.duplicate_user_instruction_ja != null) return "duplicate-instruction";
+  if (filters.excludePii && record.redacted === true) return "pii";
+  if (filters.excludeTemplate && record.is_template_instruction != null) return "template";
+  if (set.candidates.length === 0) return "no-candidates";
+  return undefined;
+}

@@ -1,0 +1,119 @@
+import type { Lang, MergedRecord, Message, SftRow, SkipReason } from "@lmsynth/schema";
+import { readCandidates, type Candidate } from "./candidates.js";
+import { recordSkipReason, type RecordFilters } from "./eligibility.js";
+import { multiturnMessages } from "./multiturn.js";
+import { selectCandidates, type SelectOptions } from "./select.js";
+
+/** Which languages to emit: `both` gives a record's Japanese rows, then its English rows. */
+export type LangOption = Lang | "both";
+
+/** Options of {@link toSftRows}; the CLI flags of `lmsynth sft` (behaviour.md §3). */
+export interface SftOptions extends SelectOptions, RecordFilters {
+  /** Default `ja`. */
+  lang?: LangOption;
+  /** Use `synthesized_multiturn_conversation` for Japanese rows instead of a single turn. Default false. */
+  multiturn?: boolean;
+  /** A system message put first in every conversation. Default none. */
+  system?: string;
+  /** Add `lang`, `response_index`, `score`. Default false (true in `build`). */
+  withMeta?: boolean;
+  /** Drop rows whose messages hold more characters (code points) than this. Default none. */
+  maxChars?: number;
+  /** Drop rows whose response has a `response_token_length` above this. Default none. */
+  maxTokens?: number;
+}
+
+/** One language of one record that gave no row. */
+export interface Skip {
+  lang: Lang;
+  reason: SkipReason;
+}
+
+/** Rows of one record, in output order, and the skips to count in the funnel. */
+export interface SftResult {
+  rows: SftRow[];
+  skips: Skip[];
+}
+
+/** The languages `lang` stands for, in output order. */
+export function langsOf(lang: LangOption = "ja"): Lang[] {
+  return lang === "both" ? ["ja", "en"] : [lang];
+}
+
+function codePoints(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xdc00 && c <= 0xdfff && i > 0) {
+      const p = s.charCodeAt(i - 1);
+      if (p >= 0xd800 && p <= 0xdbff) n--;
+    }
+  }
+  return n;
+}
+
+function tooLong(messages: readonly Message[], picked: Candidate | undefined, o: SftOptions): boolean {
+  if (o.maxTokens !== undefined && picked?.tokens !== undefined && picked.tokens > o.maxTokens) return true;
+  if (o.maxChars === undefined) return false;
+  let n = 0;
+  for (const m of messages) n += codePoints(m.content);
+  return n > o.maxChars;
+}
+
+function row(record: MergedRecord, lang: Lang, messages: Message[], picked: Candidate | undefined, o: SftOptions): SftRow {
+  const out: SftRow = { conversation_id: record.conversation_id, messages };
+  if (o.withMeta) {
+    out.lang = lang;
+    out.response_index = picked ? picked.index : null;
+    out.score = picked?.score ?? null;
+  }
+  return out;
+}
+
+function rowsForLang(record: MergedRecord, lang: Lang, o: SftOptions): SftRow[] | SkipReason {
+  const set = readCandidates(record, lang);
+  const head: Message[] = o.system === undefined ? [] : [{ role: "system", content: o.system }];
+  if (lang === "ja" && o.multiturn) {
+    const skip = recordSkipReason(record, { ...set, candidates: [] }, o);
+    if (skip && skip !== "no-candidates") return skip;
+    const turns = multiturnMessages(record.synthesized_multiturn_conversation, set.instruction!);
+    if (!turns) return "no-candidates";
+    const messages = [...head, ...turns];
+    return tooLong(messages, undefined, o) ? "length" : [row(record, lang, messages, undefined, o)];
+  }
+  const skip = recordSkipReason(record, set, o);
+  if (skip) return skip;
+  const selection = selectCandidates(set.candidates, o);
+  if ("skip" in selection) return selection.skip;
+  const user: Message = { role: "user", content: set.instruction! };
+  const rows: SftRow[] = [];
+  for (const c of selection.picked) {
+    const messages = [...head, user, { role: "assistant", content: c.content }];
+    if (!tooLong(messages, c, o)) rows.push(row(record, lang, messages, c, o));
+  }
+  return rows.length > 0 ? rows : "length";
+}
+
+/**
+ * SFT conversations of one record (behaviour.md §2–3). Pure: no I/O, no state. Rows come per language in
+ * `langsOf(options.lang)` order, each language's rows in selection order; a language that gives no row adds
+ * one skip with its reason. Contents are copied byte for byte, never trimmed.
+ */
+export function toSftRows(record: MergedRecord, options: SftOptions = {}): SftResult {
+  const result: SftResult = { rows: [], skips: [] };
+  for (const lang of langsOf(options.lang)) {
+    const r = rowsForLang(record, lang, options);
+    if (typeof r === "string") result.skips.push({ lang, reason: r });
+    else result.rows.push(...r);
+  }
+  return result;
+}
+
+/**
+ * The row as written to JSONL/Parquet: keys in a fixed order, `messages` renamed to `messagesKey`
+ * (`conversation` for the upstream converter's layout).
+ */
+export function formatSftRow(row: SftRow, messagesKey = "messages"): Record<string, unknown> {
+  const { conversation_id, messages, ...meta } = row;
+  return { conversation_id, [messagesKey]: messages, ...meta };
+}

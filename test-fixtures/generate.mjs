@@ -1,0 +1,222 @@
+#!/usr/bin/env node
+// Writes the JSONL fixtures of test-fixtures/ deterministically (seeded PRNG, gzip without mtime), so
+// `node test-fixtures/generate.mjs && git diff --exit-code test-fixtures` proves they are current.
+// Every edge case is one record whose extra field `_case` names it (unknown fields must pass through).
+import { createHash } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+const ROOT = dirname(fileURLToPath(import.meta.url));
+
+/** 32 lowercase hex chars, like the real conversation ids, derived from a readable case name. */
+export const idOf = (name) => createHash("md5").update(name).digest("hex");
+
+// Numbers written as text where the form matters (8 vs 8.0): JSON.stringify cannot write "8.0".
+const num = (text) => `\u0000${text}\u0000`;
+const toLine = (obj) => JSON.stringify(obj).replace(/"\\u0000([^"\\]*)\\u0000"/g, "$1");
+
+function mulberry32(seed) {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ann = (score, extra = {}) => ({
+  preference_score: score,
+  judgement: `[[${typeof score === "string" ? score.replaceAll("\u0000", "") : score}]] 評価の理由。`,
+  repetition_flag: false,
+  response_token_length: 120,
+  ...extra,
+});
+const asst = (content, extra = {}) => ({ role: "assistant", content, ...extra });
+const MOD = { categories: { harassment: false, hate: false, sexual: false, violence: false }, category_scores: { harassment: 0.001, hate: 0.0002, sexual: 0.003, violence: 0.0001 }, flagged: false };
+
+/** A Llama-3.1-style merged record; `over` replaces fields, `null` in `over` deletes one. */
+function llama(name, scores, over = {}) {
+  const ja = `質問（${name}）：東京のおすすめの観光地を教えてください。`;
+  const r = {
+    conversation_id: idOf(name),
+    model: "vicuna-13b",
+    conversation: [
+      { role: "user", content: `Question (${name}): what should I see in Tokyo?` },
+      { role: "assistant", content: "Senso-ji and the Skytree." },
+    ],
+    turn: 1,
+    language: "English",
+    openai_moderation: [MOD, MOD],
+    redacted: false,
+    translated_conversation: [{ role: "user", content: ja }],
+    duplicate_user_instruction_ja: null,
+    empty_user_instruction_ja: false,
+    is_template_instruction: null,
+    synthesized_assistant_responses: scores.map((_, i) => asst(`回答${i}（${name}）：浅草寺がおすすめです。`)),
+    synthesized_response_scoring_annotations: scores.map((s) => ann(s)),
+    synthesized_assistant_responses_en: [asst(`English answer (${name}): visit Senso-ji.`)],
+    synthesized_response_scoring_annotations_en: [ann(8)],
+    _case: name,
+  };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) delete r[k];
+    else r[k] = v;
+  }
+  return r;
+}
+
+function llamaCases() {
+  const basic = llama("basic", [6, 8, 7, 5, 8, 3]);
+  const withRep = (name, scores, flagged) => {
+    const r = llama(name, scores);
+    r.synthesized_response_scoring_annotations = scores.map((s, i) => ann(s, { repetition_flag: flagged.includes(i) }));
+    return r;
+  };
+  const unicode = llama("unicode", [5, 9, 4]);
+  unicode.translated_conversation = [{ role: "user", content: "\u3000全角スペースで始まる質問😀と𠮷野家\r\n二行目  " }];
+  unicode.synthesized_assistant_responses = [
+    asst("普通の回答。"),
+    asst("  先頭と末尾に空白\u3000\r\nCRLFの行😀𠮷\n  "),
+    asst("三番目"),
+  ];
+  const extra = llama("extra-fields", [4, 6]);
+  extra.synthesized_assistant_responses = [asst("考えた回答A", { reasoning_content: "まず…" }), asst("考えた回答B", { reasoning_content: "次に…" })];
+  extra.synthesized_response_scoring_annotations = [ann(4, { judge_model: "x" }), ann(6, { judge_model: "x" })];
+  extra.gpt_oss_subset = true;
+  const whitespace = llama("whitespace-response", [9, 7, 5]);
+  whitespace.synthesized_assistant_responses[0] = asst(" \n\u3000\t");
+  const firstBlank = llama("first-blank", [6, 8]);
+  firstBlank.synthesized_assistant_responses[0] = asst("   ");
+  return [
+    basic,
+    llama("tie-worst", [9, 2, 5, 2, 7, 2]),
+    llama("score-forms", [num("8.0"), num("8"), num("-1"), num("7.5"), num("-1.0"), num("6")]),
+    llama("all-minus-one", [-1, -1, -1, -1, -1, -1]),
+    withRep("repetition-best", [9, 7, 8, 6, 5, 4], [0]),
+    withRep("all-repetition", [9, 7], [0, 1]),
+    llama("responses-absent", [], { synthesized_assistant_responses: undefined, synthesized_response_scoring_annotations: undefined }),
+    llama("responses-null", [], { synthesized_assistant_responses: null, synthesized_response_scoring_annotations: null }),
+    llama("responses-empty", []),
+    llama("duplicate", [], { duplicate_user_instruction_ja: basic.conversation_id, translated_conversation: basic.translated_conversation }),
+    llama("empty", [], { empty_user_instruction_ja: true, translated_conversation: [{ role: "user", content: "" }] }),
+    llama("template", [5, 6], { is_template_instruction: "company introduction" }),
+    llama("redacted", [7, 4], { redacted: true, conversation: [{ role: "user", content: "Hi, I am NAME_1." }, { role: "assistant", content: "Hello NAME_1." }] }),
+    llama("annotations-wrong-length", [8, 6, 7], { synthesized_response_scoring_annotations: [ann(8), ann(6)] }),
+    whitespace,
+    unicode,
+    extra,
+    llama("en-missing", [6, 7], { synthesized_assistant_responses_en: undefined, synthesized_response_scoring_annotations_en: undefined }),
+    firstBlank,
+    llama("low-scores", [3, 4, 2]),
+    llama("single-usable", [-1, 6, -1]),
+    llama("all-equal", [7, 7, 7, 7, 7, 7]),
+  ];
+}
+
+function gemma2Cases() {
+  const base = (name, scores, multiturn) => {
+    const r = llama(name, scores);
+    r.model = "koala-13b";
+    r.synthesized_multiturn_conversation = multiturn;
+    return r;
+  };
+  const ja = (name) => `質問（${name}）：東京のおすすめの観光地を教えてください。`;
+  return [
+    base("mt-nested-two-turns", [6, 9, 7], [[
+      { role: "user", content: ja("mt-nested-two-turns") },
+      { role: "assistant", content: "浅草寺です。" },
+      { role: "user", content: "行き方は？" },
+      { role: "assistant", content: "銀座線で浅草駅へ。\r\n徒歩5分。" },
+    ]]),
+    base("mt-flat-single", [5, 4], [
+      { role: "user", content: ja("mt-flat-single") },
+      { role: "assistant", content: "スカイツリーです。" },
+    ]),
+    base("mt-starts-with-assistant", [8, 3], [[
+      { role: "assistant", content: "明治神宮です。" },
+      { role: "user", content: "混んでいますか？" },
+      { role: "assistant", content: "朝は空いています。" },
+    ]]),
+    base("mt-absent", [7, 6], undefined),
+    base("mt-null", [7, 6], null),
+    base("mt-template", [7, 6], [{ role: "user", content: ja("mt-template") }, { role: "assistant", content: "会社紹介です。" }]),
+  ].map((r, i) => (i === 5 ? { ...r, is_template_instruction: "company introduction" } : r));
+}
+
+function gemma3Cases() {
+  const g3 = (name, scores, over = {}) => {
+    const r = llama(name, scores, over);
+    delete r.synthesized_assistant_responses_en;
+    delete r.synthesized_response_scoring_annotations_en;
+    r.model = "gpt-4";
+    return r;
+  };
+  return [
+    g3("ten-responses", [5, 6, 9, 7, 9, 3, 8, 2, 4, 3]),
+    g3("ten-with-gaps", [5, -1, 6, -1, 4, 6, 2, 2, 1, 6]),
+    g3("g3-duplicate", [], { duplicate_user_instruction_ja: idOf("ten-responses") }),
+  ];
+}
+
+/** A realistic-looking merged Llama-3.1 sample for `npm start`. */
+function sample(n, seed) {
+  const rand = mulberry32(seed);
+  const pick = (a) => a[Math.floor(rand() * a.length)];
+  const topics = ["東京の観光", "Pythonのリスト内包表記", "健康的な朝食", "量子コンピュータ", "俳句の作り方", "日本の歴史", "SQLの結合", "猫の飼い方"];
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const name = `sample-${i}`;
+    const topic = pick(topics);
+    const count = rand() < 0.05 ? 0 : 6 - (rand() < 0.1 ? 1 : 0);
+    const scores = Array.from({ length: count }, () => (rand() < 0.04 ? -1 : Math.floor(rand() * 11)));
+    const r = llama(name, scores);
+    r.translated_conversation = [{ role: "user", content: `${topic}について詳しく説明してください。（${i}）` }];
+    r.conversation[0].content = `Please explain ${i} in detail.`;
+    r.synthesized_assistant_responses = scores.map((s, j) => asst(`${topic}について説明します。${"これは説明の文です。".repeat(1 + Math.floor(rand() * 8))}（候補${j}）`));
+    r.synthesized_response_scoring_annotations = scores.map((s) => ann(s, { repetition_flag: rand() < 0.03 }));
+    if (rand() < 0.05) r.redacted = true;
+    if (rand() < 0.05) r.is_template_instruction = "company introduction";
+    if (i > 10 && rand() < 0.03) {
+      r.duplicate_user_instruction_ja = idOf("sample-1");
+      r.synthesized_assistant_responses = [];
+      r.synthesized_response_scoring_annotations = [];
+    }
+    delete r._case;
+    out.push(r);
+  }
+  return out;
+}
+
+const jsonl = (records) => records.map(toLine).join("\n") + "\n";
+
+export const FILES = {
+  "llama3.1/edge-cases.jsonl": () => jsonl(llamaCases()),
+  "gemma2/edge-cases.jsonl": () => jsonl(gemma2Cases()),
+  "gemma3/edge-cases.jsonl": () => jsonl(gemma3Cases()),
+  "sample/llama3.1-sample.jsonl.gz": () => gzipSync(jsonl(sample(300, 20241)), { level: 9 }),
+  "bad/malformed-json.jsonl": () => jsonl(llamaCases().slice(0, 2)) + '{"conversation_id": "x", "turn": 1,,}\n' + jsonl(llamaCases().slice(2, 3)),
+  "bad/wrong-type.jsonl": () => {
+    const r = llama("wrong-type", [6, 7]);
+    r.synthesized_response_scoring_annotations[1].preference_score = "high";
+    return jsonl([llama("ok-1", [5]), r]);
+  },
+  "bad/not-object.jsonl": () => "[1, 2, 3]\n",
+  "bad/missing-id.jsonl": () => jsonl([{ ...llama("missing-id", [5]), conversation_id: undefined }]),
+  "bad/invalid-utf8.jsonl": () => Buffer.concat([Buffer.from(jsonl([llama("ok", [5])])), Buffer.from('{"conversation_id": "ab\xff"}\n', "latin1")]),
+  "bad/truncated.jsonl.gz": () => {
+    const full = gzipSync(jsonl(llamaCases()));
+    return full.subarray(0, Math.floor(full.length / 2));
+  },
+};
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  for (const [path, make] of Object.entries(FILES)) {
+    const file = join(ROOT, path);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, make());
+  }
+  console.log(`wrote ${Object.keys(FILES).length} fixture files under test-fixtures/`);
+}

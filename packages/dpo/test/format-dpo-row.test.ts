@@ -1,0 +1,114 @@
+import { describe, it, expect } from "vitest";
+import type { DpoRow } from "@lmsynth/schema";
+import { formatDpoRow, toDpoRows } from "../src/index.js";
+import { JA, JA_ID, record } from "./records.js";
+
+const ID = "0123456789abcdef0123456789abcdef";
+const r = record([
+  ["東京です。", 9],
+  ["大阪です。", 2],
+]);
+const plain = toDpoRows(r).rows[0]!;
+const withMeta = toDpoRows(r, { withMeta: true, system: "丁寧に答えてください。" }).rows[0]!;
+
+describe("formatDpoRow trl", () => {
+  it("writes TRL's explicit-prompt layout, keys in a fixed order", () => {
+    expect(JSON.stringify(formatDpoRow(plain))).toBe(
+      `{"conversation_id":"${ID}","prompt":[{"role":"user","content":"日本の首都はどこですか？"}],` +
+        `"chosen":[{"role":"assistant","content":"東京です。"}],"rejected":[{"role":"assistant","content":"大阪です。"}],` +
+        `"score_chosen":9,"score_rejected":2,"prompt_id":"${JA_ID}"}`,
+    );
+    expect(formatDpoRow(plain, "trl")).toEqual(formatDpoRow(plain));
+  });
+
+  it("puts meta last, and a system message first in prompt", () => {
+    expect(JSON.stringify(formatDpoRow(withMeta, "trl"))).toBe(
+      `{"conversation_id":"${ID}","prompt":[{"role":"system","content":"丁寧に答えてください。"},` +
+        `{"role":"user","content":"日本の首都はどこですか？"}],` +
+        `"chosen":[{"role":"assistant","content":"東京です。"}],"rejected":[{"role":"assistant","content":"大阪です。"}],` +
+        `"score_chosen":9,"score_rejected":2,"prompt_id":"${JA_ID}","lang":"ja","chosen_index":0,"rejected_index":1}`,
+    );
+  });
+
+  it("orders keys the same whatever the key order of the input row", () => {
+    const shuffled: DpoRow = {
+      rejected_index: 1,
+      score_rejected: 2,
+      lang: "ja",
+      rejected: withMeta.rejected,
+      chosen_index: 0,
+      chosen: withMeta.chosen,
+      prompt: withMeta.prompt,
+      prompt_id: JA_ID,
+      score_chosen: 9,
+      conversation_id: ID,
+    };
+    expect(JSON.stringify(formatDpoRow(shuffled))).toBe(JSON.stringify(formatDpoRow(withMeta)));
+  });
+});
+
+describe("formatDpoRow ultrafeedback", () => {
+  it("writes the ultrafeedback_binarized columns in order, then conversation_id", () => {
+    expect(JSON.stringify(formatDpoRow(plain, "ultrafeedback"))).toBe(
+      `{"prompt":"日本の首都はどこですか？","prompt_id":"${JA_ID}",` +
+        `"chosen":[{"role":"user","content":"日本の首都はどこですか？"},{"role":"assistant","content":"東京です。"}],` +
+        `"rejected":[{"role":"user","content":"日本の首都はどこですか？"},{"role":"assistant","content":"大阪です。"}],` +
+        `"messages":[{"role":"user","content":"日本の首都はどこですか？"},{"role":"assistant","content":"東京です。"}],` +
+        `"score_chosen":9,"score_rejected":2,"conversation_id":"${ID}"}`,
+    );
+  });
+
+  it("keeps the system message in the full conversations and out of the prompt string", () => {
+    expect(formatDpoRow(withMeta, "ultrafeedback")).toEqual({
+      prompt: JA,
+      prompt_id: JA_ID,
+      chosen: [
+        { role: "system", content: "丁寧に答えてください。" },
+        { role: "user", content: JA },
+        { role: "assistant", content: "東京です。" },
+      ],
+      rejected: [
+        { role: "system", content: "丁寧に答えてください。" },
+        { role: "user", content: JA },
+        { role: "assistant", content: "大阪です。" },
+      ],
+      messages: [
+        { role: "system", content: "丁寧に答えてください。" },
+        { role: "user", content: JA },
+        { role: "assistant", content: "東京です。" },
+      ],
+      score_chosen: 9,
+      score_rejected: 2,
+      conversation_id: ID,
+      lang: "ja",
+      chosen_index: 0,
+      rejected_index: 1,
+    });
+    expect(Object.keys(formatDpoRow(withMeta, "ultrafeedback"))).toEqual([
+      "prompt",
+      "prompt_id",
+      "chosen",
+      "rejected",
+      "messages",
+      "score_chosen",
+      "score_rejected",
+      "conversation_id",
+      "lang",
+      "chosen_index",
+      "rejected_index",
+    ]);
+  });
+
+  it("shares no objects with the input row or between columns", () => {
+    const out = formatDpoRow(plain, "ultrafeedback");
+    out.messages[1]!.content = "changed";
+    out.chosen[0]!.content = "changed";
+    expect(out.chosen[1]!.content).toBe("東京です。");
+    expect(plain.prompt[0]!.content).toBe(JA);
+  });
+
+  it("throws TypeError when the prompt has no user message", () => {
+    const broken: DpoRow = { ...plain, prompt: [{ role: "system", content: "s" }] };
+    expect(() => formatDpoRow(broken, "ultrafeedback")).toThrow(new TypeError("DPO row has no user message in its prompt"));
+  });
+});

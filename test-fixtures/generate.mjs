@@ -192,11 +192,53 @@ function sample(n, seed) {
 
 const jsonl = (records) => records.map(toLine).join("\n") + "\n";
 
+const LMSYS_KEYS = ["conversation_id", "model", "conversation", "turn", "language", "openai_moderation", "redacted"];
+
+/** The three published sources a merged record came from (input-format.md §1, §4). */
+function split(r) {
+  const lmsys = {};
+  const synth = { conversation_id: r.conversation_id };
+  for (const [k, v] of Object.entries(r)) {
+    if (LMSYS_KEYS.includes(k)) lmsys[k] = v;
+    else if (k !== "translated_conversation") synth[k] = v;
+  }
+  const instruction = { conversation_id: r.conversation_id, translated_conversation: r.translated_conversation };
+  return { lmsys, instruction, synth };
+}
+
+/**
+ * Sources of the Llama-3.1 edge cases, with the unmatched kinds the join must count: two LMSYS records
+ * and one instruction without synth data, one synth record found nowhere else. LMSYS comes in reverse
+ * order, so that the output order can only come from the synth file.
+ */
+function splitSources(records) {
+  const parts = records.map(split);
+  const extra = llama("lmsys-only-1", [5]);
+  const extra2 = llama("lmsys-only-2", [5]);
+  const synthOnly = split(llama("synth-only", [6, 9])).synth;
+  return {
+    lmsys: [split(extra).lmsys, ...parts.map((p) => p.lmsys).reverse(), split(extra2).lmsys],
+    instructions: [...parts.map((p) => p.instruction), { conversation_id: idOf("instruction-only"), translated_conversation: [{ role: "user", content: "孤立した指示" }] }],
+    synth: [...parts.slice(0, 3).map((p) => p.synth), synthOnly, ...parts.slice(3).map((p) => p.synth)],
+  };
+}
+
+const sampleRecords = () => sample(300, 20241);
+
+/** Not written by default: the plaintext of the encrypted sample (see make-gpg-fixtures.sh). */
+export const SAMPLE_INSTRUCTIONS = () => gzipSync(jsonl(sampleRecords().map((r) => split(r).instruction)), { level: 9 });
+
 export const FILES = {
   "llama3.1/edge-cases.jsonl": () => jsonl(llamaCases()),
   "gemma2/edge-cases.jsonl": () => jsonl(gemma2Cases()),
   "gemma3/edge-cases.jsonl": () => jsonl(gemma3Cases()),
-  "sample/llama3.1-sample.jsonl.gz": () => gzipSync(jsonl(sample(300, 20241)), { level: 9 }),
+  "sample/llama3.1-sample.jsonl.gz": () => gzipSync(jsonl(sampleRecords()), { level: 9 }),
+  // The sample as published: three sources; make-gpg-fixtures.sh encrypts the instructions.
+  "sample/lmsys-chat-1m.jsonl.gz": () => gzipSync(jsonl(sampleRecords().map((r) => split(r).lmsys)), { level: 9 }),
+  "sample/llama3.1-lmsys-chat-1m-synth-ja+en.jsonl.gz": () => gzipSync(jsonl(sampleRecords().map((r) => split(r).synth)), { level: 9 }),
+  "split/llama3.1/lmsys.jsonl": () => jsonl(splitSources(llamaCases()).lmsys),
+  "split/llama3.1/instructions.jsonl.gz": () => gzipSync(jsonl(splitSources(llamaCases()).instructions)),
+  "split/llama3.1/synth.jsonl": () => jsonl(splitSources(llamaCases()).synth),
   "bad/malformed-json.jsonl": () => jsonl(llamaCases().slice(0, 2)) + '{"conversation_id": "x", "turn": 1,,}\n' + jsonl(llamaCases().slice(2, 3)),
   "bad/wrong-type.jsonl": () => {
     const r = llama("wrong-type", [6, 7]);
@@ -213,10 +255,13 @@ export const FILES = {
 };
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  for (const [path, make] of Object.entries(FILES)) {
-    const file = join(ROOT, path);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, make());
+  if (process.argv.includes("--sample-instructions")) process.stdout.write(SAMPLE_INSTRUCTIONS());
+  else {
+    for (const [path, make] of Object.entries(FILES)) {
+      const file = join(ROOT, path);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, make());
+    }
+    console.log(`wrote ${Object.keys(FILES).length} fixture files under test-fixtures/`);
   }
-  console.log(`wrote ${Object.keys(FILES).length} fixture files under test-fixtures/`);
 }

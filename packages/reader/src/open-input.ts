@@ -15,6 +15,8 @@ export interface OpenInputOptions {
   stdin?: NodeJS.ReadableStream;
   /** Adds compressed bytes as they are read, for progress and ETA. */
   progress?: { bytesRead: number };
+  /** Sees every raw (still compressed/encrypted) chunk of a file as it is read: hash inputs in the same pass. */
+  onRawChunk?: (file: string, chunk: Buffer) => void;
   /** Decrypts an OpenPGP stream; required to read `.gpg` inputs. */
   decrypt?: (source: AsyncIterable<Buffer>, file: string) => AsyncIterable<Uint8Array>;
 }
@@ -49,11 +51,12 @@ export async function inputSize(file: string): Promise<number | undefined> {
 
 async function* rawChunks(file: string, options: OpenInputOptions): AsyncGenerator<Buffer> {
   const source = file === "-" ? (options.stdin ?? process.stdin) : createReadStream(file, { highWaterMark: CHUNK_BYTES });
-  const progress = options.progress;
+  const { progress, onRawChunk } = options;
   try {
     for await (const chunk of source) {
       const b = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
       if (progress) progress.bytesRead += b.length;
+      onRawChunk?.(file, b);
       yield b;
     }
   } catch (e) {

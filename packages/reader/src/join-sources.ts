@@ -1,0 +1,155 @@
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  InputError,
+  InstructionFieldsSchema,
+  LmsysFieldsSchema,
+  SynthFieldsSchema,
+  type MergedRecord,
+} from "@lmsynth/schema";
+import { readRecords, type LocatedRecord, type ReadRecordsOptions } from "./read-records.js";
+
+/** What the join saw; filled in as it goes (behaviour.md §8 summary, input-format.md §4). */
+export interface JoinCounts {
+  synth: number;
+  lmsys: number;
+  instructions: number;
+  /** Synth records kept without LMSYS fields. */
+  synthWithoutLmsys: number;
+  /** Synth records kept without a Japanese instruction (when instructions were given). */
+  synthWithoutInstruction: number;
+  /** LMSYS records no synth record asked for: dropped, or appended with `keepUnmatched`. */
+  lmsysUnmatched: number;
+  /** Instruction records no synth record asked for: dropped. */
+  instructionsUnmatched: number;
+}
+
+export interface JoinSourcesOptions extends ReadRecordsOptions {
+  /** The synth file(s): their order is the output order. */
+  synth: readonly string[];
+  /** Decrypted or `.gpg` Japanese-instruction file(s). */
+  instructions?: readonly string[];
+  /** LMSYS export (JSONL/gzip) or Parquet shards. */
+  lmsys?: readonly string[];
+  /** Reads LMSYS inputs; default `readRecords` with the LMSYS schema (JSONL). Parquet support plugs in here. */
+  readLmsys?: (files: readonly string[], options: ReadRecordsOptions) => AsyncIterable<LocatedRecord>;
+  /** Append LMSYS records without synth data after the synth-ordered output, in LMSYS order. Default false. */
+  keepUnmatched?: boolean;
+  /** Folder for the LMSYS spool file (deleted at the end). Default the OS temp folder. */
+  spoolDir?: string;
+  /** Receives the counts; read it after the iteration ends. */
+  counts?: JoinCounts;
+}
+
+export function emptyJoinCounts(): JoinCounts {
+  return { synth: 0, lmsys: 0, instructions: 0, synthWithoutLmsys: 0, synthWithoutInstruction: 0, lmsysUnmatched: 0, instructionsUnmatched: 0 };
+}
+
+/**
+ * LMSYS records spooled to a temporary file as JSON lines, indexed by id, so that the join holds only
+ * offsets in memory (LMSYS is the largest side after synth). Owns the file; `close()` deletes it.
+ */
+class LmsysSpool {
+  private readonly dir: string;
+  private readonly fd: number;
+  private size = 0;
+  /** id → [offset, length, used]. */
+  readonly index = new Map<string, [number, number, number]>();
+  readonly order: string[] = [];
+
+  constructor(spoolDir: string | undefined) {
+    this.dir = mkdtempSync(join(spoolDir ?? tmpdir(), "lmsynth-join-"));
+    this.fd = openSync(join(this.dir, "lmsys.jsonl"), "w+");
+  }
+
+  add(id: string, record: unknown, file: string, line: number): void {
+    if (this.index.has(id)) throw new InputError(file, line, "duplicate-id", `conversation_id ${id} appears twice in the LMSYS input`);
+    const bytes = Buffer.from(JSON.stringify(record));
+    writeSync(this.fd, bytes, 0, bytes.length, this.size);
+    this.index.set(id, [this.size, bytes.length, 0]);
+    this.order.push(id);
+    this.size += bytes.length;
+  }
+
+  /** The record of `id`, marking it used; undefined when absent. */
+  take(id: string): Record<string, unknown> | undefined {
+    const at = this.index.get(id);
+    if (!at) return undefined;
+    at[2] = 1;
+    return this.read(at);
+  }
+
+  read(at: [number, number, number]): Record<string, unknown> {
+    const buf = Buffer.allocUnsafe(at[1]);
+    readSync(this.fd, buf, 0, at[1], at[0]);
+    return JSON.parse(buf.toString("utf8")) as Record<string, unknown>;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Joins synth records with their Japanese instruction and LMSYS record by `conversation_id`, the dataset's
+ * two-step merge in one pass (input-format.md §4): a merged record is the LMSYS fields, then the
+ * instruction fields, then the synth fields, a later source winning on a clashing key. Records come in
+ * synth order, located at their synth line. Synth records missing from the other sides are kept with the
+ * fields they have; unmatched LMSYS records are dropped, or appended in LMSYS order with `keepUnmatched`.
+ * A repeated id in the instruction or LMSYS input throws `duplicate-id`.
+ *
+ * Memory: instructions are held as compact JSON bytes (they are small, and decrypted text must not touch
+ * the disk); LMSYS records go to a temporary spool file and only offsets stay in memory.
+ */
+export async function* joinSources(options: JoinSourcesOptions): AsyncGenerator<LocatedRecord> {
+  const counts = options.counts ?? emptyJoinCounts();
+  const { synth, instructions = [], lmsys = [], readLmsys, keepUnmatched, counts: _, ...readOptions } = options;
+  const instructionIndex = new Map<string, Buffer>();
+  for await (const { record, file, line } of readRecords(instructions, { ...readOptions, schema: InstructionFieldsSchema })) {
+    const { conversation_id: id, ...fields } = record;
+    if (instructionIndex.has(id)) throw new InputError(file, line, "duplicate-id", `conversation_id ${id} appears twice in the instructions`);
+    instructionIndex.set(id, Buffer.from(JSON.stringify(fields)));
+    counts.instructions++;
+  }
+  const spool = lmsys.length > 0 ? new LmsysSpool(options.spoolDir) : undefined;
+  try {
+    if (spool) {
+      const lmsysRecords = readLmsys ? readLmsys(lmsys, readOptions) : readRecords(lmsys, { ...readOptions, schema: LmsysFieldsSchema });
+      for await (const { record, file, line } of lmsysRecords) {
+        spool.add(record.conversation_id, record, file, line);
+        counts.lmsys++;
+      }
+    }
+    const usedInstructions = new Set<string>();
+    for await (const located of readRecords(synth, { ...readOptions, schema: SynthFieldsSchema })) {
+      const id = located.record.conversation_id;
+      counts.synth++;
+      const base = spool?.take(id);
+      if (spool && !base) counts.synthWithoutLmsys++;
+      const instruction = instructionIndex.get(id);
+      if (instructions.length > 0) {
+        if (instruction) usedInstructions.add(id);
+        else counts.synthWithoutInstruction++;
+      }
+      if (!base && !instruction) {
+        yield located;
+        continue;
+      }
+      const merged = { ...base, ...(instruction ? (JSON.parse(instruction.toString("utf8")) as object) : {}), ...located.record } as MergedRecord;
+      yield { ...located, record: merged };
+    }
+    counts.instructionsUnmatched = instructionIndex.size - usedInstructions.size;
+    if (spool) {
+      for (const id of spool.order) {
+        const at = spool.index.get(id)!;
+        if (at[2]) continue;
+        counts.lmsysUnmatched++;
+        if (keepUnmatched) yield { record: spool.read(at) as MergedRecord, file: lmsys[0]!, line: 0 };
+      }
+    }
+  } finally {
+    spool?.close();
+  }
+}

@@ -1,0 +1,83 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { InputError } from "@lmsynth/schema";
+import { emptyJoinCounts, joinSources } from "../src/join-sources.js";
+
+const FIXTURES = join(import.meta.dirname, "../../../test-fixtures");
+const SPLIT = join(FIXTURES, "split/llama3.1");
+const sources = { synth: [join(SPLIT, "synth.jsonl")], instructions: [join(SPLIT, "instructions.jsonl.gz")], lmsys: [join(SPLIT, "lmsys.jsonl")] };
+
+function readJsonl(path: string): Array<Record<string, unknown>> {
+  return readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+async function collect(options: Parameters<typeof joinSources>[0]) {
+  const out: Array<{ record: Record<string, unknown>; line: number }> = [];
+  for await (const r of joinSources(options)) out.push({ record: r.record, line: r.line });
+  return out;
+}
+
+describe("joinSources", () => {
+  it("rebuilds the merged records, keys in merged order, in synth order", async () => {
+    const merged = readJsonl(join(FIXTURES, "llama3.1/edge-cases.jsonl"));
+    const counts = emptyJoinCounts();
+    const got = await collect({ ...sources, counts });
+    const synthOnly = got.find((r) => r.record._case === "synth-only")!;
+    const rest = got.filter((r) => r !== synthOnly);
+    expect(rest.map((r) => JSON.stringify(r.record))).toEqual(merged.map((r) => JSON.stringify(r)));
+    // The synth-only record keeps its own fields and its place (4th line of the synth file).
+    expect(got.indexOf(synthOnly)).toBe(3);
+    expect(synthOnly.line).toBe(4);
+    expect(Object.keys(synthOnly.record)).not.toContain("conversation");
+    expect(counts).toEqual({
+      synth: 23,
+      lmsys: 24,
+      instructions: 23,
+      synthWithoutLmsys: 1,
+      synthWithoutInstruction: 1,
+      lmsysUnmatched: 2,
+      instructionsUnmatched: 1,
+    });
+  });
+
+  it("appends unmatched LMSYS records in LMSYS order with keepUnmatched", async () => {
+    const got = await collect({ ...sources, keepUnmatched: true });
+    expect(got.slice(-2).map((r) => r.record._case ?? r.record.conversation)).toEqual([
+      [{ role: "user", content: "Question (lmsys-only-1): what should I see in Tokyo?" }, { role: "assistant", content: "Senso-ji and the Skytree." }],
+      [{ role: "user", content: "Question (lmsys-only-2): what should I see in Tokyo?" }, { role: "assistant", content: "Senso-ji and the Skytree." }],
+    ]);
+    expect(got).toHaveLength(25);
+  });
+
+  it("lets the later source win on a clashing key", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lmsynth-join-"));
+    writeFileSync(join(dir, "l.jsonl"), JSON.stringify({ conversation_id: "a", model: "from-lmsys", redacted: false }) + "\n");
+    writeFileSync(join(dir, "i.jsonl"), JSON.stringify({ conversation_id: "a", model: "from-instructions", translated_conversation: [{ role: "user", content: "質問" }] }) + "\n");
+    writeFileSync(join(dir, "s.jsonl"), JSON.stringify({ conversation_id: "a", redacted: true }) + "\n");
+    const got = await collect({ synth: [join(dir, "s.jsonl")], instructions: [join(dir, "i.jsonl")], lmsys: [join(dir, "l.jsonl")] });
+    expect(got.map((r) => r.record)).toEqual([
+      { conversation_id: "a", model: "from-instructions", redacted: true, translated_conversation: [{ role: "user", content: "質問" }] },
+    ]);
+  });
+
+  it.each([
+    ["lmsys", "l.jsonl", "conversation_id a appears twice in the LMSYS input"],
+    ["instructions", "i.jsonl", "conversation_id a appears twice in the instructions"],
+  ] as const)("refuses a repeated id in %s, naming file and line, and removes its spool", async (side, name, detail) => {
+    const dir = mkdtempSync(join(tmpdir(), "lmsynth-join-"));
+    const spoolDir = mkdtempSync(join(tmpdir(), "lmsynth-spool-"));
+    const line = JSON.stringify({ conversation_id: "a" });
+    writeFileSync(join(dir, name), `${line}\n${JSON.stringify({ conversation_id: "b" })}\n${line}\n`);
+    writeFileSync(join(dir, "s.jsonl"), `${line}\n`);
+    const e = await collect({ synth: [join(dir, "s.jsonl")], [side]: [join(dir, name)], spoolDir }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(e).toBeInstanceOf(InputError);
+    expect((e as InputError).message).toBe(`${join(dir, name)}:3: ${detail}`);
+    expect((e as InputError).reason).toBe("duplicate-id");
+    expect(readdirSync(spoolDir)).toEqual([]);
+  });
+});

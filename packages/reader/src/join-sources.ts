@@ -8,6 +8,8 @@ import {
   SynthFieldsSchema,
   type MergedRecord,
 } from "@lmsynth/schema";
+import { open } from "node:fs/promises";
+import { readParquet, isParquet, type ReadParquetOptions } from "./read-parquet.js";
 import { readRecords, type LocatedRecord, type ReadRecordsOptions } from "./read-records.js";
 
 /** What the join saw; filled in as it goes (behaviour.md §8 summary, input-format.md §4). */
@@ -32,8 +34,8 @@ export interface JoinSourcesOptions extends ReadRecordsOptions {
   instructions?: readonly string[];
   /** LMSYS export (JSONL/gzip) or Parquet shards. */
   lmsys?: readonly string[];
-  /** Reads LMSYS inputs; default `readRecords` with the LMSYS schema (JSONL). Parquet support plugs in here. */
-  readLmsys?: (files: readonly string[], options: ReadRecordsOptions) => AsyncIterable<LocatedRecord>;
+  /** Export filter applied to LMSYS Parquet shards (the JSONL export is the user's, already filtered). */
+  lmsysFilter?: Pick<ReadParquetOptions, "languages" | "dropFlagged">;
   /** Append LMSYS records without synth data after the synth-ordered output, in LMSYS order. Default false. */
   keepUnmatched?: boolean;
   /** Folder for the LMSYS spool file (deleted at the end). Default the OS temp folder. */
@@ -92,6 +94,31 @@ class LmsysSpool {
   }
 }
 
+async function startsWithParquetMagic(file: string): Promise<boolean> {
+  if (file === "-") return false;
+  const handle = await open(file, "r").catch(() => undefined);
+  if (!handle) return false; // readRecords names the missing file
+  try {
+    const head = Buffer.alloc(4);
+    await handle.read(head, 0, 4, 0);
+    return isParquet(head);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** LMSYS records from the JSONL export or the original Parquet shards, told apart by content, in order. */
+async function* readLmsysRecords(
+  files: readonly string[],
+  options: ReadRecordsOptions,
+  filter: JoinSourcesOptions["lmsysFilter"],
+): AsyncGenerator<LocatedRecord> {
+  for (const file of files) {
+    if (await startsWithParquetMagic(file)) yield* readParquet([file], { ...filter });
+    else yield* readRecords([file], { ...options, schema: LmsysFieldsSchema });
+  }
+}
+
 /**
  * Joins synth records with their Japanese instruction and LMSYS record by `conversation_id`, the dataset's
  * two-step merge in one pass (input-format.md §4): a merged record is the LMSYS fields, then the
@@ -105,7 +132,7 @@ class LmsysSpool {
  */
 export async function* joinSources(options: JoinSourcesOptions): AsyncGenerator<LocatedRecord> {
   const counts = options.counts ?? emptyJoinCounts();
-  const { synth, instructions = [], lmsys = [], readLmsys, keepUnmatched, counts: _, ...readOptions } = options;
+  const { synth, instructions = [], lmsys = [], lmsysFilter, keepUnmatched, counts: _, ...readOptions } = options;
   const instructionIndex = new Map<string, Buffer>();
   for await (const { record, file, line } of readRecords(instructions, { ...readOptions, schema: InstructionFieldsSchema })) {
     const { conversation_id: id, ...fields } = record;
@@ -116,8 +143,7 @@ export async function* joinSources(options: JoinSourcesOptions): AsyncGenerator<
   const spool = lmsys.length > 0 ? new LmsysSpool(options.spoolDir) : undefined;
   try {
     if (spool) {
-      const lmsysRecords = readLmsys ? readLmsys(lmsys, readOptions) : readRecords(lmsys, { ...readOptions, schema: LmsysFieldsSchema });
-      for await (const { record, file, line } of lmsysRecords) {
+      for await (const { record, file, line } of readLmsysRecords(lmsys, readOptions, lmsysFilter)) {
         spool.add(record.conversation_id, record, file, line);
         counts.lmsys++;
       }

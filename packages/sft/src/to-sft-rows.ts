@@ -114,6 +114,10 @@ export function toSftRows(record: MergedRecord, options: SftOptions = {}): SftRe
  * (`conversation` for the upstream converter's layout).
  */
 export function formatSftRow(row: SftRow, messagesKey = "messages"): Record<string, unknown> {
-  const { conversation_id, messages, ...meta } = row;
-  return { conversation_id, [messagesKey]: messages, ...meta };
+  const out: Record<string, unknown> = { conversation_id: row.conversation_id, [messagesKey]: row.messages };
+  // Meta keys are set one by one, not spread, so their order does not depend on how `row` was built.
+  if (row.lang !== undefined) out.lang = row.lang;
+  if (row.response_index !== undefined) out.response_index = row.response_index;
+  if (row.score !== undefined) out.score = row.score;
+  return out;
 }

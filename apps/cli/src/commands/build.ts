@@ -1,0 +1,143 @@
+import { formatDpoRow, toDpoRows } from "@lmsynth/dpo";
+import { UsageError, type DpoRow, type Funnel, type Lang, type MergedRecord, type SftRow } from "@lmsynth/schema";
+import { toSftRows } from "@lmsynth/sft";
+import { dpoColumns, openDatasetFolder, sftColumns, type Compression, type ConfigName, type OutputFormat } from "@lmsynth/shards";
+import { CONVERSION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
+import { DPO_OPTIONS, SFT_OPTIONS, dpoOptionsOf, sftOptionsOf } from "../conversion-options.js";
+import { openRecordSource } from "../inputs.js";
+import type { CliIo } from "../io.js";
+import { VERSION } from "../main.js";
+import { parseOptions, type OptionTable, type ParsedValue } from "../option-table.js";
+import { convertAll, finishSummary, type ConversionOutput } from "../run-jsonl.js";
+import { printSummary, type RunSummary } from "../summary.js";
+import { TEMPLATE_OPTIONS, rendererOf } from "../template-options.js";
+
+const { "messages-key": _messagesKey, ...SFT_BUILD_OPTIONS } = SFT_OPTIONS;
+const { "dpo-format": _dpoFormat, ...DPO_BUILD_OPTIONS } = DPO_OPTIONS;
+
+export const TABLE = {
+  output: { type: "string", short: "o", arg: "dir", description: "output folder (must not exist, unless --overwrite)" },
+  ...INPUT_OPTIONS,
+  ...CONVERSION_OPTIONS,
+  ...SFT_BUILD_OPTIONS,
+  ...DPO_BUILD_OPTIONS,
+  sft: { type: "boolean", default: true, description: "write the sft config" },
+  dpo: { type: "boolean", default: true, description: "write the dpo config" },
+  "with-meta": { type: "boolean", default: true, description: "meta columns: lang, response_index, score (sft); lang, chosen_index, rejected_index (dpo)" },
+  format: { type: "string", arg: "parquet,jsonl,arrow", default: "parquet", description: "shard formats, comma-separated" },
+  compression: { type: "string", choices: ["zstd", "snappy", "gzip", "none"], default: "zstd", description: "Parquet compression" },
+  "max-shard-bytes": { type: "string", number: true, arg: "bytes", default: 500_000_000, description: "shard size cut, uncompressed" },
+  "max-row-group-bytes": { type: "string", number: true, arg: "bytes", default: 100_000_000, description: "row group size cut, uncompressed" },
+  "test-size": { type: "string", number: true, arg: "fraction", default: 0, description: "share of conversations in the test split" },
+  seed: { type: "string", arg: "seed", default: "0", description: "seed of the split hash" },
+  overwrite: { type: "boolean", description: "replace an existing output folder" },
+  ...TEMPLATE_OPTIONS,
+  ...GENERAL_OPTIONS,
+} satisfies OptionTable;
+
+export const USAGE = "lmsynth build <input…> -o <dir>";
+export const SUMMARY =
+  "The main job: one streaming pass producing SFT and DPO shards (Parquet/Arrow/JSONL), a dataset card and a manifest, laid out for the Hub (behaviour.md §6).";
+
+const FORMATS: readonly OutputFormat[] = ["parquet", "jsonl", "arrow"];
+
+function formatsOf(value: string): OutputFormat[] {
+  const list = value.split(",").map((f) => f.trim()).filter(Boolean);
+  for (const f of list) if (!FORMATS.includes(f as OutputFormat)) throw new UsageError(`--format takes parquet, jsonl and/or arrow; got "${f}"`);
+  if (list.length === 0) throw new UsageError("--format is empty");
+  return list as OutputFormat[];
+}
+
+/** Shell-quotes an argument for the command line recorded in the card and manifest. */
+function quote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The funnel of one output summed over languages, as the card shows it. */
+function funnelOf(byLang: Partial<Record<Lang, Funnel>> | undefined): Funnel {
+  const out: Funnel = {};
+  for (const f of Object.values(byLang ?? {})) for (const [k, n] of Object.entries(f ?? {})) out[k as keyof Funnel] = (out[k as keyof Funnel] ?? 0) + n!;
+  return out;
+}
+
+/** Options as recorded in the manifest: every resolved flag but the output-only ones. */
+function recordedOptions(o: Record<string, ParsedValue | undefined>): Record<string, unknown> {
+  const skip = new Set(["help", "quiet", "json", "output", "overwrite", "config", "passphrase-file", "rejected"]);
+  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && !skip.has(k)));
+}
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const args = parseOptions(TABLE, argv);
+  const o = await resolveOptions(TABLE, args);
+  const dir = o.output as string | undefined;
+  if (!dir) throw new UsageError("missing -o <dir>");
+  const configs: ConfigName[] = [...(o.sft ? ["sft" as const] : []), ...(o.dpo ? ["dpo" as const] : [])];
+  if (configs.length === 0) throw new UsageError("--no-sft and --no-dpo together leave nothing to build");
+  const sftOptions = { ...sftOptionsOf(o), withMeta: o["with-meta"] === true };
+  const dpo = dpoOptionsOf(o);
+  const withMeta = o["with-meta"] === true;
+  const renderer = await rendererOf(o);
+  const started = performance.now();
+  const folder = await openDatasetFolder(dir, {
+    configs,
+    formats: formatsOf(o.format as string),
+    compression: o.compression as Compression,
+    maxShardBytes: o["max-shard-bytes"] as number,
+    maxRowGroupBytes: o["max-row-group-bytes"] as number,
+    testSize: o["test-size"] as number,
+    seed: o.seed as string,
+    overwrite: o.overwrite === true,
+    sftColumns: sftColumns({ meta: withMeta, text: renderer !== undefined }),
+    dpoColumns: withMeta
+      ? [...dpoColumns({ meta: true }), { name: "chosen_index", type: "int32", nullable: true }, { name: "rejected_index", type: "int32", nullable: true }]
+      : dpoColumns({ meta: false }),
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
+  const summary: RunSummary = { command: "build", variant: null, records: 0, rejected: 0, rows: {}, funnel: {}, outputs: [], seconds: 0 };
+  let source;
+  try {
+    source = await openRecordSource(args.positionals, o, io, () => folder.openJsonl("rejected.jsonl"));
+    const outputs: ConversionOutput[] = [];
+    if (o.sft) {
+      const convert = renderer
+        ? (r: MergedRecord) => {
+            const res = toSftRows(r, sftOptions);
+            return { ...res, rows: res.rows.map((row) => ({ ...row, text: renderer.render(row.messages, { conversationId: row.conversation_id }) })) };
+          }
+        : (r: MergedRecord) => toSftRows(r, sftOptions);
+      outputs.push({ name: "sft", convert, write: (row) => folder.writeSft(row as SftRow) });
+    }
+    if (o.dpo) {
+      outputs.push({
+        name: "dpo",
+        convert: (r) => {
+          const res = toDpoRows(r, { ...dpo.options, withMeta });
+          return { ...res, rows: res.rows.map((row) => formatDpoRow(row, "trl")) };
+        },
+        write: (row) => folder.writeDpo(row as DpoRow),
+      });
+    }
+    await convertAll(source, outputs, summary, io, o.quiet === true);
+    await source.close();
+    finishSummary(summary, source, started);
+    const variant = summary.variant ?? undefined;
+    const result = await folder.close({
+      tool: "lmsynth",
+      version: VERSION,
+      command: ["lmsynth", "build", ...argv].map(quote).join(" "),
+      options: recordedOptions(o),
+      inputs: source.inputFiles(),
+      records: summary.records,
+      funnel: Object.fromEntries(configs.map((c) => [c, funnelOf(summary.funnel[c])])),
+      ...(variant ? { variant } : {}),
+      languages: (o.lang === "both" ? ["ja", "en"] : [o.lang]) as Lang[],
+    });
+    summary.outputs = result.manifest.files.map((f) => f.path);
+  } catch (e) {
+    await Promise.allSettled([folder.abort(), source?.abort()]);
+    throw e;
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  printSummary(io, summary, { json: o.json === true, quiet: o.quiet === true });
+  return 0;
+}

@@ -1,0 +1,36 @@
+import { formatDpoRow, toDpoRows } from "@lmsynth/dpo";
+import { CONVERSION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
+import { DPO_OPTIONS, dpoOptionsOf } from "../conversion-options.js";
+import type { CliIo } from "../io.js";
+import type { OptionTable } from "../option-table.js";
+import { runJsonlCommand } from "../run-jsonl.js";
+
+export const TABLE = {
+  output: { type: "string", short: "o", arg: "file", description: "output .jsonl, .jsonl.gz, or - for stdout" },
+  ...INPUT_OPTIONS,
+  ...CONVERSION_OPTIONS,
+  ...DPO_OPTIONS,
+  "with-meta": { type: "boolean", description: "add lang, chosen_index and rejected_index" },
+  ...GENERAL_OPTIONS,
+} satisfies OptionTable;
+
+export const USAGE = "lmsynth dpo <input…> -o <out.jsonl|out.jsonl.gz|->";
+export const SUMMARY = "Turns judge scores into DPO preference pairs (behaviour.md §4).";
+
+export function run(argv: string[], io: CliIo): Promise<number> {
+  return runJsonlCommand(
+    {
+      name: "dpo",
+      table: TABLE,
+      converter(o) {
+        const { options, format } = dpoOptionsOf(o);
+        return (record) => {
+          const r = toDpoRows(record, options);
+          return { rows: r.rows.map((row) => formatDpoRow(row, format)), skips: r.skips, droppedPairs: r.droppedPairs };
+        };
+      },
+    },
+    argv,
+    io,
+  );
+}

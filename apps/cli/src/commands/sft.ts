@@ -1,0 +1,45 @@
+import { formatSftRow, toSftRows } from "@lmsynth/sft";
+import { CONVERSION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
+import { SFT_OPTIONS, sftOptionsOf } from "../conversion-options.js";
+import type { CliIo } from "../io.js";
+import type { OptionTable } from "../option-table.js";
+import { runJsonlCommand } from "../run-jsonl.js";
+import { TEMPLATE_OPTIONS, rendererOf } from "../template-options.js";
+
+export const TABLE = {
+  output: { type: "string", short: "o", arg: "file", description: "output .jsonl, .jsonl.gz, or - for stdout" },
+  ...INPUT_OPTIONS,
+  ...CONVERSION_OPTIONS,
+  ...SFT_OPTIONS,
+  "with-meta": { type: "boolean", description: "add lang, response_index and score" },
+  ...TEMPLATE_OPTIONS,
+  ...GENERAL_OPTIONS,
+} satisfies OptionTable;
+
+export const USAGE = "lmsynth sft <input…> -o <out.jsonl|out.jsonl.gz|->";
+export const SUMMARY = "Turns records into SFT conversations (behaviour.md §3).";
+
+export function run(argv: string[], io: CliIo): Promise<number> {
+  return runJsonlCommand(
+    {
+      name: "sft",
+      table: TABLE,
+      async converter(o) {
+        const options = sftOptionsOf(o);
+        const key = o["messages-key"] as string;
+        const renderer = await rendererOf(o);
+        return (record) => {
+          const r = toSftRows(record, options);
+          const rows = r.rows.map((row) => {
+            const out = formatSftRow(row, key);
+            if (renderer) out.text = renderer.render(row.messages, { conversationId: row.conversation_id });
+            return out;
+          });
+          return { rows, skips: r.skips };
+        };
+      },
+    },
+    argv,
+    io,
+  );
+}

@@ -1,0 +1,101 @@
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import { UsageError, VARIANTS } from "@lmsynth/schema";
+import { checkValue, type OptionSpec, type OptionTable, type ParsedArgs, type ParsedValue } from "./option-table.js";
+
+/** Flags every command shares. */
+export const GENERAL_OPTIONS = {
+  help: { type: "boolean", short: "h", description: "show this help" },
+  quiet: { type: "boolean", short: "q", description: "no progress on stderr" },
+  json: { type: "boolean", description: "print the summary as JSON on stdout" },
+} satisfies OptionTable;
+
+/** Flags that say what to read and how to treat bad lines. */
+export const INPUT_OPTIONS = {
+  synth: { type: "string", multiple: true, arg: "file", description: "synth file: join the unmerged sources on the fly (instead of a merged input)" },
+  instructions: { type: "string", multiple: true, arg: "file", description: "Japanese instructions (.jsonl.gz or .gpg) to join with --synth" },
+  lmsys: { type: "string", multiple: true, arg: "file", description: "LMSYS-Chat-1M export (JSONL/gzip) or Parquet shards to join with --synth" },
+  "keep-unmatched": { type: "boolean", description: "append LMSYS records without synth data (in LMSYS order)" },
+  languages: { type: "string", arg: "list|all", default: "Japanese,English", description: "LMSYS Parquet export filter: languages kept" },
+  "drop-flagged": { type: "boolean", default: true, description: "LMSYS Parquet export filter: drop conversations with a moderation-flagged message" },
+  variant: { type: "string", choices: VARIANTS, description: "variant, instead of detecting it from the fields" },
+  "passphrase-file": { type: "string", arg: "file", description: "passphrase of OpenPGP inputs (or env LMSYNTH_PASSPHRASE)" },
+  "on-invalid": { type: "string", choices: ["fail", "skip"], default: "fail", description: "a bad line stops the run (exit 2) or is set aside" },
+  rejected: { type: "string", arg: "file", description: "where skipped lines go (default <output>.rejected.jsonl)" },
+} satisfies OptionTable;
+
+/** Record filters and selection, shared by sft, dpo and build (behaviour.md §2–3). */
+export const CONVERSION_OPTIONS = {
+  preset: { type: "string", choices: ["swallow-v0.1", "swallow-v0.3", "swallow-v0.5"], description: "bundle of options used for a Swallow release; flags override it" },
+  config: { type: "string", arg: "file", description: "JSON file of options (flag names as keys); flags override it" },
+  lang: { type: "string", choices: ["ja", "en", "both"], default: "ja", description: "Japanese, English, or both (ja rows, then en rows, per record)" },
+  "exclude-pii": { type: "boolean", description: "skip records with redacted personal data" },
+  "exclude-template": { type: "boolean", description: "skip template instructions (is_template_instruction set)" },
+  system: { type: "string", arg: "text", description: "system message put first" },
+} satisfies OptionTable;
+
+/** What each preset sets (behaviour.md §1, input-format.md §6). */
+export const PRESETS: Record<string, Record<string, ParsedValue>> = {
+  "swallow-v0.1": { variant: "llama-3.1", lang: "both", select: "best", "exclude-pii": true, "exclude-template": true },
+  "swallow-v0.3": { variant: "gemma-2", lang: "ja", multiturn: true, "exclude-pii": true, "exclude-template": true },
+  "swallow-v0.5": { variant: "gemma-3", lang: "ja", select: "best", "exclude-pii": true, "exclude-template": true },
+};
+
+/** A zod schema of a config file, derived from the command's option table so that both stay one list. */
+export function configSchema(table: OptionTable): z.ZodType<Record<string, unknown>> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [name, spec] of Object.entries(table)) {
+    if (name === "config" || name === "help") continue;
+    shape[name] = fieldSchema(spec).optional();
+  }
+  return z.strictObject(shape);
+}
+
+function fieldSchema(spec: OptionSpec): z.ZodType {
+  if (spec.type === "boolean") return z.boolean();
+  if (spec.multiple) return z.union([z.string(), z.array(z.string())]);
+  if (spec.number) return z.number();
+  if (spec.choices) return z.enum(spec.choices as [string, ...string[]]);
+  return z.string();
+}
+
+async function readConfig(path: string, table: OptionTable): Promise<Record<string, ParsedValue>> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw new UsageError(`--config ${path}: cannot read (${(e as NodeJS.ErrnoException).code})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--config ${path}: malformed JSON: ${(e as Error).message}`);
+  }
+  const parsed = configSchema(table).safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = issue.path.join(".") || (issue.code === "unrecognized_keys" ? issue.keys.join(", ") : "");
+    throw new UsageError(`--config ${path}: ${key ? `"${key}": ` : ""}${issue.message}`);
+  }
+  const out: Record<string, ParsedValue> = {};
+  for (const [k, v] of Object.entries(parsed.data)) if (v !== undefined) out[k] = checkValue(k, table[k]!, v);
+  return out;
+}
+
+/**
+ * The options in force: table defaults, then the preset, then the config file, then the flags given.
+ * Keys are flag names. A preset may name flags the command does not have (e.g. `multiturn` for dpo);
+ * those are dropped.
+ */
+export async function resolveOptions(table: OptionTable, args: ParsedArgs): Promise<Record<string, ParsedValue | undefined>> {
+  const config = typeof args.values.config === "string" ? await readConfig(args.values.config, table) : {};
+  const presetName = (args.values.preset ?? config.preset) as string | undefined;
+  const preset = presetName ? PRESETS[presetName] ?? {} : {};
+  const out: Record<string, ParsedValue | undefined> = {};
+  for (const [name, spec] of Object.entries(table)) if (spec.default !== undefined) out[name] = spec.default;
+  for (const layer of [preset, config, args.values]) {
+    for (const [k, v] of Object.entries(layer)) if (k in table && v !== undefined) out[k] = v;
+  }
+  return out;
+}

@@ -1,0 +1,146 @@
+import { createHash, type Hash } from "node:crypto";
+import { UsageError, detectVariant, type MergedRecord, type Variant } from "@lmsynth/schema";
+import {
+  decryptStream,
+  emptyJoinCounts,
+  inputSize,
+  joinSources,
+  readPassphrase,
+  readRecords,
+  type JoinCounts,
+  type LocatedRecord,
+  type ReadRecordsOptions,
+  type RejectedLine,
+} from "@lmsynth/reader";
+import { openJsonlSink, type RowSink } from "@lmsynth/shards";
+import type { CliIo } from "./io.js";
+import type { ParsedValue } from "./option-table.js";
+
+/** Records of the command's inputs, with what progress and the summary need. */
+export interface RecordSource {
+  records: AsyncIterable<LocatedRecord>;
+  /** Compressed bytes read so far. */
+  read: { bytesRead: number };
+  /** Sum of input sizes, when all are files. */
+  totalBytes: number | undefined;
+  /** Rejected lines so far. */
+  rejected: () => number;
+  /** The first rejected lines as `file:line: detail`. */
+  rejectedExamples: string[];
+  /** Variant given by `--variant` or detected from the records seen. */
+  variant: () => Variant | undefined;
+  /** Every input file read, with its size and the sha256 of its bytes, hashed as they were read. */
+  inputFiles(): Array<{ path: string; bytes: number; sha256: string }>;
+  /** Counts of the join, when `--synth` sources were joined on the fly. */
+  join: JoinCounts | undefined;
+  /** Commits the rejected-lines file (if any) after a successful run. */
+  close(): Promise<void>;
+  /** Removes the rejected-lines file of a failed run. */
+  abort(): Promise<void>;
+}
+
+const DETECT_FROM = 1000;
+
+const MAX_EXAMPLES = 10;
+
+/** Where skipped lines go: a path, or a sink opened on the first one (e.g. inside a dataset folder). */
+export type RejectedTarget = string | (() => Promise<RowSink<RejectedLine>>) | undefined;
+
+/**
+ * Opens the inputs named on the command line for reading records, with `--on-invalid` and `--rejected`.
+ * Skipped lines go to `--rejected`, else to `defaultRejected`; with neither, they are only counted.
+ */
+export async function openRecordSource(
+  files: string[],
+  opts: Record<string, ParsedValue | undefined>,
+  io: CliIo,
+  defaultRejected: RejectedTarget,
+): Promise<RecordSource> {
+  const synth = opts.synth as string[] | undefined;
+  const instructions = (opts.instructions as string[] | undefined) ?? [];
+  const lmsys = (opts.lmsys as string[] | undefined) ?? [];
+  if (synth && files.length > 0) throw new UsageError("give either a merged input or --synth (with --instructions/--lmsys), not both");
+  if (!synth && (instructions.length > 0 || lmsys.length > 0)) throw new UsageError("--instructions and --lmsys are joined to --synth: give --synth too");
+  if (!synth && files.length === 0) throw new UsageError("no input: give a merged file (or - for stdin), or --synth with --instructions/--lmsys");
+  let totalBytes: number | undefined = 0;
+  for (const p of synth ? [...synth, ...instructions, ...lmsys] : files) {
+    const size = await inputSize(p);
+    totalBytes = size === undefined || totalBytes === undefined ? undefined : totalBytes + size;
+  }
+  const read = { bytesRead: 0 };
+  const skip = opts["on-invalid"] === "skip";
+  let rejectedSink: RowSink<RejectedLine> | undefined;
+  let rejected = 0;
+  const rejectedExamples: string[] = [];
+  const target: RejectedTarget = (opts.rejected as string | undefined) ?? defaultRejected;
+  const openRejected = typeof target === "string" ? () => openJsonlSink<RejectedLine>(target) : target;
+  const hashes = new Map<string, { hash: Hash; bytes: number }>();
+  const sample: MergedRecord[] = [];
+  let variant = opts.variant as Variant | undefined;
+  let passphrase: Promise<string> | undefined;
+  const readOptions: ReadRecordsOptions = {
+    stdin: io.stdin,
+    onRawChunk(file, chunk) {
+      let h = hashes.get(file);
+      if (!h) hashes.set(file, (h = { hash: createHash("sha256"), bytes: 0 }));
+      h.hash.update(chunk);
+      h.bytes += chunk.length;
+    },
+    // The passphrase is asked for only when an input turns out to be encrypted.
+    decrypt: async function* (chunks, file) {
+      passphrase ??= readPassphrase({ ...(opts["passphrase-file"] ? { passphraseFile: opts["passphrase-file"] as string } : {}), env: io.env });
+      yield* decryptStream(chunks, { passphrase: await passphrase, file });
+    },
+    progress: read,
+    onInvalid: skip ? "skip" : "fail",
+    onRejected: async (r) => {
+      rejected++;
+      const file = r.file;
+      if (rejectedExamples.length < MAX_EXAMPLES) rejectedExamples.push(`${file}:${r.line}: ${r.detail}`);
+      if (openRejected === undefined) return;
+      rejectedSink ??= await openRejected();
+      await rejectedSink.write({ ...r, file });
+    },
+  };
+  const join = synth ? emptyJoinCounts() : undefined;
+  const inner = synth
+    ? joinSources({
+        ...readOptions,
+        synth,
+        instructions,
+        lmsys,
+        keepUnmatched: opts["keep-unmatched"] === true,
+        lmsysFilter: {
+          languages: opts.languages === "all" ? "all" : String(opts.languages ?? "Japanese,English").split(",").map((l) => l.trim()),
+          dropFlagged: opts["drop-flagged"] !== false,
+        },
+        counts: join!,
+      })
+    : readRecords(files, readOptions);
+  async function* records(): AsyncGenerator<LocatedRecord> {
+    for await (const r of inner) {
+      io.signal?.throwIfAborted();
+      if (variant === undefined && sample.length < DETECT_FROM) {
+        sample.push(r.record);
+        if (sample.length === DETECT_FROM) variant = detectVariant(sample);
+      }
+      yield r;
+    }
+  }
+  return {
+    records: records(),
+    read,
+    totalBytes,
+    rejected: () => rejected,
+    rejectedExamples,
+    join,
+    inputFiles: () => [...hashes].map(([path, h]) => ({ path, bytes: h.bytes, sha256: h.hash.copy().digest("hex") })),
+    variant: () => variant ?? detectVariant(sample),
+    async close() {
+      await rejectedSink?.close();
+    },
+    async abort() {
+      await rejectedSink?.abort();
+    },
+  };
+}

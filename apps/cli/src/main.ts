@@ -1,0 +1,79 @@
+import { readFileSync } from "node:fs";
+import { UsageError } from "@lmsynth/schema";
+import { formatHelp, type OptionTable } from "./option-table.js";
+import type { CliIo } from "./io.js";
+
+/** A subcommand module: its option table (for `--help`) and its runner, which returns the exit code. */
+export interface CommandModule {
+  TABLE: OptionTable;
+  USAGE: string;
+  SUMMARY: string;
+  run(argv: string[], io: CliIo): Promise<number>;
+}
+
+// Loaded lazily, so `--help` and a usage error stay instant.
+const COMMANDS: Record<string, { about: string; load: () => Promise<CommandModule> }> = {
+  build: { about: "the main job: SFT + DPO shards, dataset card and manifest for the Hub, in one pass", load: () => import("./commands/build.js") },
+  decrypt: { about: "decrypt an OpenPGP (.gpg) file, integrity-checked, atomic", load: () => import("./commands/decrypt.js") },
+  merge: { about: "merge the LMSYS export, Japanese instructions and synth file into one file", load: () => import("./commands/merge.js") },
+  render: { about: "chat-template text (Llama 3.1, Gemma 2/3, ChatML, any tokenizer_config.json)", load: () => import("./commands/render.js") },
+  inspect: { about: "detect the variant, count and validate records, print a summary", load: () => import("./commands/inspect.js") },
+  sft: { about: "SFT conversations (best-of-n and more) as JSONL", load: () => import("./commands/sft.js") },
+  dpo: { about: "DPO preference pairs from the judge scores as JSONL", load: () => import("./commands/dpo.js") },
+};
+
+export const VERSION: string = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+function topHelp(): string {
+  const w = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const list = Object.entries(COMMANDS).map(([c, { about }]) => `  ${c.padEnd(w)}  ${about}`);
+  return `lmsynth ${VERSION}: LMSYS-Chat-1M-Synth to SFT/DPO training data\n\nUsage: lmsynth <command> [options]\n\nCommands:\n${list.join("\n")}\n\nRun 'lmsynth <command> --help' for its options.\n`;
+}
+
+/** Exit codes in one place (behaviour.md §1, §9): 0 success, 1 usage error, 2 data or I/O error. */
+export function exitCodeOf(error: unknown): 1 | 2 {
+  return error instanceof UsageError ? 1 : 2;
+}
+
+function isEpipe(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException | undefined)?.code === "EPIPE";
+}
+
+/**
+ * Runs `lmsynth` with `argv` (without node and script) against `io`; resolves to the exit code. Never
+ * throws: errors are printed as `Error: …` on stderr (usage errors with a pointer to `--help`).
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.stdout.write(topHelp());
+    return name === undefined ? 1 : 0;
+  }
+  if (name === "--version" || name === "-V") {
+    io.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    io.stderr.write(`Error: unknown command '${name}'\n\n${topHelp()}`);
+    return 1;
+  }
+  const command = await entry.load();
+  if (rest.includes("--help") || rest.includes("-h")) {
+    io.stdout.write(formatHelp(command.USAGE, command.SUMMARY, command.TABLE));
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    if (isEpipe(e)) return 0;
+    const code = exitCodeOf(e);
+    // A stack trace only for what can only be a bug in lmsynth; every error about input, output or flags
+    // carries its own message.
+    const bug = !(e instanceof Error) || e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError;
+    const message = bug ? String((e as Error)?.stack ?? e) : e.message;
+    io.stderr.write(`Error: ${message}\n`);
+    if (code === 1) io.stderr.write(`Run 'lmsynth ${name} --help' for usage.\n`);
+    return code;
+  }
+}

@@ -1,0 +1,59 @@
+import type { Funnel, Lang, Variant } from "@lmsynth/schema";
+import type { JoinCounts } from "@lmsynth/reader";
+import type { CliIo } from "./io.js";
+
+/** What a conversion run reports at its end, as a table or `--json` (behaviour.md §8). */
+export interface RunSummary {
+  command: string;
+  variant: Variant | null;
+  records: number;
+  /** Lines set aside by `--on-invalid skip`. */
+  rejected: number;
+  /** Rows written per output (`sft`, `dpo`). */
+  rows: Record<string, number>;
+  /** Skip reasons per output and language. */
+  funnel: Record<string, Partial<Record<Lang, Funnel>>>;
+  /** Pairs the margin removed (dpo). */
+  droppedPairs?: number;
+  /** Counts of the on-the-fly join, when sources were joined. */
+  join?: JoinCounts;
+  /** Output files written. */
+  outputs: string[];
+  seconds: number;
+}
+
+/** Adds one skip to the funnel of `output`. */
+export function countSkip(summary: RunSummary, output: string, lang: Lang, reason: keyof Funnel): void {
+  const byLang = (summary.funnel[output] ??= {});
+  const f = (byLang[lang] ??= {});
+  f[reason] = (f[reason] ?? 0) + 1;
+}
+
+/** The summary as aligned text lines. */
+export function formatSummary(s: RunSummary): string {
+  const rows: Array<[string, string]> = [
+    ["variant", s.variant ?? "unknown"],
+    ["records read", String(s.records)],
+  ];
+  if (s.rejected) rows.push(["lines rejected", String(s.rejected)]);
+  for (const [out, n] of Object.entries(s.rows)) rows.push([`${out} rows written`, String(n)]);
+  for (const [out, byLang] of Object.entries(s.funnel)) {
+    for (const [lang, funnel] of Object.entries(byLang)) {
+      for (const [reason, n] of Object.entries(funnel ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+        rows.push([`${out} skipped (${lang}) ${reason}`, String(n)]);
+      }
+    }
+  }
+  if (s.droppedPairs) rows.push(["dpo pairs dropped by margin", String(s.droppedPairs)]);
+  for (const [k, v] of Object.entries(s.join ?? {})) rows.push([`join ${k}`, String(v)]);
+  rows.push(["seconds", s.seconds.toFixed(2)]);
+  for (const path of s.outputs) rows.push(["wrote", path]);
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => (k === "wrote" ? `${k.padEnd(w)}  ${v}` : `${k.padEnd(w)}  ${v.padStart(10)}`)).join("\n") + "\n";
+}
+
+/** Prints the summary: JSON on stdout with `--json`, else the table on stderr unless `--quiet`. */
+export function printSummary(io: CliIo, s: RunSummary, opts: { json?: boolean; quiet?: boolean }): void {
+  if (opts.json) io.stdout.write(JSON.stringify(s, null, 2) + "\n");
+  else if (!opts.quiet) io.stderr.write(formatSummary(s));
+}

@@ -1,0 +1,18 @@
+import { parseTemplateArgs, resolveTemplate, type ChatRenderer } from "@lmsynth/templates";
+import type { OptionTable, ParsedValue } from "./option-table.js";
+
+/** Chat-template flags (behaviour.md §5). */
+export const TEMPLATE_OPTIONS = {
+  template: { type: "string", arg: "name|path", description: "llama-3.1, gemma-2, gemma-3, chatml, or a tokenizer_config.json / chat_template.jinja" },
+  "template-arg": { type: "string", multiple: true, arg: "key=value", description: "extra template variable (repeatable; JSON values are parsed)" },
+  "system-into-user": { type: "boolean", description: "gemma-2: put a system message at the start of the first user turn" },
+} satisfies OptionTable;
+
+/** The renderer named by `--template`, or undefined when none was given. */
+export async function rendererOf(o: Record<string, ParsedValue | undefined>): Promise<ChatRenderer | undefined> {
+  if (typeof o.template !== "string") return undefined;
+  return resolveTemplate(o.template, {
+    systemIntoUser: o["system-into-user"] === true,
+    variables: parseTemplateArgs((o["template-arg"] as string[] | undefined) ?? []),
+  });
+}

@@ -32,6 +32,8 @@ export const CONVERSION_OPTIONS = {
   "exclude-pii": { type: "boolean", description: "skip records with redacted personal data" },
   "exclude-template": { type: "boolean", description: "skip template instructions (is_template_instruction set)" },
   system: { type: "string", arg: "text", description: "system message put first" },
+  threads: { type: "string", number: true, arg: "n", description: "worker threads that parse and convert (default: the machine's cores)" },
+  shard: { type: "string", arg: "i/N", description: "only part i of N (a seeded hash of conversation_id); N runs give disjoint parts" },
 } satisfies OptionTable;
 
 /** What each preset sets (behaviour.md §1, input-format.md §6). */

@@ -1,10 +1,12 @@
 import { createHash, type Hash } from "node:crypto";
 import { UsageError, detectVariant, type MergedRecord, type Variant } from "@lmsynth/schema";
+import { createMapper, type ConvertInit, type ConvertOut } from "./convert-mapper.js";
 import {
   decryptStream,
   emptyJoinCounts,
   inputSize,
   joinSources,
+  mapRecords,
   readPassphrase,
   readRecords,
   type JoinCounts,
@@ -19,6 +21,11 @@ import type { ParsedValue } from "./option-table.js";
 /** Records of the command's inputs, with what progress and the summary need. */
 export interface RecordSource {
   records: AsyncIterable<LocatedRecord>;
+  /**
+   * The records converted per `init`, in input order: in `threads` worker threads for files, in this
+   * thread for joined sources (the join's indexes live here). Iterate either this or `records`, once.
+   */
+  map(init: ConvertInit, threads: number): AsyncIterable<ConvertOut>;
   /** Compressed bytes read so far. */
   read: { bytesRead: number };
   /** Sum of input sizes, when all are files. */
@@ -127,8 +134,18 @@ export async function openRecordSource(
       yield r;
     }
   }
+  const mapperUrl = new URL("./convert-mapper.js", import.meta.url).href;
+  async function* map(init: ConvertInit, threads: number): AsyncGenerator<ConvertOut> {
+    if (synth) {
+      const mapper = await createMapper(init);
+      for await (const r of inner) yield mapper(r.record);
+      return;
+    }
+    for await (const m of mapRecords<ConvertInit, ConvertOut>(files, { ...readOptions, mapper: mapperUrl, init, threads })) yield m.out;
+  }
   return {
     records: records(),
+    map,
     read,
     totalBytes,
     rejected: () => rejected,

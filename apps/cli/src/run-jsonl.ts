@@ -1,50 +1,78 @@
-import { UsageError, type Lang, type SkipReason } from "@lmsynth/schema";
+import { availableParallelism } from "node:os";
+import { UsageError, variantOfEvidence, type Variant } from "@lmsynth/schema";
 import { openJsonlSink } from "@lmsynth/shards";
 import { resolveOptions } from "./common-options.js";
+import { createMapper, type ConvertInit, type OutputResult } from "./convert-mapper.js";
 import { openRecordSource, type RecordSource } from "./inputs.js";
 import type { CliIo } from "./io.js";
 import { parseOptions, type OptionTable, type ParsedValue } from "./option-table.js";
 import { startProgress } from "./progress.js";
 import { countSkip, printSummary, type RunSummary } from "./summary.js";
-import type { MergedRecord } from "@lmsynth/schema";
 
-/** One output of a conversion run: a pure converter and where its rows go. */
-export interface ConversionOutput {
-  name: string;
-  convert(record: MergedRecord): { rows: readonly object[]; skips: ReadonlyArray<{ lang: Lang; reason: SkipReason }>; droppedPairs?: number };
-  write(row: object): Promise<void>;
+type Values = Record<string, ParsedValue | undefined>;
+
+/** Where each output's rows go. */
+export type OutputWriters = Partial<Record<"sft" | "dpo", (row: object) => Promise<void>>>;
+
+/** `--threads` (default: cores) and `--shard i/N` from resolved flags. */
+export function parallelismOf(o: Values): { threads: number; shard?: ConvertInit["shard"] } {
+  const threads = (o.threads as number | undefined) ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads takes a whole number ≥ 1, got ${threads}`);
+  if (o.shard === undefined) return { threads };
+  const m = /^(\d+)\/(\d+)$/.exec(String(o.shard));
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index >= count) throw new UsageError(`--shard takes i/N with 0 ≤ i < N, got "${o.shard}"`);
+  return { threads, shard: { index, count, seed: String(o.seed ?? "0") } };
 }
 
 /**
- * Reads every record once and feeds each output (behaviour.md §6: one pass). Counts rows and skips into
- * `summary`; a failure propagates after the caller's sinks see nothing more.
+ * Reads every record once and feeds each requested output (behaviour.md §6: one pass): parsing and
+ * conversion run in `threads` worker threads, rows arrive here in input order and go to `write`.
+ * Counts records, rows, skips and the variant evidence into `summary`.
  */
-export async function convertAll(source: RecordSource, outputs: readonly ConversionOutput[], summary: RunSummary, io: CliIo, quiet: boolean): Promise<void> {
-  const progress = startProgress(io, quiet, source.read, source.totalBytes);
-  for (const out of outputs) summary.rows[out.name] = 0;
+export async function convertAll(
+  source: RecordSource,
+  init: ConvertInit,
+  write: OutputWriters,
+  summary: RunSummary,
+  io: CliIo,
+  options: { quiet: boolean; threads: number; variant?: Variant },
+): Promise<void> {
+  // Built here first, so a bad --template is reported as such before any worker starts.
+  await createMapper(init);
+  const progress = startProgress(io, options.quiet, source.read, source.totalBytes);
+  const names = (["sft", "dpo"] as const).filter((n) => init[n]);
+  for (const n of names) summary.rows[n] = 0;
+  let evidence = 0;
+  let seen = 0;
   try {
-    for await (const { record } of source.records) {
+    for await (const out of source.map(init, options.threads)) {
+      io.signal?.throwIfAborted();
+      evidence |= out.evidence;
+      progress.tick(++seen);
+      if (out.outside) continue;
       summary.records++;
-      for (const out of outputs) {
-        const result = out.convert(record);
-        for (const skip of result.skips) countSkip(summary, out.name, skip.lang, skip.reason);
-        for (const row of result.rows) await out.write(row);
-        summary.rows[out.name]! += result.rows.length;
+      for (const n of names) {
+        const result = out[n] as OutputResult;
+        for (const skip of result.skips) countSkip(summary, n, skip.lang, skip.reason);
+        for (const row of result.rows) await write[n]!(row);
+        summary.rows[n]! += result.rows.length;
         if (result.droppedPairs) summary.droppedPairs = (summary.droppedPairs ?? 0) + result.droppedPairs;
       }
-      progress.tick(summary.records);
     }
   } finally {
     progress.stop();
   }
+  summary.variant = options.variant ?? variantOfEvidence(evidence) ?? null;
 }
 
 /** A command that converts its inputs into one JSONL output (`sft`, `dpo`). */
 export interface JsonlCommand {
-  name: string;
+  name: "sft" | "dpo";
   table: OptionTable;
-  /** Builds the converter from resolved flags (usage errors thrown here, before any file is opened). */
-  converter(o: Record<string, ParsedValue | undefined>): ConversionOutput["convert"] | Promise<ConversionOutput["convert"]>;
+  /** What to compute, from resolved flags (usage errors are thrown here, before any file is opened). */
+  init(o: Values): ConvertInit;
 }
 
 export async function runJsonlCommand(command: JsonlCommand, argv: string[], io: CliIo): Promise<number> {
@@ -53,13 +81,14 @@ export async function runJsonlCommand(command: JsonlCommand, argv: string[], io:
   const output = o.output as string | undefined;
   if (!output) throw new UsageError("missing -o <output> (a .jsonl or .jsonl.gz file, or - for stdout)");
   if (output === "-" && o.json) throw new UsageError("--json prints on stdout: give -o a file");
-  const convert = await command.converter(o);
+  const { threads, shard } = parallelismOf(o);
+  const init = { ...command.init(o), ...(shard ? { shard } : {}) };
   const started = performance.now();
   const source = await openRecordSource(args.positionals, o, io, output === "-" ? "lmsynth.rejected.jsonl" : `${output}.rejected.jsonl`);
   const sink = await openJsonlSink<object>(output, { stdout: io.stdout });
-  const summary: RunSummary = { command: command.name, variant: null, records: 0, rejected: 0, rows: {}, funnel: {}, outputs: [], seconds: 0 };
+  const summary = newSummary(command.name);
   try {
-    await convertAll(source, [{ name: command.name, convert, write: (row) => sink.write(row) }], summary, io, o.quiet === true);
+    await convertAll(source, init, { [command.name]: (row: object) => sink.write(row) }, summary, io, { quiet: o.quiet === true, threads, ...variantOption(o) });
   } catch (e) {
     await Promise.allSettled([sink.abort(), source.abort()]);
     throw e;
@@ -72,9 +101,17 @@ export async function runJsonlCommand(command: JsonlCommand, argv: string[], io:
   return 0;
 }
 
+export function newSummary(command: string): RunSummary {
+  return { command, variant: null, records: 0, rejected: 0, rows: {}, funnel: {}, outputs: [], seconds: 0 };
+}
+
+/** `--variant`, when given, instead of the detected one. */
+export function variantOption(o: Values): { variant?: Variant } {
+  return o.variant ? { variant: o.variant as Variant } : {};
+}
+
 /** Fills the fields known only at the end of a run. */
 export function finishSummary(summary: RunSummary, source: RecordSource, started: number): void {
-  summary.variant = source.variant() ?? null;
   summary.rejected = source.rejected();
   if (source.join) summary.join = source.join;
   summary.seconds = (performance.now() - started) / 1000;

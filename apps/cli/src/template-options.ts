@@ -1,4 +1,4 @@
-import { parseTemplateArgs, resolveTemplate, type ChatRenderer } from "@lmsynth/templates";
+import type { TemplateSpec } from "./convert-mapper.js";
 import type { OptionTable, ParsedValue } from "./option-table.js";
 
 /** Chat-template flags (behaviour.md §5). */
@@ -8,11 +8,8 @@ export const TEMPLATE_OPTIONS = {
   "system-into-user": { type: "boolean", description: "gemma-2: put a system message at the start of the first user turn" },
 } satisfies OptionTable;
 
-/** The renderer named by `--template`, or undefined when none was given. */
-export async function rendererOf(o: Record<string, ParsedValue | undefined>): Promise<ChatRenderer | undefined> {
+/** `--template` and its flags as data, or undefined when no template was given. */
+export function templateSpecOf(o: Record<string, ParsedValue | undefined>): TemplateSpec | undefined {
   if (typeof o.template !== "string") return undefined;
-  return resolveTemplate(o.template, {
-    systemIntoUser: o["system-into-user"] === true,
-    variables: parseTemplateArgs((o["template-arg"] as string[] | undefined) ?? []),
-  });
+  return { name: o.template, args: (o["template-arg"] as string[] | undefined) ?? [], systemIntoUser: o["system-into-user"] === true };
 }

@@ -11,7 +11,7 @@ export {
   MergedRecordSchema,
   MultiturnSchema,
 } from "./records.js";
-export { detectVariant, VARIANTS } from "./variant.js";
+export { detectVariant, variantEvidence, variantOfEvidence, VARIANTS } from "./variant.js";
 export { InputError, UsageError, describeZodError } from "./errors.js";
 
 export type { Message } from "./message.js";

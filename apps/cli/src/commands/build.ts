@@ -1,6 +1,4 @@
-import { formatDpoRow, toDpoRows } from "@lmsynth/dpo";
-import { UsageError, type DpoRow, type Funnel, type Lang, type MergedRecord, type SftRow } from "@lmsynth/schema";
-import { toSftRows } from "@lmsynth/sft";
+import { UsageError, type DpoRow, type Funnel, type Lang, type SftRow } from "@lmsynth/schema";
 import { dpoColumns, openDatasetFolder, sftColumns, type Compression, type ConfigName, type OutputFormat } from "@lmsynth/shards";
 import { CONVERSION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
 import { DPO_OPTIONS, SFT_OPTIONS, dpoOptionsOf, sftOptionsOf } from "../conversion-options.js";
@@ -8,9 +6,10 @@ import { openRecordSource } from "../inputs.js";
 import type { CliIo } from "../io.js";
 import { VERSION } from "../main.js";
 import { parseOptions, type OptionTable, type ParsedValue } from "../option-table.js";
-import { convertAll, finishSummary, type ConversionOutput } from "../run-jsonl.js";
-import { printSummary, type RunSummary } from "../summary.js";
-import { TEMPLATE_OPTIONS, rendererOf } from "../template-options.js";
+import type { ConvertInit } from "../convert-mapper.js";
+import { convertAll, finishSummary, newSummary, parallelismOf, variantOption } from "../run-jsonl.js";
+import { printSummary } from "../summary.js";
+import { TEMPLATE_OPTIONS, templateSpecOf } from "../template-options.js";
 
 const { "messages-key": _messagesKey, ...SFT_BUILD_OPTIONS } = SFT_OPTIONS;
 const { "dpo-format": _dpoFormat, ...DPO_BUILD_OPTIONS } = DPO_OPTIONS;
@@ -62,7 +61,8 @@ function funnelOf(byLang: Partial<Record<Lang, Funnel>> | undefined): Funnel {
 
 /** Options as recorded in the manifest: every resolved flag but the output-only ones. */
 function recordedOptions(o: Record<string, ParsedValue | undefined>): Record<string, unknown> {
-  const skip = new Set(["help", "quiet", "json", "output", "overwrite", "config", "passphrase-file", "rejected"]);
+  // Not recorded: they change how the run goes, never what it writes.
+  const skip = new Set(["help", "quiet", "json", "output", "overwrite", "config", "passphrase-file", "rejected", "threads"]);
   return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && !skip.has(k)));
 }
 
@@ -73,10 +73,15 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (!dir) throw new UsageError("missing -o <dir>");
   const configs: ConfigName[] = [...(o.sft ? ["sft" as const] : []), ...(o.dpo ? ["dpo" as const] : [])];
   if (configs.length === 0) throw new UsageError("--no-sft and --no-dpo together leave nothing to build");
-  const sftOptions = { ...sftOptionsOf(o), withMeta: o["with-meta"] === true };
-  const dpo = dpoOptionsOf(o);
   const withMeta = o["with-meta"] === true;
-  const renderer = await rendererOf(o);
+  const template = templateSpecOf(o);
+  const { threads, shard } = parallelismOf(o);
+  const dpo = dpoOptionsOf(o);
+  const init: ConvertInit = {
+    ...(o.sft ? { sft: { options: { ...sftOptionsOf(o), withMeta }, messagesKey: "messages", ...(template ? { template } : {}) } } : {}),
+    ...(o.dpo ? { dpo: { options: { ...dpo.options, withMeta }, format: "trl" as const } } : {}),
+    ...(shard ? { shard } : {}),
+  };
   const started = performance.now();
   const folder = await openDatasetFolder(dir, {
     configs,
@@ -87,37 +92,18 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     testSize: o["test-size"] as number,
     seed: o.seed as string,
     overwrite: o.overwrite === true,
-    sftColumns: sftColumns({ meta: withMeta, text: renderer !== undefined }),
+    sftColumns: sftColumns({ meta: withMeta, text: template !== undefined }),
     dpoColumns: withMeta
       ? [...dpoColumns({ meta: true }), { name: "chosen_index", type: "int32", nullable: true }, { name: "rejected_index", type: "int32", nullable: true }]
       : dpoColumns({ meta: false }),
     ...(io.signal ? { signal: io.signal } : {}),
   });
-  const summary: RunSummary = { command: "build", variant: null, records: 0, rejected: 0, rows: {}, funnel: {}, outputs: [], seconds: 0 };
+  const summary = newSummary("build");
   let source;
   try {
     source = await openRecordSource(args.positionals, o, io, () => folder.openJsonl("rejected.jsonl"));
-    const outputs: ConversionOutput[] = [];
-    if (o.sft) {
-      const convert = renderer
-        ? (r: MergedRecord) => {
-            const res = toSftRows(r, sftOptions);
-            return { ...res, rows: res.rows.map((row) => ({ ...row, text: renderer.render(row.messages, { conversationId: row.conversation_id }) })) };
-          }
-        : (r: MergedRecord) => toSftRows(r, sftOptions);
-      outputs.push({ name: "sft", convert, write: (row) => folder.writeSft(row as SftRow) });
-    }
-    if (o.dpo) {
-      outputs.push({
-        name: "dpo",
-        convert: (r) => {
-          const res = toDpoRows(r, { ...dpo.options, withMeta });
-          return { ...res, rows: res.rows.map((row) => formatDpoRow(row, "trl")) };
-        },
-        write: (row) => folder.writeDpo(row as DpoRow),
-      });
-    }
-    await convertAll(source, outputs, summary, io, o.quiet === true);
+    const write = { sft: (row: object) => folder.writeSft(row as SftRow), dpo: (row: object) => folder.writeDpo(row as DpoRow) };
+    await convertAll(source, init, write, summary, io, { quiet: o.quiet === true, threads, ...variantOption(o) });
     await source.close();
     finishSummary(summary, source, started);
     const variant = summary.variant ?? undefined;

@@ -1,4 +1,3 @@
-import { formatDpoRow, toDpoRows } from "@lmsynth/dpo";
 import { CONVERSION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
 import { DPO_OPTIONS, dpoOptionsOf } from "../conversion-options.js";
 import type { CliIo } from "../io.js";
@@ -22,13 +21,7 @@ export function run(argv: string[], io: CliIo): Promise<number> {
     {
       name: "dpo",
       table: TABLE,
-      converter(o) {
-        const { options, format } = dpoOptionsOf(o);
-        return (record) => {
-          const r = toDpoRows(record, options);
-          return { rows: r.rows.map((row) => formatDpoRow(row, format)), skips: r.skips, droppedPairs: r.droppedPairs };
-        };
-      },
+      init: (o) => ({ dpo: dpoOptionsOf(o) }),
     },
     argv,
     io,

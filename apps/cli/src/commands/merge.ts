@@ -1,8 +1,12 @@
 import { UsageError } from "@lmsynth/schema";
+import { openJsonlSink } from "@lmsynth/shards";
 import { GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
+import { openRecordSource } from "../inputs.js";
 import type { CliIo } from "../io.js";
-import type { OptionTable } from "../option-table.js";
-import { runJsonlCommand } from "../run-jsonl.js";
+import { parseOptions, type OptionTable } from "../option-table.js";
+import { startProgress } from "../progress.js";
+import { finishSummary, newSummary } from "../run-jsonl.js";
+import { printSummary } from "../summary.js";
 
 export const TABLE = {
   output: { type: "string", short: "o", arg: "file", description: "merged output .jsonl.gz, .jsonl, or - for stdout" },
@@ -14,17 +18,37 @@ export const USAGE = "lmsynth merge --lmsys <f…> --instructions <f> --synth <f
 export const SUMMARY =
   "The dataset's two-step merge in one streaming pass (input-format.md §4): LMSYS fields, then the Japanese instruction, then the synth fields, in synth order.";
 
-export function run(argv: string[], io: CliIo): Promise<number> {
-  return runJsonlCommand(
-    {
-      name: "merge",
-      table: TABLE,
-      converter(o) {
-        if (!o.synth) throw new UsageError("merge needs --synth (and --instructions and/or --lmsys)");
-        return (record) => ({ rows: [record], skips: [] });
-      },
-    },
-    argv,
-    io,
-  );
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const args = parseOptions(TABLE, argv);
+  const o = args.values;
+  if (!o.synth) throw new UsageError("merge needs --synth (and --instructions and/or --lmsys)");
+  const output = o.output as string | undefined;
+  if (!output) throw new UsageError("missing -o <output>");
+  if (output === "-" && o.json) throw new UsageError("--json prints on stdout: give -o a file");
+  const started = performance.now();
+  const source = await openRecordSource(args.positionals, { "on-invalid": "fail", ...o }, io, `${output === "-" ? "lmsynth" : output}.rejected.jsonl`);
+  const sink = await openJsonlSink<object>(output, { stdout: io.stdout });
+  const summary = newSummary("merge");
+  summary.rows.merge = 0;
+  const progress = startProgress(io, o.quiet === true, source.read, source.totalBytes);
+  try {
+    for await (const { record } of source.records) {
+      await sink.write(record);
+      summary.records++;
+      summary.rows.merge!++;
+      progress.tick(summary.records);
+    }
+  } catch (e) {
+    progress.stop();
+    await Promise.allSettled([sink.abort(), source.abort()]);
+    throw e;
+  }
+  progress.stop();
+  const written = await sink.close();
+  await source.close();
+  finishSummary(summary, source, started);
+  summary.variant = source.variant() ?? null;
+  summary.outputs = output === "-" ? [] : [written.path];
+  printSummary(io, summary, { json: o.json === true, quiet: o.quiet === true });
+  return 0;
 }

@@ -8,7 +8,8 @@ import type { CliIo } from "../io.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
 import { startProgress } from "../progress.js";
 import { printSummary, type RunSummary } from "../summary.js";
-import { TEMPLATE_OPTIONS, rendererOf } from "../template-options.js";
+import { resolveTemplateSpec } from "../convert-mapper.js";
+import { TEMPLATE_OPTIONS, templateSpecOf } from "../template-options.js";
 
 export const TABLE = {
   output: { type: "string", short: "o", arg: "file", description: "output .jsonl, .jsonl.gz, or - for stdout" },
@@ -44,8 +45,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (positionals.length === 0) throw new UsageError("no input: give an sft or dpo JSONL file (or -)");
   if (!o.output) throw new UsageError("missing -o <output>");
   if (o.output === "-" && o.json) throw new UsageError("--json prints on stdout: give -o a file");
-  const renderer = await rendererOf(o);
-  if (!renderer) throw new UsageError("missing --template <name|path>");
+  const spec = templateSpecOf(o);
+  if (!spec) throw new UsageError("missing --template <name|path>");
+  const renderer = await resolveTemplateSpec(spec);
   const system = o.system as string | undefined;
   const started = performance.now();
   const read = { bytesRead: 0 };

@@ -1,10 +1,9 @@
-import { formatSftRow, toSftRows } from "@lmsynth/sft";
 import { CONVERSION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
 import { SFT_OPTIONS, sftOptionsOf } from "../conversion-options.js";
 import type { CliIo } from "../io.js";
 import type { OptionTable } from "../option-table.js";
 import { runJsonlCommand } from "../run-jsonl.js";
-import { TEMPLATE_OPTIONS, rendererOf } from "../template-options.js";
+import { TEMPLATE_OPTIONS, templateSpecOf } from "../template-options.js";
 
 export const TABLE = {
   output: { type: "string", short: "o", arg: "file", description: "output .jsonl, .jsonl.gz, or - for stdout" },
@@ -24,19 +23,9 @@ export function run(argv: string[], io: CliIo): Promise<number> {
     {
       name: "sft",
       table: TABLE,
-      async converter(o) {
-        const options = sftOptionsOf(o);
-        const key = o["messages-key"] as string;
-        const renderer = await rendererOf(o);
-        return (record) => {
-          const r = toSftRows(record, options);
-          const rows = r.rows.map((row) => {
-            const out = formatSftRow(row, key);
-            if (renderer) out.text = renderer.render(row.messages, { conversationId: row.conversation_id });
-            return out;
-          });
-          return { rows, skips: r.skips };
-        };
+      init(o) {
+        const template = templateSpecOf(o);
+        return { sft: { options: sftOptionsOf(o), messagesKey: o["messages-key"] as string, ...(template ? { template } : {}) } };
       },
     },
     argv,

@@ -1,0 +1,72 @@
+// Loaded by every worker thread of `mapRecords` (and in this thread for joined sources): turns one record
+// into the rows of each requested output. Pure apart from reading a template file once at start.
+import { formatDpoRow, toDpoRows, type DpoFormat, type DpoOptions } from "@lmsynth/dpo";
+import { variantEvidence, type Lang, type MergedRecord, type SkipReason } from "@lmsynth/schema";
+import { splitFraction } from "@lmsynth/shards";
+import { formatSftRow, toSftRows, type SftOptions } from "@lmsynth/sft";
+import { parseTemplateArgs, resolveTemplate, type ChatRenderer } from "@lmsynth/templates";
+
+/** `--template` as plain data, so it crosses to worker threads. */
+export interface TemplateSpec {
+  name: string;
+  args: string[];
+  systemIntoUser: boolean;
+}
+
+/** What to compute per record; structured-cloneable. */
+export interface ConvertInit {
+  sft?: { options: SftOptions; messagesKey: string; template?: TemplateSpec };
+  dpo?: { options: DpoOptions; format: DpoFormat };
+  /** `--shard i/N`: only records whose id hashes to part `index` of `count`. */
+  shard?: { index: number; count: number; seed: string };
+}
+
+/** One output's share of a record. */
+export interface OutputResult {
+  rows: object[];
+  skips: Array<{ lang: Lang; reason: SkipReason }>;
+  droppedPairs?: number;
+}
+
+/** The result for one record; `outside` marks a record of another shard (not counted). */
+export interface ConvertOut {
+  evidence: number;
+  outside?: true;
+  sft?: OutputResult;
+  dpo?: OutputResult;
+}
+
+export function resolveTemplateSpec(spec: TemplateSpec): Promise<ChatRenderer> {
+  return resolveTemplate(spec.name, { systemIntoUser: spec.systemIntoUser, variables: parseTemplateArgs(spec.args) });
+}
+
+/** True when `id` belongs to shard `index` of `count` (a seeded hash, independent of the train/test split). */
+export function inShard(id: string, shard: NonNullable<ConvertInit["shard"]>): boolean {
+  return Math.floor(splitFraction(id, `shard\0${shard.seed}`) * shard.count) === shard.index;
+}
+
+export async function createMapper(init: ConvertInit): Promise<(record: MergedRecord) => ConvertOut> {
+  const renderer = init.sft?.template ? await resolveTemplateSpec(init.sft.template) : undefined;
+  const { sft, dpo, shard } = init;
+  return (record) => {
+    const out: ConvertOut = { evidence: variantEvidence(record) };
+    if (shard && !inShard(record.conversation_id, shard)) {
+      out.outside = true;
+      return out;
+    }
+    if (sft) {
+      const r = toSftRows(record, sft.options);
+      const rows = r.rows.map((row) => {
+        const o = formatSftRow(row, sft.messagesKey);
+        if (renderer) o.text = renderer.render(row.messages, { conversationId: row.conversation_id });
+        return o;
+      });
+      out.sft = { rows, skips: r.skips };
+    }
+    if (dpo) {
+      const r = toDpoRows(record, dpo.options);
+      out.dpo = { rows: r.rows.map((row) => formatDpoRow(row, dpo.format)), skips: r.skips, droppedPairs: r.droppedPairs };
+    }
+    return out;
+  };
+}

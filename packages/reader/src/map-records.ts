@@ -1,0 +1,146 @@
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { InputError } from "@lmsynth/schema";
+import { mapBlock, type BlockResult, type RecordMapperModule } from "./map-block.js";
+import { openInput } from "./open-input.js";
+import type { ReadRecordsOptions } from "./read-records.js";
+
+export interface MapRecordsOptions<Init> extends ReadRecordsOptions {
+  /** URL (`file:`) of a module exporting `createMapper(init)` (see `RecordMapperModule`). */
+  mapper: string;
+  /** Given to `createMapper` in every thread; structured-cloneable. */
+  init: Init;
+  /** Worker threads. Default: the machine's cores. 1 maps in this thread (no worker). */
+  threads?: number;
+  /** Decoded bytes per block sent to a worker. Default 2 MiB. */
+  blockBytes?: number;
+}
+
+/** One mapped record, where it came from. */
+export interface MappedRecord<Out> {
+  file: string;
+  line: number;
+  out: Out;
+}
+
+type Pending<Out> = Promise<BlockResult<Out>>;
+
+interface WorkerSlot {
+  worker: Worker;
+  waiting: Map<number, { resolve: (r: BlockResult<unknown>) => void; reject: (e: unknown) => void }>;
+}
+
+async function startWorker(options: MapRecordsOptions<unknown>): Promise<WorkerSlot> {
+  const worker = new Worker(new URL("./map-worker.js", import.meta.url), {
+    workerData: { mapper: options.mapper, init: options.init, skip: options.onInvalid === "skip", maxRejectedText: options.maxRejectedText ?? 64 * 1024 },
+  });
+  const slot: WorkerSlot = { worker, waiting: new Map() };
+  const failAll = (e: unknown) => {
+    for (const w of slot.waiting.values()) w.reject(e);
+    slot.waiting.clear();
+  };
+  await new Promise<void>((resolve, reject) => {
+    worker.once("error", reject);
+    worker.once("message", () => {
+      worker.off("error", reject);
+      resolve();
+    });
+  });
+  worker.on("message", (msg: { id: number; result?: BlockResult<unknown>; error?: unknown }) => {
+    const w = slot.waiting.get(msg.id);
+    if (!w) return;
+    slot.waiting.delete(msg.id);
+    if (msg.error !== undefined) w.reject(msg.error);
+    else w.resolve(msg.result!);
+  });
+  worker.on("error", failAll);
+  worker.on("exit", (code) => failAll(new Error(`worker thread exited with code ${code}`)));
+  return slot;
+}
+
+/** Decoded input cut into blocks of whole lines, about `size` bytes each. */
+async function* lineBlocks(chunks: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of chunks) {
+    parts.push(chunk);
+    length += chunk.length;
+    if (length < size) continue;
+    const joined = Buffer.concat(parts, length);
+    const cut = joined.lastIndexOf(10);
+    if (cut === -1) {
+      parts = [joined];
+      continue;
+    }
+    yield joined.subarray(0, cut + 1);
+    const rest = joined.subarray(cut + 1);
+    parts = rest.length ? [Buffer.from(rest)] : [];
+    length = rest.length;
+  }
+  if (length > 0) yield Buffer.concat(parts, length);
+}
+
+/**
+ * Maps every record of JSONL inputs (plain, gzip, OpenPGP) with the mapper module, in `threads` worker
+ * threads, and yields the results in input order, exactly as a single thread would: this thread inflates
+ * and cuts line-aligned blocks, workers parse, validate and map them. Bad lines behave as in `readRecords`
+ * (`InputError` with file:line, or `onRejected` with `onInvalid: "skip"`). Memory: about `2 × threads`
+ * blocks in flight.
+ */
+export async function* mapRecords<Init, Out>(files: readonly string[], options: MapRecordsOptions<Init>): AsyncGenerator<MappedRecord<Out>> {
+  const threads = Math.max(1, options.threads ?? availableParallelism());
+  const blockBytes = options.blockBytes ?? 2 << 20;
+  const skip = options.onInvalid === "skip";
+  const maxRejectedText = options.maxRejectedText ?? 64 * 1024;
+  let map: (block: Buffer, first: boolean) => Pending<Out>;
+  let slots: WorkerSlot[] = [];
+  if (threads === 1) {
+    const mapper = await ((await import(options.mapper)) as RecordMapperModule<Init, Out>).createMapper(options.init);
+    map = async (block, first) => mapBlock(block, mapper, { first, skip, maxRejectedText });
+  } else {
+    slots = await Promise.all(Array.from({ length: threads }, () => startWorker(options as MapRecordsOptions<unknown>)));
+    let next = 0;
+    map = (block, first) => {
+      const id = next++;
+      const slot = slots[id % threads]!;
+      // Copy into a buffer of its own, so it can be transferred without detaching a shared pool.
+      const own = new Uint8Array(block.length);
+      own.set(block);
+      return new Promise<BlockResult<Out>>((resolve, reject) => {
+        slot.waiting.set(id, { resolve: resolve as (r: BlockResult<unknown>) => void, reject });
+        slot.worker.postMessage({ id, block: own, first }, [own.buffer]);
+      });
+    };
+  }
+  try {
+    for (const file of files) {
+      const { kind, chunks } = await openInput(file, options);
+      if (kind === "parquet") throw new InputError(file, undefined, "invalid-record", "this is a Parquet file; give it as --lmsys");
+      const inFlight: Array<Pending<Out>> = [];
+      let base = 0;
+      let first = true;
+      const drain = async function* (): AsyncGenerator<MappedRecord<Out>> {
+        const result = await inFlight.shift()!;
+        for (const r of result.rejected) await options.onRejected?.({ file, line: base + r.line, reason: r.reason, detail: r.detail, text: r.text });
+        if (result.failed) {
+          const f = result.failed;
+          // Outputs before the bad line are still yielded, as readRecords would have.
+          for (const o of result.outs) if (o.line < f.line) yield { file, line: base + o.line, out: o.out };
+          throw new InputError(file, base + f.line, f.reason, f.detail);
+        }
+        for (const o of result.outs) yield { file, line: base + o.line, out: o.out };
+        base += result.lines;
+      };
+      for await (const block of lineBlocks(chunks, blockBytes)) {
+        const pending = map(block, first);
+        pending.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
+        inFlight.push(pending);
+        first = false;
+        if (inFlight.length >= 2 * threads) yield* drain();
+      }
+      while (inFlight.length > 0) yield* drain();
+    }
+  } finally {
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+}

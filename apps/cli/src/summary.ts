@@ -38,7 +38,8 @@ export function formatSummary(s: RunSummary): string {
   if (s.rejected) rows.push(["lines rejected", String(s.rejected)]);
   for (const [out, n] of Object.entries(s.rows)) rows.push([`${out} rows written`, String(n)]);
   for (const [out, byLang] of Object.entries(s.funnel)) {
-    for (const [lang, funnel] of Object.entries(byLang)) {
+    for (const lang of (["ja", "en"] as const).filter((l) => byLang[l])) {
+      const funnel = byLang[lang];
       for (const [reason, n] of Object.entries(funnel ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
         rows.push([`${out} skipped (${lang}) ${reason}`, String(n)]);
       }

@@ -65,13 +65,31 @@ async function* rawChunks(file: string, options: OpenInputOptions): AsyncGenerat
   }
 }
 
-/** Pulls the first chunk so its bytes can be sniffed, then gives back a stream that starts with it. */
+/** Sniffing needs this many bytes (the armor line is the longest magic). */
+const SNIFF_BYTES = 64;
+
+/**
+ * Pulls chunks until there are enough bytes to sniff (a pipe may deliver one byte first), then gives back
+ * a stream that starts with them.
+ */
 async function peek(chunks: AsyncIterable<Buffer>): Promise<{ head: Buffer; chunks: AsyncIterable<Buffer> }> {
   const it = chunks[Symbol.asyncIterator]();
-  const first = await it.next();
-  const head = first.done ? Buffer.alloc(0) : first.value;
+  const first: Buffer[] = [];
+  let length = 0;
+  let done = false;
+  while (length < SNIFF_BYTES) {
+    const r = await it.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    first.push(r.value);
+    length += r.value.length;
+  }
+  const head = Buffer.concat(first, length);
   async function* replay(): AsyncGenerator<Buffer> {
-    if (!first.done) yield head;
+    if (length > 0) yield head;
+    if (done) return;
     for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
   }
   return { head, chunks: replay() };

@@ -1,5 +1,4 @@
-import { marginOf } from "@lmsynth/dpo";
-import { isChoosable, isUsable, multiturnMessages, readCandidates } from "@lmsynth/sft";
+import { addRecord, createDatasetStats, type DatasetFlags, type DatasetWarnings, type LanguageStats } from "@lmsynth/report";
 import type { Lang, Variant } from "@lmsynth/schema";
 import { GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
 import { openRecordSource } from "../inputs.js";
@@ -9,7 +8,8 @@ import { startProgress } from "../progress.js";
 
 export const TABLE = {
   ...INPUT_OPTIONS,
-  "on-invalid": { ...INPUT_OPTIONS["on-invalid"], default: "skip", description: "skip (default: count and list bad lines) or fail at the first" },
+  "on-invalid": { ...INPUT_OPTIONS["on-invalid"], default: "skip", description: "skip (count and list bad lines) or fail at the first" },
+  rejected: { ...INPUT_OPTIONS.rejected, description: "also write the bad lines to this file" },
   ...GENERAL_OPTIONS,
 } satisfies OptionTable;
 
@@ -17,24 +17,19 @@ export const USAGE = "lmsynth inspect <file…> [--json]";
 export const SUMMARY =
   "Detects the variant, validates every line and counts records, responses and scores. Exits 2 when a line is invalid.";
 
-/** Per-language counts of `inspect`. */
-export interface LangStats {
-  records_with_responses: number;
-  responses: number;
-  /** Responses with a usable score (0–10). */
-  scored: number;
-  /** Responses whose score is -1. */
-  score_minus_one: number;
-  repetition_flagged: number;
-  /** Records with at least one choosable response. */
-  selectable_records: number;
-  /** Count of usable scores per integer bucket `floor(score)`, "0"…"10". */
-  score_histogram: Record<string, number>;
-  /** Best-minus-worst margin of each record that could give a DPO pair, per bucket `floor(margin)`. */
-  margin_histogram: Record<string, number>;
-  /** Records that give a best-worst pair at `--min-margin M`, for M = 1…10 (a margin of 0 never pairs). */
-  pairs_at_min_margin: Record<string, number>;
-}
+/** Per-language counts of `inspect` (the accumulator's fields that `inspect` prints, in this key order). */
+export type LangStats = Pick<
+  LanguageStats,
+  | "records_with_responses"
+  | "responses"
+  | "scored"
+  | "score_minus_one"
+  | "repetition_flagged"
+  | "selectable_records"
+  | "score_histogram"
+  | "margin_histogram"
+  | "pairs_at_min_margin"
+>;
 
 /** What `inspect --json` prints. */
 export interface InspectReport {
@@ -44,91 +39,38 @@ export interface InspectReport {
   invalid_lines: number;
   /** The first invalid lines, `file:line: detail`. */
   invalid_examples: string[];
-  flags: { duplicate_instruction: number; empty_instruction: number; template_instruction: number; redacted: number; multiturn: number; multiturn_two_turns: number };
+  flags: DatasetFlags;
   langs: Partial<Record<Lang, LangStats>>;
   /** Broken invariants (input-format.md §3), counted, not fatal. */
-  warnings: { annotation_length_mismatch: number; responses_on_duplicate_or_empty: number; score_out_of_range: number };
+  warnings: DatasetWarnings;
 }
 
-function emptyLang(): LangStats {
-  const score_histogram: Record<string, number> = {};
-  for (let i = 0; i <= 10; i++) score_histogram[String(i)] = 0;
+/** The fields `inspect` prints, in its key order; the length histograms are shown only by `lmsynth report`. */
+function inspectLang(s: LanguageStats): LangStats {
   return {
-    records_with_responses: 0,
-    responses: 0,
-    scored: 0,
-    score_minus_one: 0,
-    repetition_flagged: 0,
-    selectable_records: 0,
-    score_histogram,
-    margin_histogram: { ...score_histogram },
-    pairs_at_min_margin: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [String(i + 1), 0])),
+    records_with_responses: s.records_with_responses,
+    responses: s.responses,
+    scored: s.scored,
+    score_minus_one: s.score_minus_one,
+    repetition_flagged: s.repetition_flagged,
+    selectable_records: s.selectable_records,
+    score_histogram: s.score_histogram,
+    margin_histogram: s.margin_histogram,
+    pairs_at_min_margin: s.pairs_at_min_margin,
   };
 }
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseOptions(TABLE, argv);
   const o: typeof args.values = { "on-invalid": "skip", ...args.values };
-  const report: InspectReport = {
-    files: args.positionals,
-    variant: null,
-    records: 0,
-    invalid_lines: 0,
-    invalid_examples: [],
-    flags: { duplicate_instruction: 0, empty_instruction: 0, template_instruction: 0, redacted: 0, multiturn: 0, multiturn_two_turns: 0 },
-    langs: {},
-    warnings: { annotation_length_mismatch: 0, responses_on_duplicate_or_empty: 0, score_out_of_range: 0 },
-  };
+  const stats = createDatasetStats();
   // Without --rejected, inspect only counts and lists bad lines; it writes no file.
   const source = await openRecordSource(args.positionals, o, io, undefined);
   const progress = startProgress(io, o.quiet === true, source.read, source.totalBytes);
   try {
     for await (const { record } of source.records) {
-      report.records++;
-      progress.tick(report.records);
-      const f = report.flags;
-      if (record.duplicate_user_instruction_ja != null) f.duplicate_instruction++;
-      if (record.empty_user_instruction_ja === true) f.empty_instruction++;
-      if (record.is_template_instruction != null) f.template_instruction++;
-      if (record.redacted === true) f.redacted++;
-      // Read as `sft --multiturn` does, so a conversation that starts with the assistant counts the
-      // Japanese instruction in front of it as its first user turn.
-      const turns = multiturnMessages(record.synthesized_multiturn_conversation, "");
-      if (turns) {
-        f.multiturn++;
-        if (turns.filter((m) => m.role === "user").length >= 2) f.multiturn_two_turns++;
-      }
-      for (const lang of ["ja", "en"] as const) {
-        const responses = lang === "ja" ? record.synthesized_assistant_responses : record.synthesized_assistant_responses_en;
-        const annotations = lang === "ja" ? record.synthesized_response_scoring_annotations : record.synthesized_response_scoring_annotations_en;
-        if (responses == null && annotations == null) continue;
-        const s = (report.langs[lang] ??= emptyLang());
-        const set = readCandidates(record, lang);
-        if ((annotations?.length ?? 0) !== (responses?.length ?? 0)) report.warnings.annotation_length_mismatch++;
-        if (set.candidates.length === 0) continue;
-        if (lang === "ja" && (record.duplicate_user_instruction_ja != null || record.empty_user_instruction_ja === true)) {
-          report.warnings.responses_on_duplicate_or_empty++;
-        }
-        s.records_with_responses++;
-        s.responses += set.candidates.length;
-        for (const c of set.candidates) {
-          if (c.repetition) s.repetition_flagged++;
-          if (c.score === -1) s.score_minus_one++;
-          else if (c.score !== undefined && (c.score < 0 || c.score > 10 || !Number.isFinite(c.score))) report.warnings.score_out_of_range++;
-          if (isUsable(c) && c.score! >= 0 && c.score! <= 10) {
-            s.scored++;
-            const bucket = String(Math.floor(c.score!));
-            s.score_histogram[bucket] = (s.score_histogram[bucket] ?? 0) + 1;
-          }
-        }
-        if (set.candidates.some((c) => isChoosable(c))) s.selectable_records++;
-        const margin = marginOf(record, lang);
-        if (margin !== undefined && margin > 0) {
-          const bucket = String(Math.min(10, Math.floor(margin)));
-          s.margin_histogram[bucket] = (s.margin_histogram[bucket] ?? 0) + 1;
-          for (let m = 1; m <= 10 && margin >= m; m++) s.pairs_at_min_margin[String(m)]!++;
-        }
-      }
+      addRecord(stats, record);
+      progress.tick(stats.records);
     }
   } catch (e) {
     progress.stop();
@@ -137,9 +79,16 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   progress.stop();
   await source.close();
-  report.variant = source.variant() ?? null;
-  report.invalid_lines = source.rejected();
-  report.invalid_examples = source.rejectedExamples;
+  const report: InspectReport = {
+    files: args.positionals,
+    variant: source.variant() ?? null,
+    records: stats.records,
+    invalid_lines: source.rejected(),
+    invalid_examples: source.rejectedExamples,
+    flags: stats.flags,
+    langs: Object.fromEntries(Object.entries(stats.langs).map(([lang, s]) => [lang, inspectLang(s)])),
+    warnings: stats.warnings,
+  };
   if (o.json) io.stdout.write(JSON.stringify(report, null, 2) + "\n");
   else io.stdout.write(formatReport(report));
   return report.invalid_lines > 0 ? 2 : 0;

@@ -1,0 +1,89 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { builtinModules } from "node:module";
+import { join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+import { REPO } from "./run-cli.js";
+
+/** Every workspace package: packages/* and apps/cli (style.md "Config"). */
+const PACKAGES = [
+  ...readdirSync(join(REPO, "packages"))
+    .map((name) => join(REPO, "packages", name))
+    .filter((dir) => existsSync(join(dir, "package.json"))),
+  join(REPO, "apps/cli"),
+].map((dir) => relative(REPO, dir));
+
+interface PackageJson {
+  name: string;
+  type?: string;
+  exports?: Record<string, Record<string, string>>;
+  files?: string[];
+  sideEffects?: boolean;
+  scripts?: Record<string, string>;
+  dependencies?: Record<string, string>;
+}
+
+const readPackage = (dir: string): PackageJson => JSON.parse(readFileSync(join(REPO, dir, "package.json"), "utf8")) as PackageJson;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : /\.(ts|mts|js|mjs)$/.test(e.name) ? [join(dir, e.name)] : [],
+  );
+}
+
+/** The packages src/ imports, by package name: `import … from`, `export … from`, `import "x"`, `import("x")`. */
+function importedPackages(dir: string): Set<string> {
+  const names = new Set<string>();
+  for (const file of sourceFiles(join(REPO, dir, "src"))) {
+    const text = readFileSync(file, "utf8");
+    for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)["']([^"']+)["']/g)) {
+      const spec = m[1]!;
+      if (spec.startsWith(".") || spec.startsWith("node:") || builtinModules.includes(spec)) continue;
+      const parts = spec.split("/");
+      names.add(spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!);
+    }
+  }
+  return names;
+}
+
+// Allowances: each a finding to fix in its package. Anything not listed fails the test.
+/** Dependencies declared ahead of the code that will import them. */
+const MAY_BE_STRAY: Record<string, string[]> = {};
+/** Imports whose package is not in dependencies. */
+const MAY_BE_UNLISTED: Record<string, string[]> = {};
+
+describe("workspace package.json files", () => {
+  it("finds every package", () => {
+    expect(PACKAGES).toEqual(expect.arrayContaining(["packages/schema", "packages/reader", "packages/sft", "packages/shards", "apps/cli"]));
+  });
+
+  it.each(PACKAGES)("%s: ESM, exports types first, files, sideEffects, scripts", (dir) => {
+    const pkg = readPackage(dir);
+    expect(pkg.type).toBe("module");
+    expect(Object.keys(pkg.exports ?? {})).toEqual(["."]);
+    expect(Object.entries(pkg.exports!["."]!)).toEqual([
+      ["types", "./dist/index.d.ts"],
+      ["default", "./dist/index.js"],
+    ]);
+    expect(pkg.files).toEqual(["dist"]);
+    if (dir.startsWith("packages/")) {
+      expect(pkg.name).toBe(`@lmsynth/${dir.slice("packages/".length)}`);
+      expect(pkg.sideEffects).toBe(false);
+    }
+    expect(pkg.scripts?.build).toBe("tsc -p tsconfig.json");
+    expect(pkg.scripts?.test).toBe("vitest run");
+    for (const [name, range] of Object.entries(pkg.dependencies ?? {})) {
+      if (name.startsWith("@lmsynth/")) expect(`${name}@${range}`).toBe(`${name}@*`);
+    }
+  });
+
+  it.each(PACKAGES)("%s: every dependency is imported in src, every imported package is a dependency", (dir) => {
+    const imported = importedPackages(dir);
+    const listed = Object.keys(readPackage(dir).dependencies ?? {});
+    const stray = listed.filter((name) => !imported.has(name));
+    const unlisted = [...imported].filter((name) => !listed.includes(name));
+    expect({
+      stray: stray.filter((name) => !MAY_BE_STRAY[dir]?.includes(name)),
+      unlisted: unlisted.filter((name) => !MAY_BE_UNLISTED[dir]?.includes(name)),
+    }).toEqual({ stray: [], unlisted: [] });
+  });
+});

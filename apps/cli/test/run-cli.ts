@@ -25,7 +25,7 @@ export interface CliRun {
 }
 
 /** Runs `main(argv, io)` in-process, stdout/stderr captured by PassThrough streams; `stdin` is fed as one chunk. */
-export async function runMain(argv: string[], stdin?: Buffer | string): Promise<CliRun> {
+export async function runMain(argv: string[], stdin?: Buffer | string, env: Record<string, string> = {}): Promise<CliRun> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out = buffer(stdout);
@@ -34,7 +34,7 @@ export async function runMain(argv: string[], stdin?: Buffer | string): Promise<
     stdout,
     stderr,
     stdin: Readable.from(stdin === undefined ? [] : [Buffer.from(stdin)]),
-    env: {},
+    env,
   });
   stdout.end();
   stderr.end();

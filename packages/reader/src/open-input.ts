@@ -2,6 +2,8 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
 import { InputError } from "@lmsynth/schema";
+import { isOpenPgp } from "./decrypt.js";
+import { isParquet } from "./read-parquet.js";
 
 /** What the first bytes of an input say it is. */
 export type InputKind = "gzip" | "openpgp" | "parquet" | "text";
@@ -24,14 +26,8 @@ export interface OpenInputOptions {
 /** Names the kind of data from its first bytes (content, not file name). */
 export function sniff(head: Uint8Array): InputKind {
   if (head[0] === 0x1f && head[1] === 0x8b) return "gzip";
-  if (head[0] === 0x50 && head[1] === 0x41 && head[2] === 0x52 && head[3] === 0x31) return "parquet";
-  // OpenPGP: a binary packet header (bit 7 set) whose tag is SKESK (3) or PKESK (1), or ASCII armor.
-  const h = head[0] ?? 0;
-  if (h & 0x80) {
-    const tag = h & 0x40 ? h & 0x3f : (h >> 2) & 0x0f;
-    if (tag === 3 || tag === 1) return "openpgp";
-  }
-  if (Buffer.from(head.subarray(0, 27)).toString("latin1") === "-----BEGIN PGP MESSAGE-----") return "openpgp";
+  if (isParquet(head)) return "parquet";
+  if (isOpenPgp(head)) return "openpgp";
   return "text";
 }
 

@@ -1,1 +1,37 @@
-export {};
+/**
+ * @file Output side of lmsynth (behaviour.md §6–7): row sinks (JSONL, Parquet, Arrow IPC) that write to a
+ * temporary name and rename on close, the pure rows → column batches builder that sizes row groups, the
+ * Hub folder (shards, splits, dataset card, manifest, atomic commit), and publish to the Hub.
+ * Owns all output I/O.
+ */
+export { openJsonlSink } from "./jsonl-sink.js";
+export { openParquetSink, parquetSchema } from "./parquet-sink.js";
+export { openArrowSink, arrowSchema } from "./arrow-sink.js";
+export { ColumnBatchBuilder, measureRow } from "./column-batch-builder.js";
+export { sftColumns, dpoColumns } from "./row-columns.js";
+export { splitOf, splitFraction } from "./split-of.js";
+export { openDatasetFolder } from "./dataset-folder.js";
+export { renderDatasetCard, datasetLicenses, sizeCategory } from "./dataset-card.js";
+export { formatManifest, verifyManifest, describeInputFile, UNLISTED_FILES } from "./dataset-manifest.js";
+export { publishFolderIter, publishFolder, resolveHubToken } from "./publish-folder.js";
+export { RowTypeError, ManifestMismatchError } from "./errors.js";
+
+export type { RowSink, WrittenFile } from "./byte-output.js";
+export type { JsonlSink, JsonlSinkOptions } from "./jsonl-sink.js";
+export type { ParquetSinkOptions, Compression } from "./parquet-sink.js";
+export type { ArrowSinkOptions } from "./arrow-sink.js";
+export type { ColumnBatch, ColumnBatchBuilderOptions } from "./column-batch-builder.js";
+export type { ColumnSpec, ColumnType, SftColumnsOptions, DpoColumnsOptions } from "./row-columns.js";
+export type { SplitName } from "./split-of.js";
+export type {
+  DatasetFolder,
+  DatasetFolderOptions,
+  DatasetFolderResult,
+  DatasetSummary,
+  ConfigName,
+  OutputFormat,
+} from "./dataset-folder.js";
+export type { DatasetCardInput, CardConfig, DatasetLicense } from "./dataset-card.js";
+export type { DatasetManifest, DatasetCounts, InputFile } from "./dataset-manifest.js";
+export type { PublishOptions, PublishEvent, PublishResult, ResolveHubTokenOptions } from "./publish-folder.js";
+export type { ManifestProblem } from "./errors.js";

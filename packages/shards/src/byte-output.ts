@@ -1,0 +1,290 @@
+import { createHash } from "node:crypto";
+import { open, rename, rm, stat, type FileHandle } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { createGzip, type Gzip } from "node:zlib";
+import { InputError } from "@lmsynth/schema";
+
+/** One finished output file: where it is, how many rows it holds, and its final bytes' length and sha256. */
+export interface WrittenFile {
+  /** The path given to the sink (`-` for stdout). */
+  path: string;
+  rows: number;
+  /** Length of the bytes on disk (after compression), in bytes. */
+  bytes: number;
+  /** Lowercase hex sha256 of the bytes on disk. */
+  sha256: string;
+}
+
+/**
+ * A sink of rows that owns one output file (style.md "Builders vs sinks"). `write` resolves once the row
+ * is accepted (it awaits backpressure); `close` finishes the file, renames it into place and resolves with
+ * what was written; `abort` deletes the temporary file. Nothing exists at the final path before `close`
+ * resolves. Errors are `InputError` with reason `io` naming the path.
+ */
+export interface RowSink<Row> {
+  write(row: Row): Promise<void>;
+  close(): Promise<WrittenFile>;
+  abort(): Promise<void>;
+}
+
+/** Options of {@link ByteOutput.open}. */
+export interface ByteOutputOptions {
+  /** Gzip the bytes (header mtime 0, so deterministic). Default false. */
+  gzip?: boolean;
+  /** zlib level 0–9 when `gzip`. Default 6. */
+  gzipLevel?: number;
+  /** Stream used when the path is `-`. Default `process.stdout`. */
+  stdout?: NodeJS.WritableStream;
+}
+
+// Small writes are gathered up to this size so a row-at-a-time caller costs one syscall per MiB.
+const FLUSH_BYTES = 1 << 20;
+let tempSequence = 0;
+
+/** Where bytes go: a temp file renamed on close, a non-regular file written in place, or stdout. */
+type Target =
+  | { kind: "temp"; handle: FileHandle; temp: string }
+  | { kind: "direct"; handle: FileHandle }
+  | { kind: "stdout"; stream: NodeJS.WritableStream; onError: (error: Error) => void };
+
+function ioError(path: string, action: string, cause: unknown): InputError {
+  if (cause instanceof InputError) return cause;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return new InputError(path, undefined, "io", `cannot ${action}: ${message}`, { cause });
+}
+
+
+/**
+ * The byte layer every sink writes through: batching, optional gzip, sha256 and length of the final bytes,
+ * backpressure, and the atomic temp-then-rename commit. A path that names an existing non-regular file
+ * (`/dev/full`, a FIFO, `/dev/stdout`) is written in place, since renaming over a device would replace it.
+ * `-` writes to stdout, never ends it, and treats EPIPE as a normal stop: later writes are dropped and
+ * {@link ByteOutput.stopped} becomes true.
+ * @internal shared by the sinks of this package; not exported from the index.
+ */
+export class ByteOutput {
+  private readonly hash = createHash("sha256");
+  private written = 0;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private failure: InputError | undefined;
+  private epipe = false;
+  private finished = false;
+  private wakers = new Set<() => void>();
+  private readonly gzip: Gzip | undefined;
+  private readonly pump: Promise<void> | undefined;
+
+  private constructor(
+    readonly path: string,
+    private readonly target: Target,
+    options: ByteOutputOptions,
+  ) {
+    if (options.gzip) {
+      // Node's gzip header has mtime 0 and OS 3 fixed, so equal input gives equal bytes.
+      const gzip = createGzip({ level: options.gzipLevel ?? 6, chunkSize: 256 * 1024 });
+      this.gzip = gzip;
+      this.pump = (async () => {
+        try {
+          for await (const chunk of gzip) await this.sink([chunk as Buffer]);
+        } catch (error) {
+          this.fail(error);
+        }
+      })();
+    }
+  }
+
+  /**
+   * Opens `path` for writing (a temporary sibling `.<name>.tmp-<pid>-<n>` for regular files).
+   * @throws InputError (`io`) when the directory is missing or unwritable, or the path is a directory.
+   */
+  static async open(path: string, options: ByteOutputOptions = {}): Promise<ByteOutput> {
+    if (path === "-") {
+      const stream = options.stdout ?? process.stdout;
+      // Placeholder replaced right below: the listener needs the instance.
+      const target: Target = { kind: "stdout", stream, onError: () => {} };
+      const output = new ByteOutput(path, target, options);
+      target.onError = (error: Error) => output.stdoutError(error);
+      stream.on("error", target.onError);
+      return output;
+    }
+    let existing;
+    try {
+      existing = await stat(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw ioError(path, "write", error);
+    }
+    if (existing?.isDirectory()) {
+      throw new InputError(path, undefined, "io", "cannot write: is a directory");
+    }
+    try {
+      if (existing && !existing.isFile()) {
+        return new ByteOutput(path, { kind: "direct", handle: await open(path, "w") }, options);
+      }
+      const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${tempSequence++}`);
+      return new ByteOutput(path, { kind: "temp", handle: await open(temp, "wx"), temp }, options);
+    } catch (error) {
+      throw ioError(path, "write", error);
+    }
+  }
+
+  /** True once stdout reported EPIPE (the reader went away): the caller may stop producing. */
+  get stopped(): boolean {
+    return this.epipe;
+  }
+
+  /** Queues `chunk`; resolves when it is buffered or written (awaiting backpressure). */
+  async write(chunk: Uint8Array): Promise<void> {
+    this.check();
+    if (this.epipe || chunk.byteLength === 0) return;
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.pending.push(buffer);
+    this.pendingBytes += buffer.byteLength;
+    if (this.pendingBytes >= FLUSH_BYTES) await this.flush();
+  }
+
+  /**
+   * Flushes, finishes gzip, closes and renames the file into place.
+   * @returns the path, length and sha256 of the final bytes.
+   * @throws InputError (`io`); the temporary file is removed first.
+   */
+  async close(): Promise<Omit<WrittenFile, "rows">> {
+    try {
+      this.check();
+      await this.flush();
+      if (this.gzip) {
+        this.gzip.end();
+        await this.pump;
+      }
+      this.check();
+      this.finished = true;
+      const target = this.target;
+      if (target.kind === "stdout") {
+        target.stream.off("error", target.onError);
+      } else {
+        if (target.kind === "temp") await target.handle.sync();
+        await target.handle.close();
+        if (target.kind === "temp") await rename(target.temp, this.path);
+      }
+      return { path: this.path, bytes: this.written, sha256: this.hash.digest("hex") };
+    } catch (error) {
+      const failure = ioError(this.path, "write", error);
+      await this.abort();
+      throw failure;
+    }
+  }
+
+  /** Stops writing and deletes the temporary file. Never throws; safe to call twice or after `close`. */
+  async abort(): Promise<void> {
+    if (!this.failure) {
+      this.failure = new InputError(this.path, undefined, "io", "cannot write: aborted");
+    }
+    this.wakeAll();
+    this.gzip?.destroy();
+    await this.pump;
+    const target = this.target;
+    if (target.kind === "stdout") {
+      target.stream.off("error", target.onError);
+      return;
+    }
+    if (this.finished) return;
+    this.finished = true;
+    await target.handle.close().catch(() => {});
+    if (target.kind === "temp") await rm(target.temp, { force: true }).catch(() => {});
+  }
+
+  /** Resolves when `stream` drains, closes or errors, or when {@link wakeAll} runs (EPIPE, failure). */
+  private waitDrain(stream: NodeJS.EventEmitter): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        stream.off("drain", done);
+        stream.off("close", done);
+        stream.off("error", done);
+        this.wakers.delete(done);
+        resolve();
+      };
+      stream.on("drain", done);
+      stream.on("close", done);
+      stream.on("error", done);
+      this.wakers.add(done);
+    });
+  }
+
+  private check(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  private fail(error: unknown): void {
+    this.failure ??= ioError(this.path, "write", error);
+    this.gzip?.destroy();
+    this.wakeAll();
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.wakers]) wake();
+  }
+
+  private stdoutError(error: Error): void {
+    if ((error as NodeJS.ErrnoException).code === "EPIPE") {
+      this.epipe = true;
+      this.gzip?.destroy();
+      this.wakeAll();
+    } else {
+      this.fail(error);
+    }
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pendingBytes === 0) return;
+    const chunks = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (this.epipe) return;
+    if (this.gzip) {
+      for (const chunk of chunks) {
+        if (!this.gzip.write(chunk)) await this.waitDrain(this.gzip);
+        this.check();
+      }
+    } else {
+      try {
+        await this.sink(chunks);
+      } catch (error) {
+        this.fail(error);
+      }
+    }
+    this.check();
+  }
+
+  /** Writes final bytes (after gzip) to the target and accounts for them; chunks are never copied. */
+  private async sink(chunks: Buffer[]): Promise<void> {
+    if (this.epipe) return;
+    let total = 0;
+    for (const chunk of chunks) {
+      this.hash.update(chunk);
+      total += chunk.byteLength;
+    }
+    this.written += total;
+    const target = this.target;
+    if (target.kind === "stdout") {
+      for (const chunk of chunks) {
+        if (!target.stream.write(chunk)) await this.waitDrain(target.stream);
+        this.check();
+        if (this.epipe) return;
+      }
+      return;
+    }
+    // One writev per flush; a short write (rare on regular files, possible on pipes) resumes where it stopped.
+    let done = (await target.handle.writev(chunks)).bytesWritten;
+    if (done === total) return;
+    for (const chunk of chunks) {
+      if (done >= chunk.byteLength) {
+        done -= chunk.byteLength;
+        continue;
+      }
+      let offset = done;
+      done = 0;
+      while (offset < chunk.byteLength) {
+        offset += (await target.handle.write(chunk, offset, chunk.byteLength - offset)).bytesWritten;
+      }
+    }
+  }
+}

@@ -1,0 +1,131 @@
+import type { Message } from "@lmsynth/schema";
+import { RowTypeError } from "./errors.js";
+import type { ColumnSpec } from "./row-columns.js";
+
+/** A slice of rows transposed into one array per column (in {@link ColumnSpec} order). */
+export interface ColumnBatch {
+  rows: number;
+  /** Measured uncompressed bytes (see {@link ColumnBatchBuilder}). */
+  bytes: number;
+  /** One array per column; absent values are `null`; `messages` values are arrays of `{role, content}`. */
+  columns: unknown[][];
+}
+
+/** Options of {@link ColumnBatchBuilder}. */
+export interface ColumnBatchBuilderOptions {
+  /** Cut a batch before its measured size would exceed this. Uncompressed bytes, default 100 MB. */
+  highWaterMark?: number;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "nothing";
+  if (Array.isArray(value)) return "array";
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  return typeof value;
+}
+
+/** Measured bytes of one value; throws when it does not fit its column. */
+function measureValue(spec: ColumnSpec, value: unknown, rowNumber: number): number {
+  const fail = (expected: string, got: unknown = value): never => {
+    throw new RowTypeError(spec.name, rowNumber, expected, describe(got));
+  };
+  if (value === null || value === undefined) return spec.nullable ? 0 : fail(spec.type);
+  switch (spec.type) {
+    case "string":
+      return typeof value === "string" ? Buffer.byteLength(value, "utf8") + 4 : fail("string");
+    case "int32":
+      return Number.isInteger(value) && (value as number) >= -0x80000000 && (value as number) <= 0x7fffffff
+        ? 4
+        : fail("int32");
+    case "double":
+      return typeof value === "number" ? 8 : fail("double");
+    case "messages": {
+      if (!Array.isArray(value)) return fail("list of messages");
+      let bytes = 0;
+      for (const message of value as Message[]) {
+        if (typeof message !== "object" || message === null) return fail("message object", message);
+        if (typeof message.role !== "string") return fail("string role", message.role);
+        if (typeof message.content !== "string") return fail("string content", message.content);
+        bytes += Buffer.byteLength(message.role, "utf8") + Buffer.byteLength(message.content, "utf8") + 8;
+      }
+      return bytes;
+    }
+  }
+}
+
+/**
+ * The measured uncompressed size of a row under `columns`, as Parquet's PLAIN encoding stores it: UTF-8
+ * bytes + 4 per string (message roles and contents included), 4 per int32, 8 per double, 0 for null or
+ * absent. Checks every value against its column.
+ * @param rowNumber 0-based, only for the error.
+ * @throws RowTypeError when a value does not fit its column.
+ */
+export function measureRow(
+  columns: readonly ColumnSpec[],
+  row: Readonly<Record<string, unknown>>,
+  rowNumber: number,
+): number {
+  let bytes = 0;
+  for (const spec of columns) bytes += measureValue(spec, row[spec.name], rowNumber);
+  return bytes;
+}
+
+/**
+ * Turns rows into column batches, cut at a byte high-water mark (the arrow-js builder model: `append`, then
+ * `flush`; no I/O). A row's size is {@link measureRow}'s. A batch never exceeds
+ * `highWaterMark` unless one row alone does; that row then forms a batch by itself.
+ * Values are checked against their column: a wrong type throws {@link RowTypeError}, and the row is not
+ * added.
+ */
+export class ColumnBatchBuilder {
+  private readonly highWaterMark: number;
+  private columns: unknown[][];
+  private count = 0;
+  private size = 0;
+  private appended = 0;
+
+  constructor(
+    readonly specs: readonly ColumnSpec[],
+    options: ColumnBatchBuilderOptions = {},
+  ) {
+    this.highWaterMark = options.highWaterMark ?? 100_000_000;
+    this.columns = specs.map(() => []);
+  }
+
+  /** Rows in the pending batch. */
+  get rows(): number {
+    return this.count;
+  }
+
+  /** Measured bytes of the pending batch. */
+  get bytes(): number {
+    return this.size;
+  }
+
+  /**
+   * Adds `row`. When it does not fit under the high-water mark next to the pending rows, the pending rows
+   * are returned as a finished batch and `row` starts the next one.
+   * @returns the batch that was cut, or undefined.
+   * @throws RowTypeError when a value does not match its column.
+   */
+  append(row: Readonly<Record<string, unknown>>): ColumnBatch | undefined {
+    const bytes = measureRow(this.specs, row, this.appended);
+    this.appended++;
+    const cut = this.count > 0 && this.size + bytes > this.highWaterMark ? this.flush() : undefined;
+    for (let c = 0; c < this.specs.length; c++) this.columns[c]!.push(row[this.specs[c]!.name] ?? null);
+    this.count++;
+    this.size += bytes;
+    return cut;
+  }
+
+  /** Returns the pending rows as a batch (undefined when there are none) and starts a new one. */
+  flush(): ColumnBatch | undefined {
+    if (this.count === 0) return undefined;
+    const batch = { rows: this.count, bytes: this.size, columns: this.columns };
+    this.columns = this.specs.map(() => []);
+    this.count = 0;
+    this.size = 0;
+    return batch;
+  }
+}

@@ -1,0 +1,144 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readFile, readdir, stat } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
+import { InputError, type Funnel } from "@lmsynth/schema";
+import type { WrittenFile } from "./byte-output.js";
+import { ManifestMismatchError, type ManifestProblem } from "./errors.js";
+import type { SplitName } from "./split-of.js";
+
+/** One input of a build, as recorded in the manifest. */
+export interface InputFile {
+  /** The path as given on the command line. */
+  path: string;
+  bytes: number;
+  /** Lowercase hex sha256 of the file's bytes. */
+  sha256: string;
+}
+
+/** The `counts` of a manifest: records read, rows per config and split, and each config's skip funnel. */
+export interface DatasetCounts {
+  records: number;
+  /** Rows written per config (`sft`, `dpo`) and split. */
+  rows: Record<string, Partial<Record<SplitName, number>>>;
+  /** Skip reasons with counts, per config. */
+  funnel: Record<string, Funnel>;
+}
+
+/** `manifest.json` of a built folder (behaviour.md §6). File paths are relative to the folder, `/`-separated. */
+export interface DatasetManifest {
+  tool: string;
+  version: string;
+  command: string;
+  options: Record<string, unknown>;
+  inputs: InputFile[];
+  /** Every data file (and `rejected.jsonl` if any), sorted by path. Not `README.md` nor itself. */
+  files: WrittenFile[];
+  counts: DatasetCounts;
+}
+
+/** Files a folder may hold besides those the manifest lists. */
+export const UNLISTED_FILES = ["README.md", "manifest.json"] as const;
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return Object.fromEntries(entries.map(([k, v]) => [k, sortKeys(v)]));
+  }
+  return value;
+}
+
+/**
+ * The text of `manifest.json`: keys in a fixed order (top level and files as declared; `options`, `counts`
+ * and funnels sorted by key), two-space indent, trailing newline. Equal manifests give equal bytes.
+ */
+export function formatManifest(manifest: DatasetManifest): string {
+  const ordered = {
+    tool: manifest.tool,
+    version: manifest.version,
+    command: manifest.command,
+    options: sortKeys(manifest.options),
+    inputs: manifest.inputs.map(({ path, bytes, sha256 }) => ({ path, bytes, sha256 })),
+    files: manifest.files.map(({ path, rows, bytes, sha256 }) => ({ path, rows, bytes, sha256 })),
+    counts: sortKeys(manifest.counts),
+  };
+  return `${JSON.stringify(ordered, null, 2)}\n`;
+}
+
+/** Length and sha256 of a file, read in 1 MiB chunks. */
+async function hashFile(path: string): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).byteLength;
+  }
+  return { bytes, sha256: hash.digest("hex") };
+}
+
+/**
+ * Describes an input for the manifest: its path as given, length and sha256 (reads the whole file).
+ * @throws InputError (`io`) when it cannot be read.
+ */
+export async function describeInputFile(path: string): Promise<InputFile> {
+  try {
+    return { path, ...(await hashFile(path)) };
+  } catch (error) {
+    throw new InputError(path, undefined, "io", `cannot read: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Every regular file under `dir`, relative and `/`-separated, skipping hidden entries (`.git`, `.cache`). */
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (at: string): Promise<void> => {
+    for (const entry of await readdir(at, { withFileTypes: true })) {
+      if (entry.name.startsWith(".")) continue;
+      const full = join(at, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else out.push(relative(dir, full).split(sep).join("/"));
+    }
+  };
+  await walk(dir);
+  return out.sort();
+}
+
+/**
+ * Reads `<dir>/manifest.json` and checks it against the folder: every listed file exists with the listed
+ * size and sha256, and no other file is present except `README.md` and `manifest.json` (hidden entries are
+ * ignored). Sizes are compared first, so a wrong size costs no hashing.
+ * @returns the manifest when everything matches.
+ * @throws ManifestMismatchError listing every problem (a missing or unparsable manifest is one).
+ */
+export async function verifyManifest(dir: string): Promise<DatasetManifest> {
+  let manifest: DatasetManifest;
+  try {
+    manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as DatasetManifest;
+    if (!Array.isArray(manifest.files)) throw new Error("no files list");
+  } catch (error) {
+    const problem = (error as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : "unparsable";
+    throw new ManifestMismatchError(dir, [{ path: "manifest.json", problem }], { cause: error });
+  }
+  const problems: ManifestProblem[] = [];
+  const listed = new Set<string>(UNLISTED_FILES);
+  for (const file of manifest.files) {
+    listed.add(file.path);
+    const full = join(dir, ...file.path.split("/"));
+    const info = await stat(full).catch(() => undefined);
+    if (!info?.isFile()) {
+      problems.push({ path: file.path, problem: "missing" });
+    } else if (info.size !== file.bytes) {
+      problems.push({ path: file.path, problem: "size", expected: String(file.bytes), actual: String(info.size) });
+    } else {
+      const { sha256 } = await hashFile(full);
+      if (sha256 !== file.sha256) problems.push({ path: file.path, problem: "sha256", expected: file.sha256, actual: sha256 });
+    }
+  }
+  for (const path of await listFiles(dir)) {
+    if (!listed.has(path)) problems.push({ path, problem: "unlisted" });
+  }
+  if (problems.length > 0) throw new ManifestMismatchError(dir, problems);
+  return manifest;
+}

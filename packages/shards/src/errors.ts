@@ -1,0 +1,48 @@
+/**
+ * A row whose value does not fit its column (a converter bug, not bad input): names the column, the
+ * 0-based row number within the sink, what was expected and what was there.
+ */
+export class RowTypeError extends Error {
+  override name = "RowTypeError";
+  constructor(
+    readonly column: string,
+    readonly row: number,
+    readonly expected: string,
+    readonly got: string,
+  ) {
+    super(`row ${row}: \`${column}\`: expected ${expected}, got ${got}`);
+  }
+}
+
+/** What {@link ManifestMismatchError} found wrong with one file. */
+export interface ManifestProblem {
+  /** Path relative to the folder. */
+  path: string;
+  problem: "missing" | "unparsable" | "size" | "sha256" | "unlisted";
+  /** Expected value from the manifest (size or hash), when there is one. */
+  expected?: string;
+  /** Value found on disk, when there is one. */
+  actual?: string;
+}
+
+/**
+ * A built folder whose files do not match its `manifest.json` (behaviour.md §7): publish refuses it. Lists
+ * every problem; the message names the first and the count.
+ */
+export class ManifestMismatchError extends Error {
+  override name = "ManifestMismatchError";
+  constructor(
+    readonly dir: string,
+    readonly problems: ManifestProblem[],
+    options?: { cause?: unknown },
+  ) {
+    const first = problems[0];
+    const what = first
+      ? `${first.path}: ${first.problem}${first.expected === undefined ? "" : ` (manifest ${first.expected}, found ${first.actual ?? "nothing"})`}`
+      : "no problems";
+    super(
+      `${dir}: files do not match manifest.json: ${what}${problems.length > 1 ? ` and ${problems.length - 1} more` : ""}`,
+      options,
+    );
+  }
+}

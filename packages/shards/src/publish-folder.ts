@@ -1,0 +1,144 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { commitIter, createRepo, repoExists, type CommitOperation } from "@huggingface/hub";
+import { InputError, UsageError } from "@lmsynth/schema";
+import { UNLISTED_FILES, verifyManifest } from "./dataset-manifest.js";
+
+/** Options of {@link publishFolderIter}. */
+export interface PublishOptions {
+  /** Dataset repo, `owner/name`. Required. */
+  repo: string;
+  /** Hub token (`hf_…`); required unless `dryRun`. Never printed, never part of an error message. */
+  token?: string;
+  /** Hub endpoint (`--hub-url`). Default `https://huggingface.co`. */
+  hubUrl?: string;
+  /** Create the repo private when it does not exist (an existing repo keeps its visibility). Default false. */
+  private?: boolean;
+  /** Verify the folder and list what would be sent; no network. Default false. */
+  dryRun?: boolean;
+  /** Commit title. Default `Upload dataset built with lmsynth`. */
+  commitTitle?: string;
+  /** Checked between steps and passed to the uploads. */
+  signal?: AbortSignal;
+}
+
+/** Progress of a publish: its phases, then per-file hashing/upload progress from 0 to 1 (hub's events). */
+export type PublishEvent =
+  | { event: "phase"; phase: "verifying" | "creating-repo" | "preuploading" | "uploadingLargeFiles" | "committing" }
+  | { event: "fileProgress"; path: string; progress: number; state: "hashing" | "uploading" | "error" };
+
+/** What a publish sent (or would send, with `dryRun`). */
+export interface PublishResult {
+  repo: string;
+  dryRun: boolean;
+  /** True when the repo did not exist and was created. */
+  created: boolean;
+  /** Files in upload order: `README.md`, `manifest.json`, then the manifest's files. Paths relative. */
+  files: { path: string; bytes: number }[];
+  /** The commit; absent for a dry run. */
+  commit?: { oid: string; url: string };
+}
+
+/**
+ * Publishes a built folder to a Hub dataset repo (behaviour.md §7), hub's `commitIter` style: yields
+ * {@link PublishEvent}s and returns a {@link PublishResult}; {@link publishFolder} drains it. First checks
+ * `manifest.json` against the folder (sizes and sha256 of every file, nothing unlisted besides `README.md`
+ * and `manifest.json`); then, unless `dryRun`, creates the repo when missing and uploads every file in one
+ * commit with `@huggingface/hub` (LFS for what the Hub's preupload marks so; Xet when the server offers it).
+ * @throws ManifestMismatchError when the folder does not match its manifest (nothing is sent).
+ * @throws UsageError when the repo name is not `owner/name` or the token is missing or malformed.
+ * @throws HubApiError (from `@huggingface/hub`) when the Hub refuses a request.
+ */
+export async function* publishFolderIter(
+  dir: string,
+  options: PublishOptions,
+): AsyncGenerator<PublishEvent, PublishResult> {
+  if (!/^[\w.-]+\/[\w.-]+$/.test(options.repo)) {
+    throw new UsageError(`repo must be owner/name, got ${JSON.stringify(options.repo)}`);
+  }
+  yield { event: "phase", phase: "verifying" };
+  const manifest = await verifyManifest(dir);
+  const files: { path: string; bytes: number }[] = [];
+  for (const path of UNLISTED_FILES) {
+    const bytes = await readFile(join(dir, path)).then(
+      (data) => data.byteLength,
+      () => undefined,
+    );
+    if (bytes !== undefined) files.push({ path, bytes });
+  }
+  for (const file of manifest.files) files.push({ path: file.path, bytes: file.bytes });
+  if (options.dryRun) return { repo: options.repo, dryRun: true, created: false, files };
+
+  const accessToken = options.token;
+  if (!accessToken) throw new UsageError("publish needs a Hub token: set HF_TOKEN or pass --token-file");
+  // Checked here so hub's TypeError (which is fine) never becomes the user's only clue.
+  if (!accessToken.startsWith("hf_")) throw new UsageError("the Hub token must start with hf_");
+  const repo = { type: "dataset" as const, name: options.repo };
+  const hub = { hubUrl: options.hubUrl, accessToken };
+
+  options.signal?.throwIfAborted();
+  let created = false;
+  if (!(await repoExists({ repo, ...hub }))) {
+    yield { event: "phase", phase: "creating-repo" };
+    await createRepo({ repo, ...hub, visibility: options.private ? "private" : "public" });
+    created = true;
+  }
+  options.signal?.throwIfAborted();
+  const operations: CommitOperation[] = files.map(({ path }) => ({
+    operation: "addOrUpdate",
+    path,
+    content: pathToFileURL(join(dir, ...path.split("/"))),
+  }));
+  const output = yield* commitIter({
+    repo,
+    ...hub,
+    title: options.commitTitle ?? "Upload dataset built with lmsynth",
+    operations,
+    abortSignal: options.signal,
+  });
+  return {
+    repo: options.repo,
+    dryRun: false,
+    created,
+    files,
+    ...(output ? { commit: { oid: output.commit.oid, url: output.commit.url } } : {}),
+  };
+}
+
+/** Drains {@link publishFolderIter} without progress. Same result and errors. */
+export async function publishFolder(dir: string, options: PublishOptions): Promise<PublishResult> {
+  const iterator = publishFolderIter(dir, options);
+  for (;;) {
+    const step = await iterator.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Options of {@link resolveHubToken}. */
+export interface ResolveHubTokenOptions {
+  /** File holding the token (`--token-file`); exactly one trailing newline is stripped. Wins over `env`. */
+  tokenFile?: string;
+  /** Environment to read `HF_TOKEN` from. Default `process.env`. */
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * The Hub token from `--token-file` or `HF_TOKEN` (behaviour.md §7), or undefined when neither is set.
+ * Never on the command line, so it never lands in shell history or `ps`.
+ * @throws InputError (`io`) when the token file cannot be read; the message never contains the token.
+ */
+export async function resolveHubToken(options: ResolveHubTokenOptions = {}): Promise<string | undefined> {
+  if (options.tokenFile !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(options.tokenFile, "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "error";
+      throw new InputError(options.tokenFile, undefined, "io", `cannot read token file (${code})`, { cause: error });
+    }
+    return text.replace(/\r?\n$/, "");
+  }
+  const token = (options.env ?? process.env).HF_TOKEN;
+  return token === "" ? undefined : token;
+}

@@ -1,0 +1,323 @@
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { DpoRow, SftRow } from "@lmsynth/schema";
+import { UsageError } from "@lmsynth/schema";
+import {
+  dpoColumns,
+  measureRow,
+  openDatasetFolder,
+  sftColumns,
+  splitOf,
+  type DatasetFolderOptions,
+  type DatasetSummary,
+} from "../src/index.js";
+import { arrowRows, duckdbMetadata, duckdbRows } from "./read-back.js";
+
+let parent: string;
+beforeEach(async () => {
+  parent = await mkdtemp(join(tmpdir(), "lmsynth-folder-"));
+});
+afterEach(async () => {
+  await rm(parent, { recursive: true, force: true });
+});
+
+/** Deterministic pseudo-random text of varying length, so shards and row groups cut at varied rows. */
+function text(i: number, salt: string): string {
+  const n = Number.parseInt(createHash("sha256").update(`${salt}${i}`).digest("hex").slice(0, 4), 16) % 400;
+  return `${salt} ${i} ` + "語x ".repeat(n);
+}
+
+const ids = Array.from({ length: 150 }, (_, i) => createHash("md5").update(String(i)).digest("hex"));
+
+const sftRows: SftRow[] = ids.flatMap((id, i) =>
+  [0, 1].map((k) => ({
+    conversation_id: id,
+    messages: [
+      { role: "user", content: text(i, "q") },
+      { role: "assistant", content: text(i * 2 + k, "a") },
+    ],
+    lang: k === 0 ? ("ja" as const) : ("en" as const),
+    ...(i % 10 === 0 ? {} : { response_index: k, score: 5 + (i % 5) }),
+  })),
+);
+
+const dpoRows: DpoRow[] = ids
+  .filter((_, i) => i % 3 !== 0)
+  .map((id, i) => ({
+    conversation_id: id,
+    prompt_id: createHash("sha256").update(text(i, "q")).digest("hex"),
+    prompt: [{ role: "user", content: text(i, "q") }],
+    chosen: [{ role: "assistant", content: text(i, "c") }],
+    rejected: [{ role: "assistant", content: text(i, "r") }],
+    score_chosen: 9,
+    score_rejected: 3.5,
+    lang: "ja" as const,
+    chosen_index: 0,
+    rejected_index: 4,
+  }));
+
+/** The first SFT row as read back: exactly the SFT columns, absent meta as null. */
+const firstSft = { ...sftRows[0]!, response_index: null, score: null };
+
+const summary: DatasetSummary = {
+  tool: "lmsynth",
+  version: "0.1.0",
+  command: "lmsynth build merged.jsonl.gz -o out --test-size 0.25 --seed 7 --format parquet,jsonl,arrow",
+  options: { testSize: 0.25, seed: 7, format: ["parquet", "jsonl", "arrow"], compression: "zstd" },
+  inputs: [{ path: "merged.jsonl.gz", bytes: 1234, sha256: "ab".repeat(32) }],
+  records: 150,
+  funnel: { sft: { "no-candidates": 2, pii: 5 }, dpo: { margin: 40, "too-few-candidates": 10 } },
+  variant: "llama-3.1",
+};
+
+const options: DatasetFolderOptions = {
+  formats: ["parquet", "jsonl", "arrow"],
+  testSize: 0.25,
+  seed: 7,
+  maxShardBytes: 40_000,
+  maxRowGroupBytes: 8_000,
+};
+
+async function build(dir: string, opts: DatasetFolderOptions = options) {
+  const folder = await openDatasetFolder(dir, opts);
+  for (const row of sftRows) await folder.writeSft(row);
+  for (const row of dpoRows) await folder.writeDpo(row);
+  return folder.close(summary);
+}
+
+async function listTree(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .sort();
+}
+
+const project = (columns: { name: string }[], row: object) =>
+  Object.fromEntries(columns.map(({ name }) => [name, (row as Record<string, unknown>)[name] ?? null]));
+
+describe("openDatasetFolder", () => {
+  it("lays out sharded configs and splits in every format, each reading back as the rows written", async () => {
+    const dir = join(parent, "out");
+    const { manifest } = await build(dir);
+    const files = await listTree(dir);
+    expect(files).toContain("README.md");
+    expect(files).toContain("manifest.json");
+    const data = files.filter((f) => f !== "README.md" && f !== "manifest.json");
+    expect(manifest.files.map((f) => f.path)).toEqual(data);
+    expect(await readdir(parent)).toEqual(["out"]);
+
+    for (const [config, rows, columns] of [
+      ["sft", sftRows, sftColumns()],
+      ["dpo", dpoRows, dpoColumns()],
+    ] as const) {
+      for (const split of ["train", "test"] as const) {
+        const expected = rows.filter((r) => splitOf(r.conversation_id, 0.25, 7) === split).map((r) => project(columns, r));
+        const parquet = data.filter((f) => f.startsWith(`${config}/${split}-`) && f.endsWith(".parquet"));
+        const n = parquet.length;
+        expect(parquet).toEqual(
+          Array.from({ length: n }, (_, i) => `${config}/${split}-${String(i).padStart(5, "0")}-of-${String(n).padStart(5, "0")}.parquet`),
+        );
+        if (config === "sft" && split === "train") expect(n).toBeGreaterThan(3);
+        const read = { parquet: [] as unknown[], jsonl: [] as unknown[], arrow: [] as unknown[] };
+        for (const path of parquet) {
+          const shardRows = await duckdbRows(join(dir, path));
+          // shard limit: the measured bytes of a shard's rows stay within maxShardBytes
+          const bytes = shardRows.reduce<number>((sum, row, i) => sum + measureRow(columns, row, i), 0);
+          expect(bytes).toBeLessThanOrEqual(options.maxShardBytes!);
+          // row-group limit: the measured bytes of each row group's rows stay within maxRowGroupBytes
+          const groupRows = new Map<number, number>();
+          for (const c of await duckdbMetadata(join(dir, path))) groupRows.set(c.row_group_id, Number(c.row_group_num_rows));
+          let start = 0;
+          for (const count of groupRows.values()) {
+            const group = shardRows.slice(start, start + count);
+            expect(group.reduce<number>((sum, row, i) => sum + measureRow(columns, row, i), 0)).toBeLessThanOrEqual(options.maxRowGroupBytes!);
+            start += count;
+          }
+          expect(start).toBe(shardRows.length);
+          read.parquet.push(...shardRows);
+          const jsonl = await readFile(join(dir, path.replace(/parquet$/, "jsonl")), "utf8");
+          read.jsonl.push(...jsonl.split("\n").filter(Boolean).map((line) => JSON.parse(line)));
+          read.arrow.push(...(await arrowRows(join(dir, path.replace(/parquet$/, "arrow")))));
+        }
+        expect(read.parquet).toEqual(expected);
+        expect(read.jsonl).toEqual(expected);
+        expect(read.arrow).toEqual(expected);
+        expect(manifest.counts.rows[config]![split]).toBe(expected.length);
+      }
+    }
+  });
+
+  it("keeps every conversation in one split across SFT and DPO", async () => {
+    const dir = join(parent, "out");
+    await build(dir, { ...options, formats: ["jsonl"] });
+    const splitOfId = new Map<string, string>();
+    for (const path of await listTree(dir)) {
+      const match = /^(sft|dpo)\/(train|test)-/.exec(path);
+      if (!match) continue;
+      for (const line of (await readFile(join(dir, path), "utf8")).split("\n").filter(Boolean)) {
+        const id = (JSON.parse(line) as { conversation_id: string }).conversation_id;
+        expect(splitOfId.get(id) ?? match[2]).toBe(match[2]);
+        splitOfId.set(id, match[2]!);
+      }
+    }
+    expect(new Set(splitOfId.values())).toEqual(new Set(["train", "test"]));
+  });
+
+  it("writes a manifest whose files match the bytes on disk, and deterministic output", async () => {
+    const a = await build(join(parent, "a"));
+    const b = await build(join(parent, "b"));
+    const treeA = await listTree(join(parent, "a"));
+    expect(await listTree(join(parent, "b"))).toEqual(treeA);
+    for (const path of treeA) {
+      const [bytesA, bytesB] = [await readFile(join(parent, "a", path)), await readFile(join(parent, "b", path))];
+      expect(bytesB.equals(bytesA), path).toBe(true);
+    }
+    // and the Parquet files read back as their JSONL twins
+    for (const path of treeA.filter((p) => p.endsWith(".parquet"))) {
+      const jsonl = await readFile(join(parent, "a", path.replace(/parquet$/, "jsonl")), "utf8");
+      expect(await duckdbRows(join(parent, "a", path)), path).toEqual(jsonl.split("\n").filter(Boolean).map((l) => JSON.parse(l)));
+    }
+    for (const file of a.manifest.files) {
+      const bytes = await readFile(join(parent, "a", file.path));
+      expect(file.bytes).toBe(bytes.byteLength);
+      expect(file.sha256).toBe(createHash("sha256").update(bytes).digest("hex"));
+    }
+    expect(b.manifest).toEqual(a.manifest);
+    const text = await readFile(join(parent, "a", "manifest.json"), "utf8");
+    expect(JSON.parse(text)).toEqual(a.manifest);
+    expect(text.slice(0, text.indexOf('"inputs"'))).toBe(
+      '{\n  "tool": "lmsynth",\n  "version": "0.1.0",\n' +
+        '  "command": "lmsynth build merged.jsonl.gz -o out --test-size 0.25 --seed 7 --format parquet,jsonl,arrow",\n' +
+        '  "options": {\n    "compression": "zstd",\n    "format": [\n      "parquet",\n      "jsonl",\n      "arrow"\n    ],\n' +
+        '    "seed": 7,\n    "testSize": 0.25\n  },\n  ',
+    );
+    expect(Object.keys(a.manifest)).toEqual(["tool", "version", "command", "options", "inputs", "files", "counts"]);
+    expect(JSON.parse(text).options).toEqual({ compression: "zstd", format: ["parquet", "jsonl", "arrow"], seed: 7, testSize: 0.25 });
+    expect(a.manifest.counts).toEqual({
+      records: 150,
+      rows: {
+        sft: { train: a.manifest.counts.rows.sft!.train, test: 300 - a.manifest.counts.rows.sft!.train! },
+        dpo: { train: a.manifest.counts.rows.dpo!.train, test: 100 - a.manifest.counts.rows.dpo!.train! },
+      },
+      funnel: summary.funnel,
+    });
+  });
+
+  it("writes a card whose configs list exactly the data files present, per format", async () => {
+    const dir = join(parent, "out");
+    const { manifest } = await build(dir);
+    const card = await readFile(join(dir, "README.md"), "utf8");
+    const yaml = card.split("---\n")[1]!;
+    // A tiny reader for the card's own YAML shape: config names, splits and paths.
+    const listed = new Map<string, string[]>();
+    let config = "";
+    let split = "";
+    for (const line of yaml.split("\n")) {
+      const c = /^- config_name: (.+)$/.exec(line);
+      const s = /^ {2}- split: (.+)$/.exec(line);
+      const p = /^ {4}- (.+)$/.exec(line);
+      if (c) config = c[1]!;
+      else if (s) split = s[1]!;
+      else if (p) listed.set(`${config}/${split}`, [...(listed.get(`${config}/${split}`) ?? []), p[1]!]);
+    }
+    const present = (cfg: string, spl: string, ext: string) =>
+      manifest.files.map((f) => f.path).filter((p) => p.startsWith(`${cfg}/${spl}-`) && p.endsWith(ext));
+    expect([...listed.keys()]).toEqual([
+      "sft/train", "sft/test", "dpo/train", "dpo/test",
+      "sft-jsonl/train", "sft-jsonl/test", "dpo-jsonl/train", "dpo-jsonl/test",
+      "sft-arrow/train", "sft-arrow/test", "dpo-arrow/train", "dpo-arrow/test",
+    ]);
+    for (const [key, paths] of listed) {
+      const [name, spl] = key.split("/") as [string, string];
+      const [cfg, format = "parquet"] = name.split("-") as [string, string?];
+      expect(paths).toEqual(present(cfg, spl, `.${format}`));
+    }
+    const allListed = [...listed.values()].flat().sort();
+    expect(allListed).toEqual(manifest.files.map((f) => f.path));
+    expect(yaml).toContain("- config_name: sft\n  default: true\n  data_files:\n");
+    expect(yaml).toContain("language:\n- ja\n- en\n");
+    expect(card).toContain("```sh\nlmsynth build merged.jsonl.gz -o out --test-size 0.25 --seed 7 --format parquet,jsonl,arrow\n```");
+  });
+
+  it("writes one empty shard for a split without rows, and only train without testSize", async () => {
+    const dir = join(parent, "out");
+    const folder = await openDatasetFolder(dir, {});
+    await folder.writeSft(sftRows[0]!);
+    const { manifest } = await folder.close(summary);
+    expect(manifest.files.map((f) => [f.path, f.rows])).toEqual([
+      ["dpo/train-00000-of-00001.parquet", 0],
+      ["sft/train-00000-of-00001.parquet", 1],
+    ]);
+    expect(await duckdbRows(join(dir, "dpo/train-00000-of-00001.parquet"))).toEqual([]);
+    expect(await duckdbRows(join(dir, "sft/train-00000-of-00001.parquet"))).toEqual([firstSft]);
+    expect(manifest.counts.rows).toEqual({ sft: { train: 1 }, dpo: { train: 0 } });
+  });
+
+  it("lists an extra JSONL file (rejected rows) in the manifest", async () => {
+    const dir = join(parent, "out");
+    const folder = await openDatasetFolder(dir, { configs: ["sft"] });
+    const rejected = await folder.openJsonl<{ file: string; line: number }>("rejected.jsonl");
+    await rejected.write({ file: "in.jsonl", line: 3 });
+    await folder.writeSft(sftRows[0]!);
+    const { manifest } = await folder.close(summary);
+    expect(manifest.files.map((f) => [f.path, f.rows])).toEqual([
+      ["rejected.jsonl", 1],
+      ["sft/train-00000-of-00001.parquet", 1],
+    ]);
+    expect(await readFile(join(dir, "rejected.jsonl"), "utf8")).toBe('{"file":"in.jsonl","line":3}\n');
+    expect(await duckdbRows(join(dir, "sft/train-00000-of-00001.parquet"))).toEqual([firstSft]);
+    await expect(folder.writeSft(sftRows[0]!)).rejects.toThrow(UsageError);
+  });
+
+  it("refuses an existing folder unless overwrite, then replaces it whole", async () => {
+    const dir = join(parent, "out");
+    await mkdir(dir);
+    await writeFile(join(dir, "stale.txt"), "old");
+    await expect(openDatasetFolder(dir)).rejects.toThrow(new UsageError(`output folder already exists: ${dir}`));
+    const folder = await openDatasetFolder(dir, { overwrite: true, configs: ["sft"] });
+    await folder.writeSft(sftRows[0]!);
+    expect(await readFile(join(dir, "stale.txt"), "utf8")).toBe("old");
+    await folder.close(summary);
+    expect(await listTree(dir)).toEqual(["README.md", "manifest.json", "sft/train-00000-of-00001.parquet"]);
+    expect(await duckdbRows(join(dir, "sft/train-00000-of-00001.parquet"))).toEqual([firstSft]);
+    expect(await readdir(parent)).toEqual(["out"]);
+  });
+
+  it("refuses at close a folder that appeared meanwhile, and leaves no temporary folder", async () => {
+    const dir = join(parent, "out");
+    const folder = await openDatasetFolder(dir, { configs: ["sft"] });
+    await folder.writeSft(sftRows[0]!);
+    await mkdir(dir);
+    await expect(folder.close(summary)).rejects.toThrow(UsageError);
+    expect(await readdir(parent)).toEqual(["out"]);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it("abort removes everything; an aborted signal aborts on the next write", async () => {
+    const dir = join(parent, "out");
+    const folder = await openDatasetFolder(dir, options);
+    for (const row of sftRows.slice(0, 50)) await folder.writeSft(row);
+    expect((await readdir(parent))[0]).toMatch(new RegExp(`^\\.out\\.tmp-${process.pid}-\\d+$`));
+    await folder.abort();
+    expect(await readdir(parent)).toEqual([]);
+
+    const controller = new AbortController();
+    const second = await openDatasetFolder(dir, { ...options, signal: controller.signal });
+    await second.writeSft(sftRows[0]!);
+    controller.abort(new Error("interrupted"));
+    await expect(second.writeSft(sftRows[1]!)).rejects.toThrow("interrupted");
+    expect(await readdir(parent)).toEqual([]);
+  });
+
+  it.each([
+    [{ testSize: 1.5 }, "test size must be in [0, 1], got 1.5"],
+    [{ formats: [] }, "no format to write: formats is empty"],
+    [{ configs: [] }, "no config to write: configs is empty"],
+  ] as const)("refuses options %j", async (opts, message) => {
+    await expect(openDatasetFolder(join(parent, "out"), opts as DatasetFolderOptions)).rejects.toThrow(new UsageError(message));
+  });
+});

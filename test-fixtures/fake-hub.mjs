@@ -1,0 +1,70 @@
+// A local stand-in for the Hugging Face Hub endpoints `@huggingface/hub` calls for a dataset commit: repo
+// info, repo create, preupload, LFS batch (basic transfer, so no Xet), LFS PUT, and the NDJSON commit.
+// Listens on 127.0.0.1 only. Shared by the shards and CLI publish tests.
+import { createHash } from "node:crypto";
+import { once } from "node:events";
+import { createServer } from "node:http";
+
+/**
+ * Starts the fake Hub for dataset `repo` (`owner/name`); `existing` says whether the repo exists yet.
+ * Resolves to `{ hubUrl, received, close }`; `received` records every request, the Authorization header
+ * per route kind (Hub API vs LFS storage), the create body, preupload entries, LFS bodies by oid and the
+ * commit's NDJSON lines.
+ */
+export async function startFakeHub(repo = "alice/synth", existing = false) {
+  const received = { requests: [], authorizations: { api: new Set(), storage: new Set() }, preupload: [], lfs: new Map() };
+  let exists = existing;
+  const server = createServer(async (req, res) => {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const body = Buffer.concat(chunks);
+    const url = new URL(req.url, "http://127.0.0.1");
+    const route = `${req.method} ${url.pathname}`;
+    received.requests.push(route);
+    const kind = url.pathname.startsWith("/lfs/") ? "storage" : "api";
+    received.authorizations[kind].add(req.headers.authorization);
+    const base = `http://127.0.0.1:${server.address().port}`;
+    const json = (status, value) => {
+      res.writeHead(status, { "Content-Type": "application/json" });
+      res.end(JSON.stringify(value));
+    };
+    if (route === `GET /api/datasets/${repo}`) return exists ? json(200, { id: repo }) : json(404, { error: "Repository not found" });
+    if (route === "POST /api/repos/create") {
+      received.created = JSON.parse(body.toString("utf8"));
+      exists = true;
+      return json(200, { url: `${base}/datasets/${repo}`, id: repo });
+    }
+    if (route === `POST /api/datasets/${repo}/preupload/main`) {
+      const files = JSON.parse(body.toString("utf8")).files;
+      received.preupload.push(...files.map(({ path, size }) => ({ path, size })));
+      // Data files go through LFS; README.md and manifest.json inline in the commit, as on the Hub.
+      return json(200, { files: files.map((f) => ({ path: f.path, uploadMode: f.path.endsWith(".md") || f.path.endsWith(".json") ? "regular" : "lfs" })) });
+    }
+    if (route === `POST /datasets/${repo}.git/info/lfs/objects/batch`) {
+      const request = JSON.parse(body.toString("utf8"));
+      return json(200, {
+        transfer: "basic",
+        objects: request.objects.map(({ oid, size }) => ({ oid, size, actions: { upload: { href: `${base}/lfs/${oid}` } } })),
+      });
+    }
+    if (req.method === "PUT" && url.pathname.startsWith("/lfs/")) {
+      const oid = url.pathname.slice(5);
+      if (createHash("sha256").update(body).digest("hex") !== oid) return json(400, { error: "oid mismatch" });
+      received.lfs.set(oid, body);
+      res.writeHead(200).end();
+      return;
+    }
+    if (route === `POST /api/datasets/${repo}/commit/main`) {
+      received.commit = body.toString("utf8").split("\n").map((line) => JSON.parse(line));
+      return json(200, { commitOid: "c0ffee", commitUrl: `${base}/datasets/${repo}/commit/c0ffee` });
+    }
+    json(404, { error: `unexpected ${route}` });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    hubUrl: `http://127.0.0.1:${server.address().port}`,
+    received,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

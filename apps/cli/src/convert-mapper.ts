@@ -3,6 +3,7 @@
 import { formatDpoRow, toDpoRows, type DpoFormat, type DpoOptions } from "@lmsynth/dpo";
 import { variantEvidence, type Lang, type MergedRecord, type SkipReason } from "@lmsynth/schema";
 import { splitFraction } from "@lmsynth/shards";
+import { recordStats, type RecordStats } from "@lmsynth/report";
 import { formatSftRow, toSftRows, type SftOptions } from "@lmsynth/sft";
 import { parseTemplateArgs, resolveTemplate, type ChatRenderer } from "@lmsynth/templates";
 
@@ -19,6 +20,8 @@ export interface ConvertInit {
   dpo?: { options: DpoOptions; format: DpoFormat };
   /** `--shard i/N`: only records whose id hashes to part `index` of `count`. */
   shard?: { index: number; count: number; seed: string };
+  /** Also count each record for the report (`recordStats`). */
+  stats?: boolean;
 }
 
 /** One output's share of a record. */
@@ -34,6 +37,8 @@ export interface ConvertOut {
   outside?: true;
   sft?: OutputResult;
   dpo?: OutputResult;
+  /** With `init.stats`: what the record adds to the report's statistics. */
+  stats?: RecordStats;
 }
 
 export function resolveTemplateSpec(spec: TemplateSpec): Promise<ChatRenderer> {
@@ -47,13 +52,14 @@ export function inShard(id: string, shard: NonNullable<ConvertInit["shard"]>): b
 
 export async function createMapper(init: ConvertInit): Promise<(record: MergedRecord) => ConvertOut> {
   const renderer = init.sft?.template ? await resolveTemplateSpec(init.sft.template) : undefined;
-  const { sft, dpo, shard } = init;
+  const { sft, dpo, shard, stats } = init;
   return (record) => {
     const out: ConvertOut = { evidence: variantEvidence(record) };
     if (shard && !inShard(record.conversation_id, shard)) {
       out.outside = true;
       return out;
     }
+    if (stats) out.stats = recordStats(record);
     if (sft) {
       const r = toSftRows(record, sft.options);
       const rows = r.rows.map((row) => {

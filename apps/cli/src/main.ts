@@ -14,12 +14,14 @@ export interface CommandModule {
 // Loaded lazily, so `--help` and a usage error stay instant.
 const COMMANDS: Record<string, { about: string; load: () => Promise<CommandModule> }> = {
   build: { about: "the main job: SFT + DPO shards, dataset card and manifest for the Hub, in one pass", load: () => import("./commands/build.js") },
-  decrypt: { about: "decrypt an OpenPGP (.gpg) file, integrity-checked, atomic", load: () => import("./commands/decrypt.js") },
-  merge: { about: "merge the LMSYS export, Japanese instructions and synth file into one file", load: () => import("./commands/merge.js") },
-  render: { about: "chat-template text (Llama 3.1, Gemma 2/3, ChatML, any tokenizer_config.json)", load: () => import("./commands/render.js") },
-  inspect: { about: "detect the variant, count and validate records, print a summary", load: () => import("./commands/inspect.js") },
   sft: { about: "SFT conversations (best-of-n and more) as JSONL", load: () => import("./commands/sft.js") },
   dpo: { about: "DPO preference pairs from the judge scores as JSONL", load: () => import("./commands/dpo.js") },
+  render: { about: "chat-template text (Llama 3.1, Gemma 2/3, ChatML, any tokenizer_config.json)", load: () => import("./commands/render.js") },
+  merge: { about: "merge the LMSYS export, Japanese instructions and synth file into one file", load: () => import("./commands/merge.js") },
+  decrypt: { about: "decrypt an OpenPGP (.gpg) file, integrity-checked, atomic", load: () => import("./commands/decrypt.js") },
+  inspect: { about: "detect the variant, count and validate records, print a summary", load: () => import("./commands/inspect.js") },
+  report: { about: "the visual report of a build alone: funnel, scores, margins, lengths as one HTML file", load: () => import("./commands/report.js") },
+  publish: { about: "upload a built folder to a Hugging Face Hub dataset repo", load: () => import("./commands/publish.js") },
 };
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;

@@ -1,4 +1,5 @@
 import { availableParallelism } from "node:os";
+import { addRecordStats, type DatasetStats } from "@lmsynth/report";
 import { UsageError, variantOfEvidence, type Variant } from "@lmsynth/schema";
 import { openJsonlSink } from "@lmsynth/shards";
 import { resolveOptions } from "./common-options.js";
@@ -37,7 +38,7 @@ export async function convertAll(
   write: OutputWriters,
   summary: RunSummary,
   io: CliIo,
-  options: { quiet: boolean; threads: number; variant?: Variant },
+  options: { quiet: boolean; threads: number; variant?: Variant; /** Filled from `out.stats` (set `init.stats`). */ stats?: DatasetStats },
 ): Promise<void> {
   // Built here first, so a bad --template is reported as such before any worker starts.
   await createMapper(init);
@@ -53,6 +54,7 @@ export async function convertAll(
       progress.tick(++seen);
       if (out.outside) continue;
       summary.records++;
+      if (options.stats && out.stats) addRecordStats(options.stats, out.stats);
       for (const n of names) {
         const result = out[n] as OutputResult;
         for (const skip of result.skips) countSkip(summary, n, skip.lang, skip.reason);

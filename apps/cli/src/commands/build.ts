@@ -1,3 +1,4 @@
+import { createDatasetStats, renderReportHtml } from "@lmsynth/report";
 import { UsageError, type DpoRow, type Funnel, type Lang, type SftRow } from "@lmsynth/schema";
 import { dpoColumns, openDatasetFolder, sftColumns, type Compression, type ConfigName, type OutputFormat } from "@lmsynth/shards";
 import { CONVERSION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
@@ -5,9 +6,10 @@ import { DPO_OPTIONS, SFT_OPTIONS, dpoOptionsOf, sftOptionsOf } from "../convers
 import { openRecordSource } from "../inputs.js";
 import type { CliIo } from "../io.js";
 import { VERSION } from "../main.js";
-import { parseOptions, type OptionTable, type ParsedValue } from "../option-table.js";
+import { parseOptions, type OptionTable } from "../option-table.js";
 import type { ConvertInit } from "../convert-mapper.js";
 import { convertAll, finishSummary, newSummary, parallelismOf, variantOption } from "../run-jsonl.js";
+import { commandLine, recordedOptions } from "../run-record.js";
 import { printSummary } from "../summary.js";
 import { TEMPLATE_OPTIONS, templateSpecOf } from "../template-options.js";
 
@@ -26,7 +28,7 @@ export const TABLE = {
   format: { type: "string", arg: "parquet,jsonl,arrow", default: "parquet", description: "shard formats, comma-separated" },
   compression: { type: "string", choices: ["zstd", "snappy", "gzip", "none"], default: "zstd", description: "Parquet compression" },
   "max-shard-bytes": { type: "string", number: true, arg: "bytes", default: 500_000_000, description: "shard size cut, uncompressed" },
-  "max-row-group-bytes": { type: "string", number: true, arg: "bytes", default: 100_000_000, description: "row group size cut, uncompressed" },
+  "max-row-group-bytes": { type: "string", number: true, arg: "bytes", default: 32_000_000, description: "row group size cut, uncompressed (each open file holds one in memory)" },
   "test-size": { type: "string", number: true, arg: "fraction", default: 0, description: "share of conversations in the test split" },
   seed: { type: "string", arg: "seed", default: "0", description: "seed of the split hash" },
   overwrite: { type: "boolean", description: "replace an existing output folder" },
@@ -47,23 +49,11 @@ function formatsOf(value: string): OutputFormat[] {
   return list as OutputFormat[];
 }
 
-/** Shell-quotes an argument for the command line recorded in the card and manifest. */
-function quote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
-}
-
 /** The funnel of one output summed over languages, as the card shows it. */
 function funnelOf(byLang: Partial<Record<Lang, Funnel>> | undefined): Funnel {
   const out: Funnel = {};
   for (const f of Object.values(byLang ?? {})) for (const [k, n] of Object.entries(f ?? {})) out[k as keyof Funnel] = (out[k as keyof Funnel] ?? 0) + n!;
   return out;
-}
-
-/** Options as recorded in the manifest: every resolved flag but the output-only ones. */
-function recordedOptions(o: Record<string, ParsedValue | undefined>): Record<string, unknown> {
-  // Not recorded: they change how the run goes, never what it writes.
-  const skip = new Set(["help", "quiet", "json", "output", "overwrite", "config", "passphrase-file", "rejected", "threads"]);
-  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && !skip.has(k)));
 }
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
@@ -81,7 +71,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     ...(o.sft ? { sft: { options: { ...sftOptionsOf(o), withMeta }, messagesKey: "messages", ...(template ? { template } : {}) } } : {}),
     ...(o.dpo ? { dpo: { options: { ...dpo.options, withMeta }, format: "trl" as const } } : {}),
     ...(shard ? { shard } : {}),
+    stats: true,
   };
+  const stats = createDatasetStats();
   const started = performance.now();
   const folder = await openDatasetFolder(dir, {
     configs,
@@ -103,15 +95,32 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   try {
     source = await openRecordSource(args.positionals, o, io, () => folder.openJsonl("rejected.jsonl"));
     const write = { sft: (row: object) => folder.writeSft(row as SftRow), dpo: (row: object) => folder.writeDpo(row as DpoRow) };
-    await convertAll(source, init, write, summary, io, { quiet: o.quiet === true, threads, ...variantOption(o) });
+    await convertAll(source, init, write, summary, io, { quiet: o.quiet === true, threads, stats, ...variantOption(o) });
     await source.close();
     finishSummary(summary, source, started);
     const variant = summary.variant ?? undefined;
+    const command = commandLine("build", argv);
+    const options = recordedOptions(o);
+    // The visual report (issue 8): its numbers are this summary's; the card links it.
+    await folder.writeText(
+      "report.html",
+      renderReportHtml({
+        stats,
+        records: summary.records,
+        rows: summary.rows,
+        funnel: summary.funnel,
+        variant: summary.variant,
+        ...(typeof o.preset === "string" ? { preset: o.preset } : {}),
+        options,
+        command,
+        version: VERSION,
+      }),
+    );
     const result = await folder.close({
       tool: "lmsynth",
       version: VERSION,
-      command: ["lmsynth", "build", ...argv].map(quote).join(" "),
-      options: recordedOptions(o),
+      command,
+      options,
       inputs: source.inputFiles(),
       records: summary.records,
       funnel: Object.fromEntries(configs.map((c) => [c, funnelOf(summary.funnel[c])])),

@@ -1,0 +1,100 @@
+import { randomBytes } from "node:crypto";
+import { rename, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { createDatasetStats, renderReportHtml } from "@lmsynth/report";
+import { InputError, UsageError } from "@lmsynth/schema";
+import { CONVERSION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
+import { DPO_OPTIONS, SFT_OPTIONS, dpoOptionsOf, sftOptionsOf } from "../conversion-options.js";
+import type { ConvertInit } from "../convert-mapper.js";
+import { openRecordSource } from "../inputs.js";
+import type { CliIo } from "../io.js";
+import { VERSION } from "../main.js";
+import { parseOptions, type OptionTable } from "../option-table.js";
+import { convertAll, finishSummary, newSummary, parallelismOf, variantOption } from "../run-jsonl.js";
+import { commandLine, recordedOptions } from "../run-record.js";
+import { printSummary } from "../summary.js";
+
+// The report counts what `build` would write, so it takes build's selection flags but none of its file ones.
+const { "messages-key": _messagesKey, ...SFT_REPORT_OPTIONS } = SFT_OPTIONS;
+const { "dpo-format": _dpoFormat, ...DPO_REPORT_OPTIONS } = DPO_OPTIONS;
+
+export const TABLE = {
+  output: { type: "string", short: "o", arg: "file", description: "output .html file, or - for stdout" },
+  ...INPUT_OPTIONS,
+  ...CONVERSION_OPTIONS,
+  ...SFT_REPORT_OPTIONS,
+  ...DPO_REPORT_OPTIONS,
+  sft: { type: "boolean", default: true, description: "count the sft funnel" },
+  dpo: { type: "boolean", default: true, description: "count the dpo funnel" },
+  ...GENERAL_OPTIONS,
+} satisfies OptionTable;
+
+export const USAGE = "lmsynth report <input…> -o report.html";
+export const SUMMARY =
+  "Writes the visual report that build puts in its folder, alone: the funnel, score, margin and length charts, as one self-contained HTML file (inline SVG, no network). Takes build's selection flags; writes no rows.";
+
+/**
+ * Writes `text` to `path` through a temporary sibling renamed into place, so no half-written report is ever
+ * seen at `path` (behaviour.md §9). `-` writes to stdout.
+ */
+async function writeReport(path: string, text: string, io: CliIo): Promise<void> {
+  if (path === "-") {
+    io.stdout.write(text);
+    return;
+  }
+  const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+  try {
+    await writeFile(temp, text);
+    await rename(temp, path);
+  } catch (e) {
+    await rm(temp, { force: true }).catch(() => {});
+    throw new InputError(path, undefined, "io", `cannot write: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const args = parseOptions(TABLE, argv);
+  const o = await resolveOptions(TABLE, args);
+  const output = o.output as string | undefined;
+  if (!output) throw new UsageError("missing -o <report.html> (or - for stdout)");
+  if (output === "-" && o.json) throw new UsageError("--json prints on stdout: give -o a file");
+  if (!o.sft && !o.dpo) throw new UsageError("--no-sft and --no-dpo together leave no funnel to count");
+  const { threads, shard } = parallelismOf(o);
+  // The same conversion as `build` (rows are only counted), so the funnel equals build's.
+  const init: ConvertInit = {
+    ...(o.sft ? { sft: { options: sftOptionsOf(o), messagesKey: "messages" } } : {}),
+    ...(o.dpo ? { dpo: { options: dpoOptionsOf(o).options, format: "trl" as const } } : {}),
+    ...(shard ? { shard } : {}),
+    stats: true,
+  };
+  const started = performance.now();
+  const stats = createDatasetStats();
+  const summary = newSummary("report");
+  // Skipped lines are only counted (and shown in the summary) unless --rejected names a file.
+  const source = await openRecordSource(args.positionals, o, io, undefined);
+  const discard = async (): Promise<void> => {};
+  try {
+    await convertAll(source, init, { sft: discard, dpo: discard }, summary, io, { quiet: o.quiet === true, threads, stats, ...variantOption(o) });
+  } catch (e) {
+    await source.abort();
+    throw e;
+  }
+  await source.close();
+  finishSummary(summary, source, started);
+  const html = renderReportHtml({
+    stats,
+    records: summary.records,
+    rows: summary.rows,
+    funnel: summary.funnel,
+    variant: summary.variant,
+    ...(typeof o.preset === "string" ? { preset: o.preset } : {}),
+    options: recordedOptions(o),
+    command: commandLine("report", argv),
+    version: VERSION,
+  });
+  await writeReport(output, html, io);
+  summary.outputs = output === "-" ? [] : [output];
+  summary.seconds = (performance.now() - started) / 1000;
+  printSummary(io, summary, { json: o.json === true, quiet: o.quiet === true });
+  return 0;
+}

@@ -1,0 +1,19 @@
+import type { ParsedValue } from "./option-table.js";
+
+/** Shell-quotes an argument, so the recorded command line can be pasted back into a shell. */
+function quote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The exact command line of a run, as the card, the manifest and the report record it. */
+export function commandLine(command: string, argv: readonly string[]): string {
+  return ["lmsynth", command, ...argv].map(quote).join(" ");
+}
+
+// Not recorded: they change how a run goes or where it writes, never what it writes.
+const UNRECORDED = new Set(["help", "quiet", "json", "output", "overwrite", "config", "passphrase-file", "rejected", "threads"]);
+
+/** The resolved options that decide the output, as the manifest and the report record them. */
+export function recordedOptions(o: Record<string, ParsedValue | undefined>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && !UNRECORDED.has(k)));
+}

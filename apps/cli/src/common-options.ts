@@ -36,11 +36,14 @@ export const CONVERSION_OPTIONS = {
   shard: { type: "string", arg: "i/N", description: "only part i of N (a seeded hash of conversation_id); N runs give disjoint parts" },
 } satisfies OptionTable;
 
-/** What each preset sets (behaviour.md §1, input-format.md §6). */
+/**
+ * What each preset sets (behaviour.md §1, input-format.md §6): the selection of a Swallow release. The
+ * variant is still detected from the data, so a preset on another variant's file is reported as it is.
+ */
 export const PRESETS: Record<string, Record<string, ParsedValue>> = {
-  "swallow-v0.1": { variant: "llama-3.1", lang: "both", select: "best", "exclude-pii": true, "exclude-template": true },
-  "swallow-v0.3": { variant: "gemma-2", lang: "ja", multiturn: true, "exclude-pii": true, "exclude-template": true },
-  "swallow-v0.5": { variant: "gemma-3", lang: "ja", select: "best", "exclude-pii": true, "exclude-template": true },
+  "swallow-v0.1": { lang: "both", select: "best", "exclude-pii": true, "exclude-template": true },
+  "swallow-v0.3": { lang: "ja", multiturn: true, "exclude-pii": true, "exclude-template": true },
+  "swallow-v0.5": { lang: "ja", select: "best", "exclude-pii": true, "exclude-template": true },
 };
 
 /** A zod schema of a config file, derived from the command's option table so that both stay one list. */

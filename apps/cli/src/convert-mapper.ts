@@ -1,11 +1,10 @@
 // Loaded by every worker thread of `mapRecords` (and in this thread for joined sources): turns one record
 // into the rows of each requested output. Pure apart from reading a template file once at start.
 import { formatDpoRow, toDpoRows, type DpoFormat, type DpoOptions } from "@lmsynth/dpo";
-import { variantEvidence, type Lang, type MergedRecord, type SkipReason } from "@lmsynth/schema";
-import { splitFraction } from "@lmsynth/shards";
+import { hashFraction, variantEvidence, type Lang, type MergedRecord, type SkipReason } from "@lmsynth/schema";
 import { recordStats, type RecordStats } from "@lmsynth/report";
 import { formatSftRow, toSftRows, type SftOptions } from "@lmsynth/sft";
-import { parseTemplateArgs, resolveTemplate, type ChatRenderer } from "@lmsynth/templates";
+import type { ChatRenderer } from "@lmsynth/templates";
 
 /** `--template` as plain data, so it crosses to worker threads. */
 export interface TemplateSpec {
@@ -41,13 +40,15 @@ export interface ConvertOut {
   stats?: RecordStats;
 }
 
-export function resolveTemplateSpec(spec: TemplateSpec): Promise<ChatRenderer> {
+/** The renderer of `--template`; the templates package is loaded only when one is asked for. */
+export async function resolveTemplateSpec(spec: TemplateSpec): Promise<ChatRenderer> {
+  const { parseTemplateArgs, resolveTemplate } = await import("@lmsynth/templates");
   return resolveTemplate(spec.name, { systemIntoUser: spec.systemIntoUser, variables: parseTemplateArgs(spec.args) });
 }
 
 /** True when `id` belongs to shard `index` of `count` (a seeded hash, independent of the train/test split). */
 export function inShard(id: string, shard: NonNullable<ConvertInit["shard"]>): boolean {
-  return Math.floor(splitFraction(id, `shard\0${shard.seed}`) * shard.count) === shard.index;
+  return Math.floor(hashFraction(id, `shard\0${shard.seed}`) * shard.count) === shard.index;
 }
 
 export async function createMapper(init: ConvertInit): Promise<(record: MergedRecord) => ConvertOut> {

@@ -13,6 +13,7 @@ export {
 } from "./records.js";
 export { detectVariant, variantEvidence, variantOfEvidence, VARIANTS } from "./variant.js";
 export { InputError, UsageError, describeZodError } from "./errors.js";
+export { hashFraction } from "./hash-fraction.js";
 
 export type { Message } from "./message.js";
 export type {

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hashFraction } from "@lmsynth/schema";
 
 /** A dataset split name (no `-`: the Hub's file pattern `{split}-{i}-of-{n}` splits on it). */
 export type SplitName = "train" | "test";
@@ -9,9 +9,7 @@ export type SplitName = "train" | "test";
  * output (SFT, DPO) agrees.
  */
 export function splitFraction(conversationId: string, seed: number | string): number {
-  const digest = createHash("sha256").update(`${seed}\0${conversationId}`, "utf8").digest();
-  // 53 bits: the most a double holds exactly, so the result is uniform and never reaches 1.
-  return Number(digest.readBigUInt64BE(0) >> 11n) / 2 ** 53;
+  return hashFraction(conversationId, seed);
 }
 
 /**

@@ -19,6 +19,8 @@ export interface RunSummary {
   join?: JoinCounts;
   /** Output files written. */
   outputs: string[];
+  /** `build --resume`: shards taken from the interrupted run instead of written. */
+  reusedShards?: number;
   seconds: number;
 }
 
@@ -47,6 +49,7 @@ export function formatSummary(s: RunSummary): string {
   }
   if (s.droppedPairs) rows.push(["dpo pairs dropped by margin", String(s.droppedPairs)]);
   for (const [k, v] of Object.entries(s.join ?? {})) rows.push([`join ${k}`, String(v)]);
+  if (s.reusedShards !== undefined) rows.push(["shards reused", String(s.reusedShards)]);
   rows.push(["seconds", s.seconds.toFixed(2)]);
   for (const path of s.outputs) rows.push(["wrote", path]);
   const w = Math.max(...rows.map(([k]) => k.length));

@@ -1,6 +1,7 @@
 import type { Funnel, Lang, Variant } from "@lmsynth/schema";
 import type { WrittenFile } from "./byte-output.js";
-import type { DatasetCounts } from "./dataset-manifest.js";
+import type { ConfigName, OutputFormat } from "./dataset-folder.js";
+import type { DatasetCounts, DatasetManifest } from "./dataset-manifest.js";
 import type { SplitName } from "./split-of.js";
 
 /** One `configs` entry of the card: a config name and, per split, its files (relative paths). */
@@ -27,6 +28,77 @@ export interface DatasetCardInput {
   counts: DatasetCounts;
   /** Extra `tags`, after `synthetic` and one per config. */
   tags?: string[];
+}
+
+/**
+ * What a build's card is rendered from besides its counts and files, kept as `manifest.card` so that
+ * `mergeDatasetFolders` renders the card of merged parts exactly as one build would.
+ */
+export interface DatasetCardSettings {
+  /** Configs in card order; the first is the default. */
+  configs: ConfigName[];
+  /** Formats written, in the order asked for (the card's default configs use the first of parquet, arrow,
+   * jsonl written; the others get `<config>-<format>`). */
+  formats: OutputFormat[];
+  /** Splits written: `train`, then `test` when the test size is above 0. */
+  splits: SplitName[];
+  /** Selects the licences named on the card. */
+  variant?: Variant;
+  /** Languages listed in the YAML. */
+  languages: Lang[];
+  /** Card heading, when not the default. */
+  title?: string;
+  /** Extra card tags. */
+  tags?: string[];
+}
+
+const EXTENSIONS: Record<OutputFormat, string> = { parquet: "parquet", jsonl: "jsonl", arrow: "arrow" };
+// The card's default configs use the first format here that was written; the others get `<config>-<format>`.
+const FORMAT_PRIORITY: OutputFormat[] = ["parquet", "arrow", "jsonl"];
+
+/**
+ * The input of {@link renderDatasetCard} for a folder described by `manifest` and `settings`: one `configs`
+ * entry per format and config, listing the manifest's files of each split (`<config>/<split>-*.<ext>`);
+ * counts and funnel in `settings.configs` × `settings.splits` order, whatever the manifest's key order.
+ * Pure. @internal shared by the folder writer and the merge; not exported from the index.
+ */
+export function datasetCardInput(manifest: DatasetManifest, settings: DatasetCardSettings): DatasetCardInput {
+  const primary = FORMAT_PRIORITY.find((format) => settings.formats.includes(format)) ?? settings.formats[0]!;
+  const ordered = [primary, ...settings.formats.filter((format) => format !== primary)];
+  const configs: CardConfig[] = [];
+  for (const format of ordered) {
+    for (const config of settings.configs) {
+      configs.push({
+        name: format === primary ? config : `${config}-${format}`,
+        isDefault: format === primary && config === settings.configs[0],
+        splits: settings.splits.map((split) => ({
+          split,
+          paths: manifest.files
+            .map((file) => file.path)
+            .filter((path) => path.startsWith(`${config}/${split}-`) && path.endsWith(`.${EXTENSIONS[format]}`)),
+        })),
+      });
+    }
+  }
+  const rows: DatasetCounts["rows"] = {};
+  const funnel: DatasetCounts["funnel"] = {};
+  for (const config of settings.configs) {
+    rows[config] = {};
+    for (const split of settings.splits) rows[config][split] = manifest.counts.rows[config]?.[split] ?? 0;
+    funnel[config] = manifest.counts.funnel[config] ?? {};
+  }
+  return {
+    title: settings.title,
+    tool: manifest.tool,
+    version: manifest.version,
+    command: manifest.command,
+    variant: settings.variant,
+    languages: settings.languages,
+    configs,
+    files: manifest.files,
+    counts: { records: manifest.counts.records, rows, funnel },
+    tags: settings.tags,
+  };
 }
 
 /** A licence that applies to a built dataset, as named and linked on the card. */

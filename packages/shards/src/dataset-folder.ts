@@ -1,15 +1,17 @@
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { InputError, UsageError, type DpoRow, type Funnel, type Lang, type SftRow, type Variant } from "@lmsynth/schema";
 import { openArrowSink } from "./arrow-sink.js";
 import type { RowSink, WrittenFile } from "./byte-output.js";
 import { measureRow } from "./column-batch-builder.js";
-import { renderDatasetCard, type CardConfig } from "./dataset-card.js";
+import { datasetCardInput, renderDatasetCard, type DatasetCardSettings } from "./dataset-card.js";
 import { formatManifest, type DatasetManifest, type InputFile } from "./dataset-manifest.js";
+import { ResumeMismatchError } from "./errors.js";
 import { openJsonlSink } from "./jsonl-sink.js";
 import { openParquetSink, type Compression } from "./parquet-sink.js";
 import { dpoColumns, sftColumns, type ColumnSpec } from "./row-columns.js";
+import { ResumeJournal, statResumeInputs, type JournalShard } from "./resume-journal.js";
 import { splitOf, type SplitName } from "./split-of.js";
 
 /** A config of the Hub folder: one subfolder and one `configs` entry of the card. */
@@ -43,6 +45,21 @@ export interface DatasetFolderOptions {
   overwrite?: boolean;
   /** Checked on every write and on close: once aborted, the folder aborts and the call throws its reason. */
   signal?: AbortSignal;
+  /** Make the build resumable (`lmsynth build --resume`); default off: the temporary folder is deleted on
+   * any failure. See {@link openDatasetFolder}. */
+  resume?: DatasetResumeOptions;
+}
+
+/** The `resume` option of {@link DatasetFolderOptions}. */
+export interface DatasetResumeOptions {
+  /** A JSON value that, besides this folder's own options, decides the rows (converter options, tool and
+   * version): part of the fingerprint a rerun must match. */
+  key: unknown;
+  /** Input files; their paths as given, sizes and mtimes join the fingerprint. */
+  inputs: string[];
+  /** Told each decision (shards reused, a series or the whole folder started over), one line each.
+   * Default: silent. */
+  log?: (message: string) => void;
 }
 
 /** What the caller knows at the end of a build: written into the card and the manifest. */
@@ -66,6 +83,9 @@ export interface DatasetSummary {
   title?: string;
   /** Extra card tags. */
   tags?: string[];
+  /** Raw counters kept as `manifest.stats` (nested objects of numbers, key order kept), summed key by key
+   * when parts are merged (`mergeDatasetFolders`). */
+  stats?: Record<string, unknown>;
 }
 
 /** The committed folder. */
@@ -73,6 +93,9 @@ export interface DatasetFolderResult {
   /** Absolute path of the folder. */
   dir: string;
   manifest: DatasetManifest;
+  /** Shards (all formats of one index in one series) taken from an interrupted run instead of written;
+   * 0 without `resume`. */
+  reusedShards: number;
 }
 
 /**
@@ -96,8 +119,6 @@ export interface DatasetFolder {
 }
 
 const EXTENSIONS: Record<OutputFormat, string> = { parquet: "parquet", jsonl: "jsonl", arrow: "arrow" };
-// The card's default configs use the first format here that was written; the others get `<config>-<format>`.
-const FORMAT_PRIORITY: OutputFormat[] = ["parquet", "arrow", "jsonl"];
 let folderSequence = 0;
 
 const pad5 = (n: number): string => String(n).padStart(5, "0");
@@ -116,11 +137,32 @@ interface ShardFile {
   written?: WrittenFile;
 }
 
-/** The shards of one config and split, all formats cut at the same rows. */
+/** The shard being filled: its sinks, or none when an interrupted run's shard is reused (`reused`). */
+interface OpenShard {
+  sinks: RowSink<Record<string, unknown>>[];
+  bytes: number;
+  rows: number;
+  /** With resume: sha256 of the rows as JSON lines, recorded in (or checked against) the journal. */
+  digest?: Hash;
+  reused?: JournalShard;
+}
+
+/** How a series resumes: the journal to record completed shards in, and the shards it may reuse. */
+interface SeriesResume {
+  journal: ResumeJournal;
+  reusable: JournalShard[];
+}
+
+/**
+ * The shards of one config and split, all formats cut at the same rows. With resume, the first shards may be
+ * reused: rows still go through the same cut (measured bytes decide it, so a reused shard meets exactly the
+ * rows it holds), but are only hashed, not encoded, and the hash must match the journal's.
+ */
 class ShardSeries {
   readonly shards: ShardFile[][] = [];
   rows = 0;
-  private open: { sinks: RowSink<Record<string, unknown>>[]; bytes: number } | undefined;
+  reusedShards = 0;
+  private open: OpenShard | undefined;
 
   constructor(
     private readonly root: string,
@@ -128,6 +170,7 @@ class ShardSeries {
     readonly split: SplitName,
     private readonly columns: readonly ColumnSpec[],
     private readonly options: Required<Pick<DatasetFolderOptions, "formats" | "compression" | "maxRowGroupBytes" | "maxShardBytes">>,
+    private readonly resume: SeriesResume | undefined,
   ) {}
 
   async write(row: Readonly<Record<string, unknown>>): Promise<void> {
@@ -137,15 +180,20 @@ class ShardSeries {
     }
     const open = this.open ?? (await this.openShard());
     const projected = projectRow(this.columns, row);
+    open.digest?.update(`${JSON.stringify(projected)}\n`);
     for (const sink of open.sinks) await sink.write(projected);
     open.bytes += bytes;
+    open.rows++;
     this.rows++;
+    if (open.reused && open.rows > open.reused.rows) await this.mismatch(open.reused);
   }
 
   /** Closes the last shard; a split without rows still gets one empty shard, so every split has a file. */
   async finish(): Promise<void> {
     if (!this.open && this.shards.length === 0) await this.openShard();
     if (this.open) await this.closeShard();
+    const missed = this.resume?.reusable[this.shards.length];
+    if (missed) await this.mismatch(missed);
   }
 
   async abort(): Promise<void> {
@@ -154,7 +202,13 @@ class ShardSeries {
     if (open) for (const sink of open.sinks) await sink.abort();
   }
 
-  private async openShard(): Promise<{ sinks: RowSink<Record<string, unknown>>[]; bytes: number }> {
+  /** A reused shard met other rows than the interrupted run's: nothing can be trusted; the journal goes. */
+  private async mismatch(shard: JournalShard): Promise<never> {
+    await this.resume!.journal.discard();
+    throw new ResumeMismatchError(this.root, `${this.config}/${this.split}`, shard.index);
+  }
+
+  private async openShard(): Promise<OpenShard> {
     const index = this.shards.length;
     const files: ShardFile[] = this.options.formats.map((format) => ({
       format,
@@ -162,8 +216,19 @@ class ShardSeries {
     }));
     this.shards.push(files);
     const sinks: RowSink<Record<string, unknown>>[] = [];
-    const open = { sinks, bytes: 0 };
+    const open: OpenShard = { sinks, bytes: 0, rows: 0 };
+    if (this.resume) open.digest = createHash("sha256");
     this.open = open;
+    const reused = this.resume?.reusable[index];
+    if (reused) {
+      open.reused = reused;
+      for (const file of files) {
+        const recorded = reused.files.find((f) => f.path === file.relative);
+        if (!recorded) await this.mismatch(reused);
+        file.written = { path: file.relative, rows: reused.rows, bytes: recorded!.bytes, sha256: recorded!.sha256 };
+      }
+      return open;
+    }
     for (const file of files) {
       const path = join(this.root, file.relative);
       const { columns } = this;
@@ -181,8 +246,15 @@ class ShardSeries {
 
   private async closeShard(): Promise<void> {
     const open = this.open!;
-    const files = this.shards[this.shards.length - 1]!;
+    const index = this.shards.length - 1;
+    const files = this.shards[index]!;
     this.open = undefined;
+    const rowsSha256 = open.digest?.digest("hex");
+    if (open.reused) {
+      if (open.rows !== open.reused.rows || rowsSha256 !== open.reused.rowsSha256) await this.mismatch(open.reused);
+      this.reusedShards++;
+      return;
+    }
     for (let i = 0; i < open.sinks.length; i++) {
       try {
         files[i]!.written = await open.sinks[i]!.close();
@@ -191,6 +263,14 @@ class ShardSeries {
         throw error;
       }
     }
+    await this.resume?.journal.record({
+      config: this.config,
+      split: this.split,
+      index,
+      rows: open.rows,
+      rowsSha256: rowsSha256!,
+      files: files.map((file) => ({ path: file.relative, bytes: file.written!.bytes, sha256: file.written!.sha256 })),
+    });
   }
 }
 
@@ -209,17 +289,15 @@ class DatasetFolderWriter implements DatasetFolder {
     private readonly configs: ConfigName[],
     private readonly formats: OutputFormat[],
     private readonly splits: SplitName[],
+    private readonly resume: { journal: ResumeJournal; reusable: Map<string, JournalShard[]> } | undefined,
   ) {
-    const shardOptions = {
-      formats,
-      compression: options.compression ?? "zstd",
-      maxRowGroupBytes: options.maxRowGroupBytes ?? 100_000_000,
-      maxShardBytes: options.maxShardBytes ?? 500_000_000,
-    };
+    const shardOptions = shardOptionsOf(options, formats);
     for (const config of configs) {
-      const columns = config === "sft" ? (options.sftColumns ?? sftColumns()) : (options.dpoColumns ?? dpoColumns());
+      const columns = columnsOf(options, config);
       for (const split of splits) {
-        this.series.set(`${config}/${split}`, new ShardSeries(temp, config, split, columns, shardOptions));
+        const key = `${config}/${split}`;
+        const seriesResume = resume && { journal: resume.journal, reusable: resume.reusable.get(key) ?? [] };
+        this.series.set(key, new ShardSeries(temp, config, split, columns, shardOptions, seriesResume));
       }
     }
   }
@@ -279,13 +357,17 @@ class DatasetFolderWriter implements DatasetFolder {
       for (const extra of this.extras) {
         extra.written ??= { ...(await extra.sink!.close()), path: extra.relative };
       }
+      // The journal names shards before their `-of-N` names; from here on a rerun starts over.
+      await this.resume?.journal.discard();
       const files = await this.nameShards();
       const manifest = this.manifest(summary, files);
       await writeFile(join(this.temp, "manifest.json"), formatManifest(manifest));
-      await writeFile(join(this.temp, "README.md"), renderDatasetCard(this.cardInput(summary, manifest)));
+      await writeFile(join(this.temp, "README.md"), renderDatasetCard(datasetCardInput(manifest, manifest.card!)));
       await this.commit();
       this.state = "closed";
-      return { dir: this.dir, manifest };
+      let reusedShards = 0;
+      for (const series of this.series.values()) reusedShards += series.reusedShards;
+      return { dir: this.dir, manifest, reusedShards };
     } catch (error) {
       await this.abort();
       if (error instanceof InputError || error instanceof UsageError) throw error;
@@ -301,7 +383,8 @@ class DatasetFolderWriter implements DatasetFolder {
     this.state = "aborted";
     for (const series of this.series.values()) await series.abort();
     for (const extra of this.extras) if (!extra.written) await extra.sink?.abort();
-    await rm(this.temp, { recursive: true, force: true }).catch(() => {});
+    // A resumable build keeps its completed shards and journal for the next run.
+    if (!this.resume) await rm(this.temp, { recursive: true, force: true }).catch(() => {});
   }
 
   private async checkOpen(): Promise<void> {
@@ -350,6 +433,15 @@ class DatasetFolderWriter implements DatasetFolder {
     for (const series of this.series.values()) (rows[series.config] ??= {})[series.split] = series.rows;
     const funnel: DatasetManifest["counts"]["funnel"] = {};
     for (const config of this.configs) funnel[config] = summary.funnel[config] ?? {};
+    const card: DatasetCardSettings = {
+      configs: this.configs,
+      formats: this.formats,
+      splits: this.splits,
+      languages: summary.languages ?? (["ja", "en"] as const).filter((lang) => this.langs.has(lang)),
+    };
+    if (summary.variant) card.variant = summary.variant;
+    if (summary.title !== undefined) card.title = summary.title;
+    if (summary.tags) card.tags = summary.tags;
     return {
       tool: summary.tool,
       version: summary.version,
@@ -358,39 +450,8 @@ class DatasetFolderWriter implements DatasetFolder {
       inputs: summary.inputs,
       files,
       counts: { records: summary.records, rows, funnel },
-    };
-  }
-
-  private cardInput(summary: DatasetSummary, manifest: DatasetManifest): Parameters<typeof renderDatasetCard>[0] {
-    const primary = FORMAT_PRIORITY.find((format) => this.formats.includes(format))!;
-    const ordered = [primary, ...this.formats.filter((format) => format !== primary)];
-    const configs: CardConfig[] = [];
-    for (const format of ordered) {
-      for (const config of this.configs) {
-        configs.push({
-          name: format === primary ? config : `${config}-${format}`,
-          isDefault: format === primary && config === this.configs[0],
-          splits: this.splits.map((split) => ({
-            split,
-            paths: manifest.files
-              .map((file) => file.path)
-              .filter((path) => path.startsWith(`${config}/${split}-`) && path.endsWith(`.${EXTENSIONS[format]}`)),
-          })),
-        });
-      }
-    }
-    const languages = summary.languages ?? (["ja", "en"] as const).filter((lang) => this.langs.has(lang));
-    return {
-      title: summary.title,
-      tool: summary.tool,
-      version: summary.version,
-      command: summary.command,
-      variant: summary.variant,
-      languages,
-      configs,
-      files: manifest.files,
-      counts: manifest.counts,
-      tags: summary.tags,
+      card,
+      ...(summary.stats ? { stats: summary.stats } : {}),
     };
   }
 
@@ -414,16 +475,41 @@ class DatasetFolderWriter implements DatasetFolder {
   }
 }
 
+function shardOptionsOf(options: DatasetFolderOptions, formats: OutputFormat[]) {
+  return {
+    formats,
+    compression: options.compression ?? "zstd",
+    maxRowGroupBytes: options.maxRowGroupBytes ?? 100_000_000,
+    maxShardBytes: options.maxShardBytes ?? 500_000_000,
+  };
+}
+
+function columnsOf(options: DatasetFolderOptions, config: ConfigName): readonly ColumnSpec[] {
+  return config === "sft" ? (options.sftColumns ?? sftColumns()) : (options.dpoColumns ?? dpoColumns());
+}
+
 /**
  * Opens a Hub dataset folder for writing (behaviour.md §6): rows go to `<dir>/<config>/<split>-<i>-of-<n>.<ext>`
  * for every requested format, split by {@link splitOf} on `conversation_id` (so SFT and DPO agree), cut into
  * shards at `maxShardBytes` of measured uncompressed data (all formats share the cuts). Every row is written
  * with exactly its config's columns, absent values as null. `close` adds the dataset card (`README.md`) and
- * `manifest.json`, then renames the folder into place. Everything lives in a temporary sibling
- * `.<name>.tmp-<pid>-<n>` until then, so no folder ever looks complete before it is; `abort` (or a failure
- * in `close`) deletes it. Same rows, options and summary → byte-identical files and manifest.
+ * `manifest.json` (with `card` settings and `summary.stats`, so parts can be merged), then renames the folder
+ * into place. Everything lives in a temporary sibling `.<name>.tmp-<pid>-<n>` until then, so no folder ever
+ * looks complete before it is; `abort` (or a failure in `close`) deletes it. Same rows, options and summary →
+ * byte-identical files and manifest.
+ *
+ * With `resume`, the temporary sibling is `.<name>.partial` and survives `abort` and any failure. Each time a
+ * shard's files are complete, `resume.json` there records them (rows, sha256 of the rows, bytes and sha256 of
+ * each file) under a fingerprint of `resume.key`, the inputs' paths, sizes and mtimes, and this folder's
+ * options (configs, formats, columns, compression, cuts, test size, seed). A later open with the same
+ * fingerprint reuses the completed shards whose files verify (see `ResumeJournal`): the caller writes every
+ * row again, and rows falling into a reused shard are hashed instead of encoded. Byte-identical to a run
+ * without interruption. A series whose files fail, or a different fingerprint, starts over (told to
+ * `resume.log`).
  * @throws UsageError when `dir` exists and `overwrite` is off, or `formats`/`configs`/`testSize` are invalid.
- * @throws InputError (`io`, naming the path) when the parent folder cannot be created or written.
+ * @throws InputError (`io`, naming the path) when the parent folder cannot be created or written, or (with
+ * `resume`) an input cannot be stat'ed.
+ * @throws ResumeMismatchError (from a write or `close`) when a reused shard meets other rows than it holds.
  */
 export async function openDatasetFolder(dir: string, options: DatasetFolderOptions = {}): Promise<DatasetFolder> {
   const absolute = resolve(dir);
@@ -436,16 +522,39 @@ export async function openDatasetFolder(dir: string, options: DatasetFolderOptio
   if (!options.overwrite && (await stat(absolute).catch(() => undefined))) {
     throw new UsageError(`output folder already exists: ${absolute}`);
   }
-  const temp = join(dirname(absolute), `.${basename(absolute)}.tmp-${process.pid}-${folderSequence++}`);
-  try {
-    await mkdir(dirname(absolute), { recursive: true });
-    await mkdir(temp);
-    for (const config of configs) await mkdir(join(temp, config));
-  } catch (error) {
-    await rm(temp, { recursive: true, force: true }).catch(() => {});
-    throw new InputError(absolute, undefined, "io", `cannot write: ${(error as Error).message}`, { cause: error });
-  }
   // Train always; test only when asked, since an always-empty split would mislead `load_dataset`.
   const splits: SplitName[] = testSize > 0 ? ["train", "test"] : ["train"];
-  return new DatasetFolderWriter(absolute, temp, options, configs, formats, splits);
+  const temp = options.resume
+    ? join(dirname(absolute), `.${basename(absolute)}.partial`)
+    : join(dirname(absolute), `.${basename(absolute)}.tmp-${process.pid}-${folderSequence++}`);
+  let resume: { journal: ResumeJournal; reusable: Map<string, JournalShard[]> } | undefined;
+  try {
+    await mkdir(dirname(absolute), { recursive: true });
+    if (options.resume) {
+      const inputs = await statResumeInputs(options.resume.inputs);
+      const shardOptions = shardOptionsOf(options, formats);
+      const folder = {
+        configs,
+        splits,
+        columns: Object.fromEntries(configs.map((config) => [config, columnsOf(options, config)])),
+        formats,
+        compression: shardOptions.compression,
+        maxRowGroupBytes: shardOptions.maxRowGroupBytes,
+        maxShardBytes: shardOptions.maxShardBytes,
+        testSize,
+        seed: String(options.seed ?? 0),
+      };
+      const fingerprint = createHash("sha256").update(JSON.stringify({ key: options.resume.key, inputs, folder })).digest("hex");
+      const series = configs.flatMap((config) => splits.map((split) => `${config}/${split}`));
+      resume = await ResumeJournal.open(temp, { fingerprint, inputs, series, log: options.resume.log ?? (() => {}) });
+    } else {
+      await mkdir(temp);
+    }
+    for (const config of configs) await mkdir(join(temp, config), { recursive: true });
+  } catch (error) {
+    if (!options.resume) await rm(temp, { recursive: true, force: true }).catch(() => {});
+    if (error instanceof InputError) throw error;
+    throw new InputError(absolute, undefined, "io", `cannot write: ${(error as Error).message}`, { cause: error });
+  }
+  return new DatasetFolderWriter(absolute, temp, options, configs, formats, splits, resume);
 }

@@ -4,6 +4,7 @@ import { readFile, readdir, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { InputError, type Funnel } from "@lmsynth/schema";
 import type { WrittenFile } from "./byte-output.js";
+import type { DatasetCardSettings } from "./dataset-card.js";
 import { ManifestMismatchError, type ManifestProblem } from "./errors.js";
 import type { SplitName } from "./split-of.js";
 
@@ -35,6 +36,12 @@ export interface DatasetManifest {
   /** Every data file (and `rejected.jsonl` if any), sorted by path. Not `README.md` nor itself. */
   files: WrittenFile[];
   counts: DatasetCounts;
+  /** What the card was rendered from besides counts and files (absent in folders written before it was
+   * kept; such folders cannot be merged). */
+  card?: DatasetCardSettings;
+  /** Raw counters of the build (nested objects of numbers, e.g. the report's statistics), summed key by key
+   * when parts are merged; their key order is kept as written. */
+  stats?: Record<string, unknown>;
 }
 
 /** Files a folder may hold besides those the manifest lists. */
@@ -51,8 +58,9 @@ function sortKeys(value: unknown): unknown {
 }
 
 /**
- * The text of `manifest.json`: keys in a fixed order (top level and files as declared; `options`, `counts`
- * and funnels sorted by key), two-space indent, trailing newline. Equal manifests give equal bytes.
+ * The text of `manifest.json`: keys in a fixed order (top level, files and card as declared; `options`,
+ * `counts` and funnels sorted by key; `stats` as given, since its histograms' bucket order is meaningful),
+ * two-space indent, trailing newline. Equal manifests give equal bytes.
  */
 export function formatManifest(manifest: DatasetManifest): string {
   const ordered = {
@@ -63,6 +71,16 @@ export function formatManifest(manifest: DatasetManifest): string {
     inputs: manifest.inputs.map(({ path, bytes, sha256 }) => ({ path, bytes, sha256 })),
     files: manifest.files.map(({ path, rows, bytes, sha256 }) => ({ path, rows, bytes, sha256 })),
     counts: sortKeys(manifest.counts),
+    card: manifest.card && {
+      configs: manifest.card.configs,
+      formats: manifest.card.formats,
+      splits: manifest.card.splits,
+      variant: manifest.card.variant,
+      languages: manifest.card.languages,
+      title: manifest.card.title,
+      tags: manifest.card.tags,
+    },
+    stats: manifest.stats,
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }

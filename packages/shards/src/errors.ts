@@ -46,3 +46,24 @@ export class ManifestMismatchError extends Error {
     );
   }
 }
+
+/**
+ * A resumed build (`lmsynth build --resume`) met other rows where it reused a shard of the interrupted run
+ * (an input changed without changing its size and mtime, or a template file changed): the folder cannot be
+ * completed from that run. The journal is deleted first, so the next run starts over.
+ */
+export class ResumeMismatchError extends Error {
+  override name = "ResumeMismatchError";
+  constructor(
+    readonly partialDir: string,
+    /** `<config>/<split>`. */
+    readonly series: string,
+    /** 0-based shard index in the series. */
+    readonly index: number,
+  ) {
+    super(
+      `${partialDir}: resume: ${series} shard ${index} does not hold the rows this run produced (did an input or template change?); ` +
+        "its journal was discarded: run again to start over",
+    );
+  }
+}

@@ -1,7 +1,8 @@
 /**
  * @file Output side of lmsynth (behaviour.md §6–7): row sinks (JSONL, Parquet, Arrow IPC) that write to a
  * temporary name and rename on close, the pure rows → column batches builder that sizes row groups, the
- * Hub folder (shards, splits, dataset card, manifest, atomic commit), and publish to the Hub.
+ * Hub folder (shards, splits, dataset card, manifest, atomic commit, resume after an interruption), the
+ * merge of `--shard i/N` parts into one folder, and publish to the Hub.
  * Owns all output I/O.
  */
 export { openJsonlSink } from "./jsonl-sink.js";
@@ -13,8 +14,10 @@ export { splitOf, splitFraction } from "./split-of.js";
 export { openDatasetFolder } from "./dataset-folder.js";
 export { renderDatasetCard, datasetLicenses, sizeCategory } from "./dataset-card.js";
 export { formatManifest, verifyManifest, describeInputFile, UNLISTED_FILES } from "./dataset-manifest.js";
+export { planDatasetMerge } from "./plan-dataset-merge.js";
+export { mergeDatasetFolders } from "./merge-dataset-folders.js";
 export { publishFolderIter, publishFolder, resolveHubToken } from "./publish-folder.js";
-export { RowTypeError, ManifestMismatchError } from "./errors.js";
+export { RowTypeError, ManifestMismatchError, ResumeMismatchError } from "./errors.js";
 
 export type { RowSink, WrittenFile } from "./byte-output.js";
 export type { JsonlSink, JsonlSinkOptions } from "./jsonl-sink.js";
@@ -26,12 +29,15 @@ export type { SplitName } from "./split-of.js";
 export type {
   DatasetFolder,
   DatasetFolderOptions,
+  DatasetResumeOptions,
   DatasetFolderResult,
   DatasetSummary,
   ConfigName,
   OutputFormat,
 } from "./dataset-folder.js";
-export type { DatasetCardInput, CardConfig, DatasetLicense } from "./dataset-card.js";
+export type { DatasetCardInput, DatasetCardSettings, CardConfig, DatasetLicense } from "./dataset-card.js";
 export type { DatasetManifest, DatasetCounts, InputFile } from "./dataset-manifest.js";
+export type { PlanDatasetMergeOptions, DatasetMergePlan, MergeCopy } from "./plan-dataset-merge.js";
+export type { MergeDatasetFoldersOptions } from "./merge-dataset-folders.js";
 export type { PublishOptions, PublishEvent, PublishResult, ResolveHubTokenOptions } from "./publish-folder.js";
 export type { ManifestProblem } from "./errors.js";

@@ -9,6 +9,7 @@ import {
   dpoColumns,
   measureRow,
   openDatasetFolder,
+  ResumeMismatchError,
   sftColumns,
   splitOf,
   type DatasetFolderOptions,
@@ -195,7 +196,18 @@ describe("openDatasetFolder", () => {
         '  "options": {\n    "compression": "zstd",\n    "format": [\n      "parquet",\n      "jsonl",\n      "arrow"\n    ],\n' +
         '    "seed": 7,\n    "testSize": 0.25\n  },\n  ',
     );
-    expect(Object.keys(a.manifest)).toEqual(["tool", "version", "command", "options", "inputs", "files", "counts"]);
+    expect(Object.keys(a.manifest)).toEqual(["tool", "version", "command", "options", "inputs", "files", "counts", "card"]);
+    expect(a.manifest.card).toEqual({
+      configs: ["sft", "dpo"],
+      formats: ["parquet", "jsonl", "arrow"],
+      splits: ["train", "test"],
+      languages: ["ja", "en"],
+      variant: "llama-3.1",
+    });
+    expect(text.slice(text.indexOf('  "card"'))).toBe(
+      '  "card": {\n    "configs": [\n      "sft",\n      "dpo"\n    ],\n    "formats": [\n      "parquet",\n      "jsonl",\n      "arrow"\n    ],\n' +
+        '    "splits": [\n      "train",\n      "test"\n    ],\n    "variant": "llama-3.1",\n    "languages": [\n      "ja",\n      "en"\n    ]\n  }\n}\n',
+    );
     expect(JSON.parse(text).options).toEqual({ compression: "zstd", format: ["parquet", "jsonl", "arrow"], seed: 7, testSize: 0.25 });
     expect(a.manifest.counts).toEqual({
       records: 150,
@@ -319,5 +331,138 @@ describe("openDatasetFolder", () => {
     [{ configs: [] }, "no config to write: configs is empty"],
   ] as const)("refuses options %j", async (opts, message) => {
     await expect(openDatasetFolder(join(parent, "out"), opts as DatasetFolderOptions)).rejects.toThrow(new UsageError(message));
+  });
+});
+
+describe("openDatasetFolder with resume", () => {
+  /** Every file of a folder with the sha256 of its bytes (comparing the bytes themselves is slow in vitest). */
+  async function snapshot(dir: string): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const path of await listTree(dir)) out[path] = createHash("sha256").update(await readFile(join(dir, path))).digest("hex");
+    return out;
+  }
+
+  const journalOf = async (dir: string) =>
+    JSON.parse(await readFile(join(dir, ".out.partial", "resume.json"), "utf8")) as {
+      inputs: { path: string; bytes: number }[];
+      shards: { config: string; split: string; index: number; rows: number; files: { path: string }[] }[];
+    };
+
+  let input: string;
+  beforeEach(async () => {
+    input = join(parent, "input.jsonl");
+    await writeFile(input, "stands for the input\n");
+  });
+
+  /** Opens `out` resumable with `key`, logging into `log`. */
+  const openResumable = (log: string[], key: unknown = { options: "same" }) =>
+    openDatasetFolder(join(parent, "out"), { ...options, resume: { key, inputs: [input], log: (m) => log.push(m) } });
+
+  /** A run stopped after `n` SFT rows, plus what a SIGKILL would also leave: a sink's temporary file and
+   * a shard renamed into place but not yet in the journal. */
+  async function interrupted(n: number): Promise<void> {
+    const folder = await openResumable([]);
+    for (const row of sftRows.slice(0, n)) await folder.writeSft(row);
+    await folder.abort();
+    await writeFile(join(parent, ".out.partial", "sft", `.train-00099.parquet.tmp-${process.pid}-0`), "half");
+    await writeFile(join(parent, ".out.partial", "dpo", "train-00000.jsonl"), "{}\n");
+  }
+
+  /** The rest of the job: every row again, then close. */
+  async function rerun(folder: Awaited<ReturnType<typeof openResumable>>) {
+    for (const row of sftRows) await folder.writeSft(row);
+    for (const row of dpoRows) await folder.writeDpo(row);
+    return folder.close(summary);
+  }
+
+  it("reuses the completed shards of an interrupted run, and ends byte-identical with no partial folder", async () => {
+    const reference = await snapshot((await build(join(parent, "ref"))).dir);
+    await interrupted(200);
+    const journal = await journalOf(parent);
+    expect(journal.inputs).toEqual([{ path: input, bytes: 21, mtimeMs: expect.any(Number) }]);
+    const completed = (series: string) => journal.shards.filter((s) => `${s.config}/${s.split}` === series).length;
+    expect(completed("sft/train")).toBeGreaterThanOrEqual(2);
+    expect(journal.shards.map((s) => s.files.map((f) => f.path))[0]).toEqual(["sft/train-00000.parquet", "sft/train-00000.jsonl", "sft/train-00000.arrow"]);
+
+    const log: string[] = [];
+    const result = await rerun(await openResumable(log));
+    expect(log).toEqual(
+      ["sft/train", "sft/test"].filter((s) => completed(s) > 0).map((s) => `resume: reusing ${completed(s)} completed shard${completed(s) === 1 ? "" : "s"} of ${s}`),
+    );
+    expect(result.reusedShards).toBe(journal.shards.length);
+    expect(await snapshot(result.dir)).toEqual(reference);
+    expect((await readdir(parent)).sort()).toEqual(["input.jsonl", "out", "ref"]);
+  });
+
+  it("keeps the partial folder and its journal on abort, and starts with an empty journal", async () => {
+    const folder = await openResumable([]);
+    expect((await journalOf(parent)).shards).toEqual([]);
+    for (const row of sftRows.slice(0, 100)) await folder.writeSft(row);
+    await folder.abort();
+    expect((await readdir(parent)).sort()).toEqual([".out.partial", "input.jsonl"]);
+    expect((await journalOf(parent)).shards.length).toBeGreaterThanOrEqual(1);
+    // No sink's temporary file is left: only completed shards and the journal.
+    const left = await listTree(join(parent, ".out.partial"));
+    expect(left.filter((p) => !/^sft\/(train|test)-\d{5}\.(parquet|jsonl|arrow)$/.test(p))).toEqual(["resume.json"]);
+  });
+
+  it("starts a series over when one of its files fails its sha256, and reuses the others", async () => {
+    const reference = await snapshot((await build(join(parent, "ref"))).dir);
+    await interrupted(300);
+    const journal = await journalOf(parent);
+    const path = join(parent, ".out.partial", "sft", "train-00001.jsonl");
+    const bytes = await readFile(path);
+    bytes[0] = bytes[0]! ^ 1;
+    await writeFile(path, bytes);
+    const log: string[] = [];
+    const result = await rerun(await openResumable(log));
+    const test = journal.shards.filter((s) => s.split === "test").length;
+    expect(log).toEqual([
+      "resume: sft/train shard sft/train-00001.jsonl fails its sha256 check; starting sft/train over",
+      `resume: reusing ${test} completed shard${test === 1 ? "" : "s"} of sft/test`,
+    ]);
+    expect(result.reusedShards).toBe(test);
+    expect(await snapshot(result.dir)).toEqual(reference);
+  });
+
+  it.each([
+    ["other options", async () => ({ options: "other" })],
+    ["an input touched", async () => {
+      const { utimes } = await import("node:fs/promises");
+      await utimes(input, new Date(2001, 1, 1), new Date(2001, 1, 1));
+      return { options: "same" };
+    }],
+  ])("starts the whole folder over with %s", async (_, change) => {
+    const reference = await snapshot((await build(join(parent, "ref"))).dir);
+    await interrupted(200);
+    const key = await change();
+    const log: string[] = [];
+    const result = await rerun(await openResumable(log, key));
+    expect(log).toEqual(["resume: the interrupted run had other options or inputs (resume.json fingerprint differs); starting over"]);
+    expect(result.reusedShards).toBe(0);
+    expect(await snapshot(result.dir)).toEqual(reference);
+  });
+
+  it("refuses rows other than a reused shard's, discarding the journal so the next run starts over", async () => {
+    await interrupted(200);
+    const folder = await openResumable([]);
+    const changed = sftRows.map((row, i) => (i === 3 ? { ...row, conversation_id: row.conversation_id.toUpperCase() } : row));
+    const error = await (async () => {
+      try {
+        for (const row of changed) await folder.writeSft(row);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ResumeMismatchError);
+    expect((error as Error).message).toBe(
+      `${join(parent, ".out.partial")}: resume: sft/train shard 0 does not hold the rows this run produced (did an input or template change?); ` +
+        "its journal was discarded: run again to start over",
+    );
+    await folder.abort();
+    expect(await readdir(join(parent, ".out.partial"))).not.toContain("resume.json");
+    const log: string[] = [];
+    await rerun(await openResumable(log));
+    expect(log).toEqual([`resume: ${join(parent, ".out.partial")} has no readable resume.json; starting over`]);
   });
 });

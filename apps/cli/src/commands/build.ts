@@ -1,4 +1,4 @@
-import { createDatasetStats, renderReportHtml } from "@lmsynth/report";
+import { createDatasetStats, renderReportHtml, type DatasetStats } from "@lmsynth/report";
 import { UsageError, type DpoRow, type Funnel, type Lang, type SftRow } from "@lmsynth/schema";
 import { dpoColumns, openDatasetFolder, sftColumns, type Compression, type ConfigName, type OutputFormat } from "@lmsynth/shards";
 import { CONVERSION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
@@ -10,7 +10,7 @@ import { parseOptions, type OptionTable } from "../option-table.js";
 import type { ConvertInit } from "../convert-mapper.js";
 import { convertAll, finishSummary, newSummary, parallelismOf, variantOption } from "../run-jsonl.js";
 import { commandLine, recordedOptions } from "../run-record.js";
-import { printSummary } from "../summary.js";
+import { printSummary, type RunSummary } from "../summary.js";
 import { TEMPLATE_OPTIONS, templateSpecOf } from "../template-options.js";
 
 const { "messages-key": _messagesKey, ...SFT_BUILD_OPTIONS } = SFT_OPTIONS;
@@ -32,6 +32,7 @@ export const TABLE = {
   "test-size": { type: "string", number: true, arg: "fraction", default: 0, description: "share of conversations in the test split" },
   seed: { type: "string", arg: "seed", default: "0", description: "seed of the split hash" },
   overwrite: { type: "boolean", description: "replace an existing output folder" },
+  resume: { type: "boolean", description: "keep finished shards in .<dir>.partial if interrupted, and reuse them when rerun with the same options and inputs" },
   ...TEMPLATE_OPTIONS,
   ...GENERAL_OPTIONS,
 } satisfies OptionTable;
@@ -47,6 +48,24 @@ function formatsOf(value: string): OutputFormat[] {
   for (const f of list) if (!FORMATS.includes(f as OutputFormat)) throw new UsageError(`--format takes parquet, jsonl and/or arrow; got "${f}"`);
   if (list.length === 0) throw new UsageError("--format is empty");
   return list as OutputFormat[];
+}
+
+/**
+ * The raw counters a build keeps in `manifest.stats`: the report's statistics and the per-language funnel,
+ * everything `renderReportHtml` needs besides what the manifest already holds, summed key by key when
+ * `merge-manifests` combines `--shard` parts.
+ */
+export interface BuildStats {
+  dataset: DatasetStats;
+  funnel: RunSummary["funnel"];
+}
+
+/** The input files of a run, for the `--resume` fingerprint; stdin cannot be read again, so it is refused. */
+function resumeInputsOf(positionals: string[], o: Record<string, unknown>): string[] {
+  const synth = o.synth as string[] | undefined;
+  const files = synth ? [...synth, ...((o.instructions as string[] | undefined) ?? []), ...((o.lmsys as string[] | undefined) ?? [])] : positionals;
+  if (files.includes("-")) throw new UsageError("--resume needs input files: stdin cannot be read again");
+  return files;
 }
 
 /** The funnel of one output summed over languages, as the card shows it. */
@@ -75,6 +94,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   };
   const stats = createDatasetStats();
   const started = performance.now();
+  const options = recordedOptions(o);
+  const quiet = o.quiet === true;
   const folder = await openDatasetFolder(dir, {
     configs,
     formats: formatsOf(o.format as string),
@@ -89,18 +110,26 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       ? [...dpoColumns({ meta: true }), { name: "chosen_index", type: "int32", nullable: true }, { name: "rejected_index", type: "int32", nullable: true }]
       : dpoColumns({ meta: false }),
     ...(io.signal ? { signal: io.signal } : {}),
+    ...(o.resume === true
+      ? {
+          resume: {
+            key: { tool: "lmsynth", version: VERSION, options },
+            inputs: resumeInputsOf(args.positionals, o),
+            log: (message: string) => void (quiet ? undefined : io.stderr.write(`${message}\n`)),
+          },
+        }
+      : {}),
   });
   const summary = newSummary("build");
   let source;
   try {
     source = await openRecordSource(args.positionals, o, io, () => folder.openJsonl("rejected.jsonl"));
     const write = { sft: (row: object) => folder.writeSft(row as SftRow), dpo: (row: object) => folder.writeDpo(row as DpoRow) };
-    await convertAll(source, init, write, summary, io, { quiet: o.quiet === true, threads, stats, ...variantOption(o) });
+    await convertAll(source, init, write, summary, io, { quiet, threads, stats, ...variantOption(o) });
     await source.close();
     finishSummary(summary, source, started);
     const variant = summary.variant ?? undefined;
     const command = commandLine("build", argv);
-    const options = recordedOptions(o);
     // The visual report (issue 8): its numbers are this summary's; the card links it.
     await folder.writeText(
       "report.html",
@@ -126,13 +155,16 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       funnel: Object.fromEntries(configs.map((c) => [c, funnelOf(summary.funnel[c])])),
       ...(variant ? { variant } : {}),
       languages: (o.lang === "both" ? ["ja", "en"] : [o.lang]) as Lang[],
+      // What `merge-manifests` sums to re-render report.html for merged `--shard` parts.
+      stats: { dataset: stats, funnel: summary.funnel } satisfies BuildStats,
     });
     summary.outputs = result.manifest.files.map((f) => f.path);
+    if (o.resume === true) summary.reusedShards = result.reusedShards;
   } catch (e) {
     await Promise.allSettled([folder.abort(), source?.abort()]);
     throw e;
   }
   summary.seconds = (performance.now() - started) / 1000;
-  printSummary(io, summary, { json: o.json === true, quiet: o.quiet === true });
+  printSummary(io, summary, { json: o.json === true, quiet });
   return 0;
 }

@@ -1,0 +1,79 @@
+import { renderReportHtml } from "@lmsynth/report";
+import { UsageError } from "@lmsynth/schema";
+import { mergeDatasetFolders, type DatasetManifest } from "@lmsynth/shards";
+import { GENERAL_OPTIONS } from "../common-options.js";
+import type { CliIo } from "../io.js";
+import { parseOptions, type OptionTable } from "../option-table.js";
+import { commandLine } from "../run-record.js";
+import { newSummary } from "../run-jsonl.js";
+import { printSummary } from "../summary.js";
+import type { BuildStats } from "./build.js";
+
+export const TABLE = {
+  output: { type: "string", short: "o", arg: "dir", description: "merged output folder (must not exist, unless --overwrite)" },
+  overwrite: { type: "boolean", description: "replace an existing output folder" },
+  ...GENERAL_OPTIONS,
+} satisfies OptionTable;
+
+export const USAGE = "lmsynth merge-manifests <part-dir…> -o <dir>";
+export const SUMMARY =
+  "Combines the folders of `lmsynth build --shard i/N` (N runs, otherwise the same options and inputs) into one Hub folder: " +
+  "shards renamed to global indices in shard order, counts and funnel summed, report.html, card and manifest rendered again " +
+  "(architecture.md \"Scale\"). Every part is verified against its manifest first; the parts are left as they are.";
+
+/**
+ * The report of the merged folder, from the sums of the parts' `manifest.stats` (see `BuildStats`): the same
+ * page one build over all the input renders, but for the command line, which lists the parts' builds and
+ * the merge.
+ */
+function mergedReport(manifest: DatasetManifest): string {
+  const stats = manifest.stats as BuildStats | undefined;
+  if (!stats?.dataset) throw new UsageError("the parts' manifests keep no stats (built by an older lmsynth): rebuild them");
+  const rows: Partial<Record<"sft" | "dpo", number>> = {};
+  for (const config of manifest.card?.configs ?? []) {
+    rows[config] = Object.values(manifest.counts.rows[config] ?? {}).reduce((a, b) => a + (b ?? 0), 0);
+  }
+  const preset = manifest.options.preset;
+  return renderReportHtml({
+    stats: stats.dataset,
+    records: manifest.counts.records,
+    rows,
+    funnel: stats.funnel,
+    variant: manifest.card?.variant ?? null,
+    ...(typeof preset === "string" ? { preset } : {}),
+    options: manifest.options,
+    command: manifest.command,
+    version: manifest.version,
+  });
+}
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const args = parseOptions(TABLE, argv);
+  const o = args.values;
+  const dir = o.output as string | undefined;
+  if (!dir) throw new UsageError("missing -o <dir>");
+  if (args.positionals.length === 0) throw new UsageError("no part folder given: lmsynth merge-manifests <part-dir…> -o <dir>");
+  const started = performance.now();
+  // Hashing every part's files takes a while on real data: say so, where a person is watching.
+  if (io.stderr.isTTY && o.quiet !== true) io.stderr.write("verifying the parts against their manifests…\n");
+  const { manifest } = await mergeDatasetFolders(args.positionals, dir, {
+    command: commandLine("merge-manifests", argv),
+    texts: { "report.html": mergedReport },
+    overwrite: o.overwrite === true,
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
+  const summary = newSummary("merge-manifests");
+  const stats = manifest.stats as BuildStats | undefined;
+  summary.variant = manifest.card?.variant ?? null;
+  summary.records = manifest.counts.records;
+  // Every part reads all input, so each set aside the same lines; the merged folder holds them once.
+  summary.rejected = manifest.files.find((f) => f.path === "rejected.jsonl")?.rows ?? 0;
+  for (const config of manifest.card?.configs ?? []) {
+    summary.rows[config] = Object.values(manifest.counts.rows[config] ?? {}).reduce((a, b) => a + (b ?? 0), 0);
+  }
+  summary.funnel = stats?.funnel ?? {};
+  summary.outputs = manifest.files.map((f) => f.path);
+  summary.seconds = (performance.now() - started) / 1000;
+  printSummary(io, summary, { json: o.json === true, quiet: o.quiet === true });
+  return 0;
+}

@@ -1,0 +1,205 @@
+import { UsageError, type Funnel, type Lang } from "@lmsynth/schema";
+import type { WrittenFile } from "./byte-output.js";
+import type { DatasetCardSettings } from "./dataset-card.js";
+import type { DatasetCounts, DatasetManifest } from "./dataset-manifest.js";
+
+/** Options of {@link planDatasetMerge}. */
+export interface PlanDatasetMergeOptions {
+  /** The merge's own command line; the merged `command` is each part's command (in part order), then this,
+   * one per line. */
+  command: string;
+  /** Paths the caller writes itself into the merged folder (e.g. `report.html`): not taken from the parts.
+   * Default none. */
+  generated?: readonly string[];
+}
+
+/** One file of the merged folder taken from a part. */
+export interface MergeCopy {
+  /** Position of the part in the array given to {@link planDatasetMerge}. */
+  part: number;
+  /** Path in the part (relative, `/`-separated). */
+  from: string;
+  /** The file as listed in the merged manifest (its new path; rows, bytes, sha256 unchanged). */
+  file: WrittenFile;
+}
+
+/** What {@link planDatasetMerge} decided. */
+export interface DatasetMergePlan {
+  /** Positions of the parts in merge order: by `--shard` index. */
+  order: number[];
+  /** Files to copy, sorted by new path. */
+  copies: MergeCopy[];
+  /** The merged manifest. `files` lists the copies only; the caller adds the generated files. */
+  manifest: DatasetManifest & { card: DatasetCardSettings };
+}
+
+const SHARD_FILE = /^([^/]+)\/([^/]+)-(\d{5})-of-(\d{5})\.(\w+)$/;
+const pad5 = (n: number): string => String(n).padStart(5, "0");
+
+/** `{"shard": "i/N"}` of a part's options as numbers; no shard is the whole (0 of 1). */
+function shardOf(manifest: DatasetManifest, where: string): { index: number; count: number } {
+  const shard = manifest.options.shard;
+  if (shard === undefined) return { index: 0, count: 1 };
+  const m = /^(\d+)\/(\d+)$/.exec(String(shard));
+  if (!m) throw new UsageError(`${where}: options.shard is not i/N: ${JSON.stringify(shard)}`);
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (index >= count) throw new UsageError(`${where}: --shard ${index}/${count} is not a part of ${count}`);
+  return { index, count };
+}
+
+/** Canonical JSON (keys sorted), to compare option and input lists whatever their key order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/**
+ * The sum of two counter trees: numbers add, objects add key by key (keys of `a` first, in their order,
+ * then those only `b` has). @throws UsageError naming the key where the shapes differ.
+ */
+function sumCounters(a: unknown, b: unknown, path: string): unknown {
+  if (typeof a === "number" && typeof b === "number") return a + b;
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (!isObject(a) || !isObject(b)) throw new UsageError(`parts' stats differ in shape at ${path || "(root)"}`);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(a)) out[k] = k in b ? sumCounters(v, b[k], path ? `${path}.${k}` : k) : v;
+  for (const [k, v] of Object.entries(b)) if (!(k in a)) out[k] = v;
+  return out;
+}
+
+function sumFunnels(funnels: Array<Funnel | undefined>): Funnel {
+  const out: Funnel = {};
+  for (const funnel of funnels) {
+    for (const [reason, n] of Object.entries(funnel ?? {}) as Array<[keyof Funnel, number]>) out[reason] = (out[reason] ?? 0) + n;
+  }
+  return out;
+}
+
+/**
+ * Plans the merge of N build folders' manifests (`--shard 0/N` … `--shard N-1/N`, otherwise the same
+ * options) into one Hub folder. Pure: checks and renames, no I/O.
+ * - Order: parts are taken by shard index, whatever the order given, and must be exactly 0…N-1 of one N.
+ * - Checks: equal `tool`, `version`, `inputs` (path, bytes, sha256), `options` except `shard`, and card
+ *   settings except `languages` (their union is listed, ja before en); every part has `card` settings.
+ * - Data files `<config>/<split>-<i>-of-<n>.<ext>`: per config, split and format, the parts' shards in
+ *   part order, each part's in its order, renamed to global indices `<split>-<j>-of-<total>`. Empty shards
+ *   are dropped, except that an empty split keeps one (the first part's), as a single build writes it.
+ * - Other files (e.g. `rejected.jsonl`, the same lines in every part since each part reads all input): must
+ *   have the same sha256 in every part, and are taken once; `generated` paths are skipped.
+ * - Counts: `records`, rows per config and split and each funnel summed; `stats` summed key by key
+ *   (in every part or in none); `options` without `shard`.
+ * @throws UsageError naming the first mismatch (with the parts' positions in the given array).
+ */
+export function planDatasetMerge(parts: readonly DatasetManifest[], options: PlanDatasetMergeOptions): DatasetMergePlan {
+  if (parts.length === 0) throw new UsageError("no part to merge");
+  const name = (i: number): string => `part ${i + 1}`;
+  const shards = parts.map((m, i) => shardOf(m, name(i)));
+  const count = shards[0]!.count;
+  const order = parts.map((_, i) => i).sort((a, b) => shards[a]!.index - shards[b]!.index);
+  for (const [i, shard] of shards.entries()) {
+    if (shard.count !== count) throw new UsageError(`${name(i)} is shard ${shard.index}/${shard.count}, ${name(0)} is of ${count}: parts of different --shard counts`);
+  }
+  for (let k = 0; k < count; k++) {
+    const found = order.filter((i) => shards[i]!.index === k);
+    if (found.length === 0) throw new UsageError(`shard ${k}/${count} is missing: merge needs every part 0…${count - 1}`);
+    if (found.length > 1) throw new UsageError(`shard ${k}/${count} is given twice (${found.map(name).join(", ")})`);
+  }
+
+  const first = parts[order[0]!]!;
+  const firstCard = first.card;
+  const withoutShard = (o: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(o).filter(([k]) => k !== "shard"));
+  const cardKey = (card: DatasetCardSettings): string => canonical({ ...card, languages: undefined });
+  for (const i of order) {
+    const part = parts[i]!;
+    if (!part.card) throw new UsageError(`${name(i)}: its manifest has no card settings (built by an older lmsynth): rebuild it`);
+    for (const key of ["tool", "version"] as const) {
+      if (part[key] !== first[key]) throw new UsageError(`${name(i)} has ${key} ${part[key]}, ${name(order[0]!)} ${first[key]}`);
+    }
+    if (canonical(part.inputs) !== canonical(first.inputs)) throw new UsageError(`${name(i)} was built from other inputs than ${name(order[0]!)}`);
+    const a = withoutShard(first.options);
+    const b = withoutShard(part.options);
+    for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+      if (canonical(a[key]) !== canonical(b[key])) {
+        throw new UsageError(`${name(i)} was built with option ${key} = ${JSON.stringify(b[key])}, ${name(order[0]!)} with ${JSON.stringify(a[key])}`);
+      }
+    }
+    if (cardKey(part.card) !== cardKey(firstCard!)) throw new UsageError(`${name(i)} has other configs, formats, splits or variant than ${name(order[0]!)}`);
+    if (Boolean(part.stats) !== Boolean(first.stats)) throw new UsageError(`${name(i)} and ${name(order[0]!)}: only one of them kept stats`);
+  }
+  const card: DatasetCardSettings = { ...firstCard!, languages: (["ja", "en"] as Lang[]).filter((l) => order.some((i) => parts[i]!.card!.languages.includes(l))) };
+
+  // Data files per series and format, in part order; other files compared across parts.
+  const generated = new Set(options.generated ?? []);
+  const copies: MergeCopy[] = [];
+  const rows: DatasetCounts["rows"] = {};
+  const funnel: DatasetCounts["funnel"] = {};
+  for (const config of card.configs) {
+    rows[config] = {};
+    funnel[config] = sumFunnels(order.map((i) => parts[i]!.counts.funnel[config]));
+    for (const split of card.splits) {
+      rows[config][split] = order.reduce((sum, i) => sum + (parts[i]!.counts.rows[config]?.[split] ?? 0), 0);
+    }
+  }
+  const series = new Map<string, Array<{ part: number; files: WrittenFile[] }>>();
+  const others = new Map<string, Array<{ part: number; file: WrittenFile }>>();
+  for (const i of order) {
+    const byIndex = new Map<string, WrittenFile[][]>();
+    for (const file of parts[i]!.files) {
+      const m = SHARD_FILE.exec(file.path);
+      if (m && card.configs.includes(m[1] as never) && card.splits.includes(m[2] as never)) {
+        const key = `${m[1]}/${m[2]}`;
+        const list = byIndex.get(key) ?? [];
+        byIndex.set(key, list);
+        (list[Number(m[3])] ??= []).push(file);
+      } else if (!generated.has(file.path)) {
+        others.set(file.path, [...(others.get(file.path) ?? []), { part: i, file }]);
+      }
+    }
+    for (const [key, list] of byIndex) {
+      for (const [index, files] of list.entries()) {
+        if (!files) throw new UsageError(`${name(i)}: ${key} has no shard ${index}`);
+        series.set(key, [...(series.get(key) ?? []), { part: i, files }]);
+      }
+    }
+  }
+  for (const [key, list] of series) {
+    const kept = list.filter(({ files }) => files.some((f) => f.rows > 0));
+    const shardsOut = kept.length > 0 ? kept : list.slice(0, 1);
+    for (const [j, { part, files }] of shardsOut.entries()) {
+      for (const file of files) {
+        const ext = file.path.slice(file.path.lastIndexOf("."));
+        const path = `${key}-${pad5(j)}-of-${pad5(shardsOut.length)}${ext}`;
+        copies.push({ part, from: file.path, file: { ...file, path } });
+      }
+    }
+  }
+  for (const [path, list] of others) {
+    if (list.length !== parts.length || list.some(({ file }) => file.sha256 !== list[0]!.file.sha256)) {
+      throw new UsageError(`${path} differs between parts (or is missing in some); it cannot be merged`);
+    }
+    copies.push({ part: list[0]!.part, from: path, file: list[0]!.file });
+  }
+  copies.sort((a, b) => (a.file.path < b.file.path ? -1 : a.file.path > b.file.path ? 1 : 0));
+
+  let stats: Record<string, unknown> | undefined;
+  for (const i of order) {
+    const part = parts[i]!.stats;
+    if (part) stats = stats ? (sumCounters(stats, part, "") as Record<string, unknown>) : part;
+  }
+  const manifest: DatasetMergePlan["manifest"] = {
+    tool: first.tool,
+    version: first.version,
+    command: [...order.map((i) => parts[i]!.command), options.command].join("\n"),
+    options: withoutShard(first.options),
+    inputs: first.inputs,
+    files: copies.map((c) => c.file),
+    counts: { records: order.reduce((sum, i) => sum + parts[i]!.counts.records, 0), rows, funnel },
+    card,
+    ...(stats ? { stats } : {}),
+  };
+  return { order, copies, manifest };
+}

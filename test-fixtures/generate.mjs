@@ -38,7 +38,7 @@ const asst = (content, extra = {}) => ({ role: "assistant", content, ...extra })
 const MOD = { categories: { harassment: false, hate: false, sexual: false, violence: false }, category_scores: { harassment: 0.001, hate: 0.0002, sexual: 0.003, violence: 0.0001 }, flagged: false };
 
 /** A Llama-3.1-style merged record; `over` replaces fields, `null` in `over` deletes one. */
-function llama(name, scores, over = {}) {
+export function llama(name, scores, over = {}) {
   const ja = `質問（${name}）：東京のおすすめの観光地を教えてください。`;
   const r = {
     conversation_id: idOf(name),
@@ -195,7 +195,7 @@ const jsonl = (records) => records.map(toLine).join("\n") + "\n";
 const LMSYS_KEYS = ["conversation_id", "model", "conversation", "turn", "language", "openai_moderation", "redacted"];
 
 /** The three published sources a merged record came from (input-format.md §1, §4). */
-function split(r) {
+export function split(r) {
   const lmsys = {};
   const synth = { conversation_id: r.conversation_id };
   for (const [k, v] of Object.entries(r)) {
@@ -225,6 +225,96 @@ function splitSources(records) {
 
 const sampleRecords = () => sample(300, 20241);
 
+/**
+ * One wrong type in each field the converters read (and the nested ones they read), for the bad-input
+ * corpus: `[file name part, mutation]`; the mutated record is line 2, after a good one.
+ */
+const WRONG_TYPES = [
+  ["conversation-id", (r) => (r.conversation_id = 12345)],
+  ["conversation", (r) => (r.conversation = "hello")],
+  ["conversation-content", (r) => (r.conversation[0].content = 42)],
+  ["redacted", (r) => (r.redacted = "no")],
+  ["translated-conversation", (r) => (r.translated_conversation = r.translated_conversation[0])],
+  ["translated-content", (r) => (r.translated_conversation[0].content = null)],
+  ["duplicate-instruction", (r) => (r.duplicate_user_instruction_ja = 1)],
+  ["empty-instruction", (r) => (r.empty_user_instruction_ja = "false")],
+  ["template-instruction", (r) => (r.is_template_instruction = true)],
+  ["responses", (r) => (r.synthesized_assistant_responses = "回答")],
+  ["response-role", (r) => (r.synthesized_assistant_responses[1].role = 1)],
+  ["annotations", (r) => (r.synthesized_response_scoring_annotations = {})],
+  ["repetition-flag", (r) => (r.synthesized_response_scoring_annotations[0].repetition_flag = "no")],
+  ["responses-en", (r) => (r.synthesized_assistant_responses_en[0].content = 7)],
+  ["annotations-en-score", (r) => (r.synthesized_response_scoring_annotations_en[0].preference_score = "8")],
+  ["multiturn", (r) => (r.synthesized_multiturn_conversation = "text")],
+];
+
+const wrongType = (name, mutate) => {
+  const r = llama(`wrong-type-${name}`, [6, 7]);
+  mutate(r);
+  return jsonl([llama("ok-1", [5]), r]);
+};
+
+/** The Llama-3.1 edge cases gzipped, then `tail` appended (trailing data after the gzip member). */
+const gzipWithTail = (tail) => Buffer.concat([gzipSync(jsonl(llamaCases())), tail]);
+
+/** Split sources with one id repeated at `at` (0-based) in one side, for the join's duplicate-id check. */
+function duplicated(side, at, from) {
+  const records = splitSources(llamaCases())[side];
+  return jsonl([...records.slice(0, at), records[from], ...records.slice(at)]);
+}
+
+/**
+ * The bad-input corpus (apps/cli/test/bad-input.test.ts reads test-fixtures/bad/cases.json): files a user
+ * may really have, each with the outcome the CLI must give. Not written here: the 50 MB single line, made
+ * by the test at run time.
+ */
+const BAD_FILES = {
+  "bad/empty.jsonl": () => "",
+  "bad/blank-lines.jsonl": () => "\n  \n\t\n\r\n",
+  "bad/bom.jsonl": () => `\ufeff${jsonl(llamaCases())}`,
+  "bad/crlf.jsonl": () => llamaCases().map(toLine).join("\r\n") + "\r\n",
+  "bad/no-final-newline.jsonl": () => llamaCases().map(toLine).join("\n"),
+  "bad/truncated-line.jsonl": () => {
+    const lines = llamaCases().slice(0, 3).map(toLine);
+    return `${lines[0]}\n${lines[1]}\n${lines[2].slice(0, 300)}`;
+  },
+  "bad/deep-nesting.jsonl": () => {
+    const line = toLine(llama("deep-nesting", [6, 8]));
+    return `${line.slice(0, -1)},"deep":${"[".repeat(10000)}${"]".repeat(10000)}}\n`;
+  },
+  "bad/empty.jsonl.gz": () => gzipSync(""),
+  "bad/bom-crlf.jsonl.gz": () => gzipSync(`\ufeff${llamaCases().map(toLine).join("\r\n")}\r\n`),
+  "bad/multi-member.jsonl.gz": () => Buffer.concat([gzipSync(jsonl(llamaCases().slice(0, 10))), gzipSync(jsonl(llamaCases().slice(10)))]),
+  "bad/zero-padded.jsonl.gz": () => gzipWithTail(Buffer.alloc(1024)),
+  "bad/trailing-garbage.jsonl.gz": () => gzipWithTail(Buffer.from("garbage after the member\n")),
+  "bad/zeros-then-garbage.jsonl.gz": () => gzipWithTail(Buffer.concat([Buffer.alloc(512), Buffer.from("x")])),
+  "bad/bad-crc.jsonl.gz": () => {
+    const gz = Buffer.from(gzipSync(jsonl(llamaCases())));
+    gz[gz.length - 8] ^= 0xff;
+    return gz;
+  },
+  "bad/corrupt-deflate.jsonl.gz": () => {
+    const gz = Buffer.from(gzipSync(jsonl(llamaCases())));
+    gz.fill(0xff, 40, 48);
+    return gz;
+  },
+  "bad/gzip-header-only.jsonl.gz": () => gzipSync(jsonl(llamaCases())).subarray(0, 10),
+  "bad/not-parquet.parquet": () => Buffer.concat([Buffer.from("PAR1"), Buffer.from("this is not a Parquet file at all, only its magic bytes\n")]),
+  "bad/duplicate-id-lmsys.jsonl": () => duplicated("lmsys", 5, 2),
+  "bad/duplicate-id-instructions.jsonl": () => duplicated("instructions", 4, 0),
+  "bad/lmsys-wrong-type.jsonl": () => {
+    const [first, second, ...rest] = splitSources(llamaCases()).lmsys;
+    return jsonl([first, { ...second, redacted: "no" }, ...rest]);
+  },
+  "bad/instructions-wrong-type.jsonl": () => {
+    const records = splitSources(llamaCases()).instructions;
+    records[2] = { ...records[2], translated_conversation: "質問" };
+    return jsonl(records);
+  },
+  "bad/wrong-passphrase.txt": () => "not the passphrase\n",
+  ...Object.fromEntries(WRONG_TYPES.map(([name, mutate]) => [`bad/wrong-type-${name}.jsonl`, () => wrongType(name, mutate)])),
+};
+
 /** Not written by default: the plaintext of the encrypted sample (see make-gpg-fixtures.sh). */
 export const SAMPLE_INSTRUCTIONS = () => gzipSync(jsonl(sampleRecords().map((r) => split(r).instruction)), { level: 9 });
 
@@ -252,6 +342,7 @@ export const FILES = {
     const full = gzipSync(jsonl(llamaCases()));
     return full.subarray(0, Math.floor(full.length / 2));
   },
+  ...BAD_FILES,
 };
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -99,6 +99,8 @@ export async function openRecordSource(
       yield* decryptStream(chunks, { passphrase: await passphrase, file });
     },
     progress: read,
+    // Ctrl-C stops reading even in phases that yield no record (the join's LMSYS spool).
+    ...(io.signal ? { signal: io.signal } : {}),
     onInvalid: skip ? "skip" : "fail",
     onRejected: async (r) => {
       rejected++;

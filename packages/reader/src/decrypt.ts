@@ -8,7 +8,7 @@
  */
 import { createDecipheriv, getCiphers, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { readFile, rename, unlink } from "node:fs/promises";
+import { readFile, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -255,12 +255,16 @@ export async function* decryptStream(
  * Decrypts `inPath` into `outPath` atomically: the plaintext is streamed into a temporary sibling file
  * (`.<name>.<random>.tmp` in the output's folder) that is renamed to `outPath` only after the integrity
  * check passed. On any failure or abort the temporary file is removed and nothing is left at `outPath`
- * (an existing `outPath` is left untouched). Throws the errors of {@link decryptStream}, and
- * `InputError` (`io`) naming the path when the input cannot be read or the output cannot be written.
+ * (an existing `outPath` is left untouched). A device or FIFO at `outPath` is written in place, not
+ * replaced. Throws the errors of {@link decryptStream}, `InputError` (`io`) naming the path when the input
+ * cannot be read or the output cannot be written, and `signal.reason` once `signal` aborts.
  */
 export async function decryptFile(inPath: string, outPath: string, options: DecryptFileOptions): Promise<DecryptedFile> {
   const { passphrase, signal } = options;
-  const temp = join(dirname(outPath), `.${basename(outPath)}.${randomBytes(6).toString("hex")}.tmp`);
+  // A device or FIFO (`/dev/full`, `/dev/stdout`) is written in place: renaming over it would replace it.
+  const existing = await stat(outPath).catch(() => undefined);
+  const inPlace = existing !== undefined && !existing.isFile() && !existing.isDirectory();
+  const temp = inPlace ? outPath : join(dirname(outPath), `.${basename(outPath)}.${randomBytes(6).toString("hex")}.tmp`);
   const input = createReadStream(inPath, { highWaterMark: 1 << 20 });
   let bytes = 0;
   async function* counted(): AsyncGenerator<Uint8Array> {
@@ -270,10 +274,12 @@ export async function decryptFile(inPath: string, outPath: string, options: Decr
     }
   }
   try {
-    await pipeline(Readable.from(counted(), { objectMode: false }), createWriteStream(temp, { flags: "wx" }), { signal });
-    await rename(temp, outPath);
+    await pipeline(Readable.from(counted(), { objectMode: false }), createWriteStream(temp, { flags: inPlace ? "w" : "wx" }), { signal });
+    if (!inPlace) await rename(temp, outPath);
   } catch (error) {
-    await unlink(temp).catch(() => {});
+    if (!inPlace) await unlink(temp).catch(() => {});
+    // The pipeline reports an abort as a bare AbortError; the signal's reason says why (e.g. SIGINT).
+    if (signal?.aborted) throw signal.reason;
     throw ioError(error, inPath, outPath, temp);
   }
   return { path: outPath, bytes };
@@ -535,7 +541,9 @@ function ioError(error: unknown, inPath: string, outPath: string, temp: string):
   const code = (error as { code?: string; path?: string }).code;
   const path = (error as { path?: string }).path;
   if (code && path === inPath) return new InputError(inPath, undefined, "io", `cannot read: ${errorMessage(error)}`, { cause: error });
-  if (code && path === temp) return new InputError(outPath, undefined, "io", `cannot write: ${errorMessage(error)}`, { cause: error });
+  // A failed write(2) carries no path: it can only be the output's.
+  const write = path === temp || (error as { syscall?: string }).syscall === "write";
+  if (code && write) return new InputError(outPath, undefined, "io", `cannot write: ${errorMessage(error)}`, { cause: error });
   if (code) return new InputError(outPath, undefined, "io", errorMessage(error), { cause: error });
   return error;
 }

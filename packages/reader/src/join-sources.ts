@@ -67,7 +67,7 @@ class LmsysSpool {
 
   add(id: string, record: unknown, file: string, line: number): void {
     if (this.index.has(id)) throw new InputError(file, line, "duplicate-id", `conversation_id ${id} appears twice in the LMSYS input`);
-    const bytes = Buffer.from(JSON.stringify(record));
+    const bytes = Buffer.from(stringifyRecord(record, file, line));
     writeSync(this.fd, bytes, 0, bytes.length, this.size);
     this.index.set(id, [this.size, bytes.length, 0]);
     this.order.push(id);
@@ -91,6 +91,19 @@ class LmsysSpool {
   close(): void {
     closeSync(this.fd);
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `JSON.stringify(record)`; a record nested too deeply for it (JSON.parse has no depth limit, stringify
+ * overflows the stack at a few thousand levels) is bad input, not a crash.
+ */
+function stringifyRecord(record: unknown, file: string, line: number): string {
+  try {
+    return JSON.stringify(record);
+  } catch (e) {
+    if (e instanceof RangeError) throw new InputError(file, line, "invalid-record", "record is nested too deeply to be written back as JSON", { cause: e });
+    throw e;
   }
 }
 
@@ -125,7 +138,8 @@ async function* readLmsysRecords(
  * instruction fields, then the synth fields, a later source winning on a clashing key. Records come in
  * synth order, located at their synth line. Synth records missing from the other sides are kept with the
  * fields they have; unmatched LMSYS records are dropped, or appended in LMSYS order with `keepUnmatched`.
- * A repeated id in the instruction or LMSYS input throws `duplicate-id`.
+ * A repeated id in the instruction or LMSYS input throws `duplicate-id`. An aborted `signal` throws its
+ * reason, in every phase; the spool file is deleted whenever the iteration ends.
  *
  * Memory: instructions are held as compact JSON bytes (they are small, and decrypted text must not touch
  * the disk); LMSYS records go to a temporary spool file and only offsets stay in memory.
@@ -137,13 +151,15 @@ export async function* joinSources(options: JoinSourcesOptions): AsyncGenerator<
   for await (const { record, file, line } of readRecords(instructions, { ...readOptions, schema: InstructionFieldsSchema })) {
     const { conversation_id: id, ...fields } = record;
     if (instructionIndex.has(id)) throw new InputError(file, line, "duplicate-id", `conversation_id ${id} appears twice in the instructions`);
-    instructionIndex.set(id, Buffer.from(JSON.stringify(fields)));
+    instructionIndex.set(id, Buffer.from(stringifyRecord(fields, file, line)));
     counts.instructions++;
   }
   const spool = lmsys.length > 0 ? new LmsysSpool(options.spoolDir) : undefined;
   try {
     if (spool) {
       for await (const { record, file, line } of readLmsysRecords(lmsys, readOptions, lmsysFilter)) {
+        // Parquet shards are read without the signal: check it here, the spool is the long phase.
+        readOptions.signal?.throwIfAborted();
         spool.add(record.conversation_id, record, file, line);
         counts.lmsys++;
       }

@@ -30,6 +30,8 @@ export interface ReadRecordsOptions extends OpenInputOptions {
   schema?: { safeParse(value: unknown): { success: true; data: unknown } | { success: false; error: import("zod").ZodError } };
   /** Longest `text` of a rejected line, in bytes; longer lines are cut. Default 64 KiB. */
   maxRejectedText?: number;
+  /** Checked between chunks: once aborted, reading stops and the iterator throws `signal.reason`. Default: none. */
+  signal?: AbortSignal;
 }
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -80,6 +82,7 @@ export async function* readRecords(files: readonly string[], options: ReadRecord
     if (kind === "parquet") throw new InputError(file, undefined, "invalid-record", "this is a Parquet file; give it as --lmsys");
     let line = 0;
     for await (const lines of splitLines(chunks)) {
+      options.signal?.throwIfAborted();
       for (let text of lines) {
         line++;
         if (line === 1 && text.subarray(0, 3).equals(BOM)) text = text.subarray(3);

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createReadStream, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -302,6 +302,26 @@ describe("decryptFile", () => {
     const badOut = join(tmp, "no-such-dir", "out");
     const unwritable = await decryptFile(fixture("file-default.gpg"), badOut, { passphrase: PASSPHRASE }).catch((e: InputError) => e);
     expect([unwritable.reason, unwritable.file]).toEqual(["io", badOut]);
+  });
+
+  it("stops on an aborted signal with its reason, removing the temporary file", async () => {
+    const dir = mkdtempSync(join(tmp, "out-"));
+    const controller = new AbortController();
+    controller.abort(new Error("interrupted by SIGINT"));
+    const error = await decryptFile(fixture("file-default.gpg"), join(dir, "out"), { passphrase: PASSPHRASE, signal: controller.signal }).catch((e: unknown) => e);
+    expect(error).toBe(controller.signal.reason);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  // Through a link, so that a regression replaces the link and not the device.
+  it.skipIf(!existsSync("/dev/full"))("writes a device in place: /dev/full fails with ENOSPC and stays a device", async () => {
+    const dir = mkdtempSync(join(tmp, "out-"));
+    const link = join(dir, "full");
+    symlinkSync("/dev/full", link);
+    const error = (await decryptFile(fixture("file-default.gpg"), link, { passphrase: PASSPHRASE }).catch((e: unknown) => e)) as InputError;
+    expect([error.reason, error.message]).toEqual(["io", `${link}: cannot write: ENOSPC: no space left on device, write`]);
+    expect(statSync(link).isCharacterDevice()).toBe(true);
+    expect(readdirSync(dir)).toEqual(["full"]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -79,5 +79,32 @@ describe("joinSources", () => {
     expect((e as InputError).message).toBe(`${join(dir, name)}:3: ${detail}`);
     expect((e as InputError).reason).toBe("duplicate-id");
     expect(readdirSync(spoolDir)).toEqual([]);
+  });
+
+  it("refuses an LMSYS record nested too deeply to spool as JSON, naming file and line", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lmsynth-join-"));
+    const spoolDir = mkdtempSync(join(tmpdir(), "lmsynth-spool-"));
+    writeFileSync(join(dir, "l.jsonl"), `{"conversation_id":"a"}\n{"conversation_id":"b","deep":${"[".repeat(10_000)}${"]".repeat(10_000)}}\n`);
+    writeFileSync(join(dir, "s.jsonl"), `{"conversation_id":"a"}\n`);
+    const e = await collect({ synth: [join(dir, "s.jsonl")], lmsys: [join(dir, "l.jsonl")], spoolDir }).then(() => undefined, (e: unknown) => e);
+    expect([(e as InputError).reason, (e as InputError).message]).toEqual(["invalid-record", `${join(dir, "l.jsonl")}:2: record is nested too deeply to be written back as JSON`]);
+    expect(readdirSync(spoolDir)).toEqual([]);
+    for (const d of [dir, spoolDir]) rmSync(d, { recursive: true });
+  });
+
+  it.each([
+    ["JSONL", [join(SPLIT, "lmsys.jsonl")]],
+    ["Parquet", [join(SPLIT, "lmsys.parquet")]],
+  ])("stops with an aborted signal's reason while spooling %s LMSYS records, and removes the spool", async (_, lmsys) => {
+    const spoolDir = mkdtempSync(join(tmpdir(), "lmsynth-spool-"));
+    const controller = new AbortController();
+    controller.abort(new Error("interrupted by SIGTERM"));
+    const counts = emptyJoinCounts();
+    const e = await collect({ synth: sources.synth, lmsys, spoolDir, counts, signal: controller.signal }).then(() => undefined, (e: unknown) => e);
+    expect(e).toBe(controller.signal.reason);
+    // Stopped at once, not after spooling everything.
+    expect(counts.lmsys).toBe(0);
+    expect(readdirSync(spoolDir)).toEqual([]);
+    rmSync(spoolDir, { recursive: true });
   });
 });

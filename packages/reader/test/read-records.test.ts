@@ -112,6 +112,14 @@ describe("readRecords", () => {
     expect([e.reason, e.detail]).toEqual(["corrupt-gzip", "truncated gzip data (unexpected end of file)"]);
   });
 
+  it("stops with an aborted signal's reason before the next chunk", async () => {
+    const f = file("signal.jsonl", `${line("a")}\n${line("b")}\n`);
+    const controller = new AbortController();
+    controller.abort(new Error("interrupted by SIGINT"));
+    const e = await collect([f], { signal: controller.signal }).then(() => undefined, (e: unknown) => e);
+    expect(e).toBe(controller.signal.reason);
+  });
+
   it("names a missing file", async () => {
     const e = await errorOf(collect([join(dir, "nope.jsonl")]));
     expect([e.file, e.line, e.reason, e.message]).toEqual([join(dir, "nope.jsonl"), undefined, "io", `${join(dir, "nope.jsonl")}: no such file`]);

@@ -36,6 +36,8 @@ export class UsageError extends Error {
 
 function typeOf(value: unknown): string {
   if (value === null) return "null";
+  // JSON.parse turns 1e400 into Infinity, which is a number to typeof but not to the schema.
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   if (Array.isArray(value)) return "array";
   return typeof value;
 }

@@ -13,6 +13,7 @@ describe("describeZodError", () => {
     [{ conversation_id: 5 }, "`conversation_id`: expected string, got number"],
     [{ conversation_id: "a", synthesized_assistant_responses: [{ role: "assistant", content: 1 }] }, "`synthesized_assistant_responses[0].content`: expected string, got number"],
     [{ conversation_id: "a", redacted: "yes" }, "`redacted`: expected boolean, got string"],
+    [{ conversation_id: "a", synthesized_response_scoring_annotations: [{ preference_score: JSON.parse("1e400") }] }, "`synthesized_response_scoring_annotations[0].preference_score`: expected number, got Infinity"],
     [{ conversation_id: "a", synthesized_multiturn_conversation: "x" }, "`synthesized_multiturn_conversation`: expected one of the accepted shapes, got string"],
   ])("%j", (value, want) => {
     expect(describe_(value)).toBe(want);

@@ -1,4 +1,4 @@
-import { UsageError } from "@lmsynth/schema";
+import { InputError, UsageError } from "@lmsynth/schema";
 import { openJsonlSink } from "@lmsynth/shards";
 import { GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
 import { openRecordSource } from "../inputs.js";
@@ -32,8 +32,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   summary.rows.merge = 0;
   const progress = startProgress(io, o.quiet === true, source.read, source.totalBytes);
   try {
-    for await (const { record } of source.records) {
-      await sink.write(record);
+    for await (const { record, file, line } of source.records) {
+      await sink.write(record).catch((e: unknown) => {
+        // JSON.parse has no depth limit, but stringify overflows the stack at a few thousand levels.
+        if (e instanceof RangeError) throw new InputError(file, line, "invalid-record", "record is nested too deeply to be written back as JSON", { cause: e });
+        throw e;
+      });
       summary.records++;
       summary.rows.merge!++;
       progress.tick(summary.records);

@@ -66,3 +66,17 @@ export function dpoOptionsOf(o: Values): { options: DpoOptions; format: DpoForma
   if (o["min-chosen-score"] !== undefined) options.minChosenScore = o["min-chosen-score"] as number;
   return { options, format: o["dpo-format"] as DpoFormat };
 }
+
+const { "messages-key": _messagesKey, ...SFT_FOLDER_OPTIONS } = SFT_OPTIONS;
+const { "dpo-format": _dpoFormat, ...DPO_FOLDER_OPTIONS } = DPO_OPTIONS;
+
+/**
+ * What `build` converts and `report` counts: the same selection, both configs, always in the folder's
+ * layout (the `messages` key, TRL pairs), so these two flags are left out.
+ */
+export const FOLDER_SELECTION_OPTIONS = {
+  ...SFT_FOLDER_OPTIONS,
+  ...DPO_FOLDER_OPTIONS,
+  sft: { type: "boolean", default: true, description: "the sft config" },
+  dpo: { type: "boolean", default: true, description: "the dpo config" },
+} satisfies OptionTable;

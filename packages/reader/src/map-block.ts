@@ -1,5 +1,5 @@
 import type { InputErrorReason, MergedRecord } from "@lmsynth/schema";
-import { parseLine } from "./read-records.js";
+import { BOM, isBlank, parseLine } from "./read-records.js";
 
 /** Turns one record into whatever a command needs (rows, counts); pure, so it runs in any thread. */
 export type RecordMapper<Out> = (record: MergedRecord) => Out;
@@ -20,16 +20,6 @@ export interface BlockResult<Out> {
   rejected: Array<{ line: number; reason: InputErrorReason; detail: string; text: string }>;
   /** With `skip: false`, the first bad line; the block stops there. */
   failed?: { line: number; reason: InputErrorReason; detail: string };
-}
-
-const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-
-function isBlank(line: Buffer): boolean {
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
-  }
-  return true;
 }
 
 /**

@@ -34,9 +34,11 @@ export interface ReadRecordsOptions extends OpenInputOptions {
   signal?: AbortSignal;
 }
 
-const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+/** The UTF-8 byte order mark, dropped at the start of a file. */
+export const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-function isBlank(line: Buffer): boolean {
+/** Spaces, tabs and CR only: a blank line, passed over. */
+export function isBlank(line: Buffer): boolean {
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
     if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;

@@ -1,4 +1,4 @@
-import type { Funnel, Lang, SkipReason, Variant } from "@lmsynth/schema";
+import { SKIP_REASONS, type Funnel, type Lang, type SkipReason, type Variant } from "@lmsynth/schema";
 import type { DatasetStats, LanguageStats } from "./dataset-stats.js";
 
 /** An output whose funnel the report draws. */
@@ -28,22 +28,6 @@ export interface ReportInput {
   title?: string;
 }
 
-// Funnel bars follow the order of behaviour.md §2–4 (record filters, then candidates, then pairing);
-// a reason not listed here would come after these, alphabetically.
-const REASON_ORDER = [
-  "no-candidates",
-  "empty-instruction",
-  "duplicate-instruction",
-  "pii",
-  "template",
-  "no-valid-score",
-  "repetition",
-  "below-min-score",
-  "length",
-  "too-few-candidates",
-  "margin",
-  "below-min-chosen-score",
-] as const satisfies readonly SkipReason[];
 
 const LANGS: readonly Lang[] = ["ja", "en"];
 const LANG_NAMES: Record<Lang, string> = { ja: "Japanese (ja)", en: "English (en)" };
@@ -154,13 +138,13 @@ function histogramBars(histogram: Record<string, number>, tone: string, relabel:
   return Object.entries(histogram).map(([key, value]) => ({ label: relabel(key), value, tone }));
 }
 
-/** Sum of a funnel over languages, with the per-language counts for the tooltip, in {@link REASON_ORDER}. */
+/** Sum of a funnel over languages, with the per-language counts for the tooltip, in {@link SKIP_REASONS}. */
 function funnelBars(byLang: Partial<Record<Lang, Funnel>>): Bar[] {
   const reasons = new Set<string>();
   for (const lang of LANGS) for (const reason of Object.keys(byLang[lang] ?? {})) reasons.add(reason);
   const rank = (r: string): number => {
-    const i = (REASON_ORDER as readonly string[]).indexOf(r);
-    return i === -1 ? REASON_ORDER.length : i;
+    const i = (SKIP_REASONS as readonly string[]).indexOf(r);
+    return i === -1 ? SKIP_REASONS.length : i;
   };
   const ordered = [...reasons].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   return ordered.map((reason) => {

@@ -14,6 +14,7 @@ export {
 export { detectVariant, variantEvidence, variantOfEvidence, VARIANTS } from "./variant.js";
 export { InputError, UsageError, describeZodError } from "./errors.js";
 export { hashFraction } from "./hash-fraction.js";
+export { SKIP_REASONS } from "./rows.js";
 
 export type { Message } from "./message.js";
 export type {

@@ -31,22 +31,25 @@ export interface DpoRow {
 }
 
 /**
- * Why a record (per language) produced no row. The same literals appear in the funnel, in `--rejected`
- * rows and in error `reason`s (behaviour.md §2, §4, §9).
+ * Why a record (per language) produced no row, in pipeline order (behaviour.md §2–4: record filters, then
+ * candidates, then pairing) — the order the card and the report list them in. The same literals appear in
+ * the funnel, in `--rejected` rows and in error `reason`s (behaviour.md §2, §4, §9).
  */
-export type SkipReason =
-  | "no-candidates"
-  | "empty-instruction"
-  | "duplicate-instruction"
-  | "pii"
-  | "template"
-  | "no-valid-score"
-  | "repetition"
-  | "below-min-score"
-  | "length"
-  | "too-few-candidates"
-  | "margin"
-  | "below-min-chosen-score";
+export const SKIP_REASONS = [
+  "no-candidates",
+  "empty-instruction",
+  "duplicate-instruction",
+  "pii",
+  "template",
+  "no-valid-score",
+  "repetition",
+  "below-min-score",
+  "length",
+  "too-few-candidates",
+  "margin",
+  "below-min-chosen-score",
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
 
 /** Counts of skips by reason. Only reasons that occurred are present. */
 export type Funnel = Partial<Record<SkipReason, number>>;

@@ -1,4 +1,4 @@
-import type { Funnel, Lang, Variant } from "@lmsynth/schema";
+import { SKIP_REASONS, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
 import type { WrittenFile } from "./byte-output.js";
 import type { ConfigName, OutputFormat } from "./dataset-folder.js";
 import type { DatasetCounts, DatasetManifest } from "./dataset-manifest.js";
@@ -150,26 +150,11 @@ export function sizeCategory(rows: number): string {
   return "n>1T";
 }
 
-// Funnel rows follow the pipeline (behaviour.md §2–4); reasons this list lacks come after, by name.
-const REASON_ORDER = [
-  "no-candidates",
-  "empty-instruction",
-  "duplicate-instruction",
-  "pii",
-  "template",
-  "no-valid-score",
-  "repetition",
-  "below-min-score",
-  "length",
-  "too-few-candidates",
-  "margin",
-  "below-min-chosen-score",
-];
 
 function orderedReasons(funnel: Funnel): [string, number][] {
   const rank = (reason: string): number => {
-    const i = REASON_ORDER.indexOf(reason);
-    return i === -1 ? REASON_ORDER.length : i;
+    const i = (SKIP_REASONS as readonly string[]).indexOf(reason);
+    return i === -1 ? SKIP_REASONS.length : i;
   };
   return (Object.entries(funnel) as [string, number][])
     .filter(([, n]) => n !== undefined)

@@ -86,7 +86,7 @@ export function formatManifest(manifest: DatasetManifest): string {
 }
 
 /** Length and sha256 of a file, read in 1 MiB chunks. */
-async function hashFile(path: string): Promise<{ bytes: number; sha256: string }> {
+export async function hashFile(path: string): Promise<{ bytes: number; sha256: string }> {
   const hash = createHash("sha256");
   let bytes = 0;
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {

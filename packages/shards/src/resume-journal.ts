@@ -1,8 +1,7 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { InputError } from "@lmsynth/schema";
+import { hashFile } from "./dataset-manifest.js";
 
 /** An input as the resume fingerprint sees it: path as given, size and modification time. */
 export interface ResumeInput {
@@ -38,19 +37,9 @@ interface JournalFile {
 export const JOURNAL = "resume.json";
 const VERSION = 1;
 
-/** Length and sha256 of a file, read in 1 MiB chunks; undefined when it cannot be read. */
-async function hashFile(path: string): Promise<{ bytes: number; sha256: string } | undefined> {
-  try {
-    const hash = createHash("sha256");
-    let bytes = 0;
-    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-      hash.update(chunk as Buffer);
-      bytes += (chunk as Buffer).byteLength;
-    }
-    return { bytes, sha256: hash.digest("hex") };
-  } catch {
-    return undefined;
-  }
+/** Length and sha256 of a file; undefined when it cannot be read. */
+function hashFileIfReadable(path: string): Promise<{ bytes: number; sha256: string } | undefined> {
+  return hashFile(path).catch(() => undefined);
 }
 
 /** Every file under `dir`, hidden ones included, relative and `/`-separated. */
@@ -147,7 +136,7 @@ export class ResumeJournal {
         const info = await stat(join(root, ...file.path.split("/"))).catch(() => undefined);
         if (!info?.isFile()) return `shard ${file.path} is missing`;
         if (info.size !== file.bytes) return `shard ${file.path} has ${info.size} bytes, not ${file.bytes}`;
-        const actual = await hashFile(join(root, ...file.path.split("/")));
+        const actual = await hashFileIfReadable(join(root, ...file.path.split("/")));
         if (actual?.sha256 !== file.sha256) return `shard ${file.path} fails its sha256 check`;
       }
     }

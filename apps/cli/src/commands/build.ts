@@ -2,7 +2,7 @@ import { createDatasetStats, renderReportHtml, type DatasetStats } from "@lmsynt
 import { UsageError, type DpoRow, type Funnel, type Lang, type SftRow } from "@lmsynth/schema";
 import { dpoColumns, openDatasetFolder, sftColumns, type Compression, type ConfigName, type OutputFormat } from "@lmsynth/shards";
 import { CONVERSION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
-import { DPO_OPTIONS, SFT_OPTIONS, dpoOptionsOf, sftOptionsOf } from "../conversion-options.js";
+import { FOLDER_SELECTION_OPTIONS, dpoOptionsOf, sftOptionsOf } from "../conversion-options.js";
 import { openRecordSource } from "../inputs.js";
 import type { CliIo } from "../io.js";
 import { VERSION } from "../main.js";
@@ -13,17 +13,11 @@ import { commandLine, recordedOptions } from "../run-record.js";
 import { printSummary, type RunSummary } from "../summary.js";
 import { TEMPLATE_OPTIONS, templateSpecOf } from "../template-options.js";
 
-const { "messages-key": _messagesKey, ...SFT_BUILD_OPTIONS } = SFT_OPTIONS;
-const { "dpo-format": _dpoFormat, ...DPO_BUILD_OPTIONS } = DPO_OPTIONS;
-
 export const TABLE = {
   output: { type: "string", short: "o", arg: "dir", description: "output folder (must not exist, unless --overwrite)" },
   ...INPUT_OPTIONS,
   ...CONVERSION_OPTIONS,
-  ...SFT_BUILD_OPTIONS,
-  ...DPO_BUILD_OPTIONS,
-  sft: { type: "boolean", default: true, description: "write the sft config" },
-  dpo: { type: "boolean", default: true, description: "write the dpo config" },
+  ...FOLDER_SELECTION_OPTIONS,
   "with-meta": { type: "boolean", default: true, description: "meta columns: lang, response_index, score (sft); lang, chosen_index, rejected_index (dpo)" },
   format: { type: "string", arg: "parquet,jsonl,arrow", default: "parquet", description: "shard formats, comma-separated" },
   compression: { type: "string", choices: ["zstd", "snappy", "gzip", "none"], default: "zstd", description: "Parquet compression" },

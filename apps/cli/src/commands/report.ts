@@ -4,7 +4,7 @@ import { basename, dirname, join } from "node:path";
 import { createDatasetStats, renderReportHtml } from "@lmsynth/report";
 import { InputError, UsageError } from "@lmsynth/schema";
 import { CONVERSION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
-import { DPO_OPTIONS, SFT_OPTIONS, dpoOptionsOf, sftOptionsOf } from "../conversion-options.js";
+import { FOLDER_SELECTION_OPTIONS, dpoOptionsOf, sftOptionsOf } from "../conversion-options.js";
 import type { ConvertInit } from "../convert-mapper.js";
 import { openRecordSource } from "../inputs.js";
 import type { CliIo } from "../io.js";
@@ -15,17 +15,11 @@ import { commandLine, recordedOptions } from "../run-record.js";
 import { printSummary } from "../summary.js";
 
 // The report counts what `build` would write, so it takes build's selection flags but none of its file ones.
-const { "messages-key": _messagesKey, ...SFT_REPORT_OPTIONS } = SFT_OPTIONS;
-const { "dpo-format": _dpoFormat, ...DPO_REPORT_OPTIONS } = DPO_OPTIONS;
-
 export const TABLE = {
   output: { type: "string", short: "o", arg: "file", description: "output .html file, or - for stdout" },
   ...INPUT_OPTIONS,
   ...CONVERSION_OPTIONS,
-  ...SFT_REPORT_OPTIONS,
-  ...DPO_REPORT_OPTIONS,
-  sft: { type: "boolean", default: true, description: "count the sft funnel" },
-  dpo: { type: "boolean", default: true, description: "count the dpo funnel" },
+  ...FOLDER_SELECTION_OPTIONS,
   ...GENERAL_OPTIONS,
 } satisfies OptionTable;
 

@@ -1,6 +1,7 @@
 /**
  * @file Everything lmsynth reads: content sniffing (gzip, OpenPGP, Parquet, JSONL), streaming gunzip and
- * decryption, Buffer line splitting, JSON parsing and schema validation with `file:line` errors.
+ * decryption, Buffer line splitting, JSON parsing and schema validation with `file:line` errors, the
+ * three-source join, and mapping records in worker threads. The only package that opens input files.
  */
 export { readRecords, parseLine } from "./read-records.js";
 export { openInput, sniff, inputSize, CHUNK_BYTES } from "./open-input.js";
@@ -8,18 +9,13 @@ export { splitLines } from "./split-lines.js";
 export { joinSources, emptyJoinCounts } from "./join-sources.js";
 export { mapRecords } from "./map-records.js";
 export { mapBlock } from "./map-block.js";
-export { decryptStream, decryptFile, readPassphrase, isOpenPgp, readParquet, isParquet } from "./sources.js";
+export { decryptStream, decryptFile, readPassphrase, isOpenPgp } from "./decrypt.js";
+export { readParquet, isParquet } from "./read-parquet.js";
 
 export type { LocatedRecord, RejectedLine, ReadRecordsOptions } from "./read-records.js";
 export type { InputKind, OpenInputOptions } from "./open-input.js";
 export type { JoinCounts, JoinSourcesOptions } from "./join-sources.js";
 export type { MapRecordsOptions, MappedRecord } from "./map-records.js";
 export type { RecordMapper, RecordMapperModule, BlockResult } from "./map-block.js";
-export type {
-  DecryptStreamOptions,
-  DecryptFileOptions,
-  DecryptedFile,
-  ReadPassphraseOptions,
-  ReadParquetOptions,
-  ParquetCounts,
-} from "./sources.js";
+export type { DecryptStreamOptions, DecryptFileOptions, DecryptedFile, ReadPassphraseOptions } from "./decrypt.js";
+export type { ReadParquetOptions, ParquetCounts } from "./read-parquet.js";

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from "node:crypto";
-import { UsageError, detectVariant, type MergedRecord, type Variant } from "@lmsynth/schema";
+import { UsageError, variantEvidence, variantOfEvidence, type Variant } from "@lmsynth/schema";
 import { createMapper, type ConvertInit, type ConvertOut } from "./convert-mapper.js";
 import {
   decryptStream,
@@ -14,7 +14,7 @@ import {
   type ReadRecordsOptions,
   type RejectedLine,
 } from "@lmsynth/reader";
-import { openJsonlSink, type RowSink } from "@lmsynth/shards";
+import { describeInputFile, openJsonlSink, type RowSink } from "@lmsynth/shards";
 import type { CliIo } from "./io.js";
 import type { ParsedValue } from "./option-table.js";
 
@@ -36,8 +36,11 @@ export interface RecordSource {
   rejectedExamples: string[];
   /** Variant given by `--variant` or detected from the records seen. */
   variant: () => Variant | undefined;
-  /** Every input file read, with its size and the sha256 of its bytes, hashed as they were read. */
-  inputFiles(): Array<{ path: string; bytes: number; sha256: string }>;
+  /**
+   * Every input file in command-line order, with its size and sha256: hashed as it was read, or read
+   * again now for inputs read by random access (Parquet shards).
+   */
+  inputFiles(): Promise<Array<{ path: string; bytes: number; sha256: string }>>;
   /** Counts of the join, when `--synth` sources were joined on the fly. */
   join: JoinCounts | undefined;
   /** Commits the rejected-lines file (if any) after a successful run. */
@@ -45,8 +48,6 @@ export interface RecordSource {
   /** Removes the rejected-lines file of a failed run. */
   abort(): Promise<void>;
 }
-
-const DETECT_FROM = 1000;
 
 const MAX_EXAMPLES = 10;
 
@@ -69,8 +70,9 @@ export async function openRecordSource(
   if (synth && files.length > 0) throw new UsageError("give either a merged input or --synth (with --instructions/--lmsys), not both");
   if (!synth && (instructions.length > 0 || lmsys.length > 0)) throw new UsageError("--instructions and --lmsys are joined to --synth: give --synth too");
   if (!synth && files.length === 0) throw new UsageError("no input: give a merged file (or - for stdin), or --synth with --instructions/--lmsys");
+  const inputs = synth ? [...synth, ...instructions, ...lmsys] : files;
   let totalBytes: number | undefined = 0;
-  for (const p of synth ? [...synth, ...instructions, ...lmsys] : files) {
+  for (const p of inputs) {
     const size = await inputSize(p);
     totalBytes = size === undefined || totalBytes === undefined ? undefined : totalBytes + size;
   }
@@ -82,8 +84,7 @@ export async function openRecordSource(
   const target: RejectedTarget = (opts.rejected as string | undefined) ?? defaultRejected;
   const openRejected = typeof target === "string" ? () => openJsonlSink<RejectedLine>(target) : target;
   const hashes = new Map<string, { hash: Hash; bytes: number }>();
-  const sample: MergedRecord[] = [];
-  let variant = opts.variant as Variant | undefined;
+  let evidence = 0;
   let passphrase: Promise<string> | undefined;
   const readOptions: ReadRecordsOptions = {
     stdin: io.stdin,
@@ -104,11 +105,10 @@ export async function openRecordSource(
     onInvalid: skip ? "skip" : "fail",
     onRejected: async (r) => {
       rejected++;
-      const file = r.file;
-      if (rejectedExamples.length < MAX_EXAMPLES) rejectedExamples.push(`${file}:${r.line}: ${r.detail}`);
+      if (rejectedExamples.length < MAX_EXAMPLES) rejectedExamples.push(`${r.file}:${r.line}: ${r.detail}`);
       if (openRejected === undefined) return;
       rejectedSink ??= await openRejected();
-      await rejectedSink.write({ ...r, file });
+      await rejectedSink.write(r);
     },
   };
   const join = synth ? emptyJoinCounts() : undefined;
@@ -129,10 +129,7 @@ export async function openRecordSource(
   async function* records(): AsyncGenerator<LocatedRecord> {
     for await (const r of inner) {
       io.signal?.throwIfAborted();
-      if (variant === undefined && sample.length < DETECT_FROM) {
-        sample.push(r.record);
-        if (sample.length === DETECT_FROM) variant = detectVariant(sample);
-      }
+      evidence |= variantEvidence(r.record);
       yield r;
     }
   }
@@ -153,8 +150,15 @@ export async function openRecordSource(
     rejected: () => rejected,
     rejectedExamples,
     join,
-    inputFiles: () => [...hashes].map(([path, h]) => ({ path, bytes: h.bytes, sha256: h.hash.copy().digest("hex") })),
-    variant: () => variant ?? detectVariant(sample),
+    async inputFiles() {
+      const out = [];
+      for (const path of inputs.filter((p) => p !== "-" || hashes.has(p))) {
+        const h = hashes.get(path);
+        out.push(h ? { path, bytes: h.bytes, sha256: h.hash.copy().digest("hex") } : await describeInputFile(path));
+      }
+      return out;
+    },
+    variant: () => (opts.variant as Variant | undefined) ?? variantOfEvidence(evidence),
     async close() {
       await rejectedSink?.close();
     },

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -55,6 +56,19 @@ describe("sft(merge(sources)) = sft(sources)", () => {
     expect((await runMain(["sft", fixture("llama3.1/edge-cases.jsonl"), ...args, "-o", out(`orig-${tag}.jsonl`)])).code).toBe(0);
     expect(fromSources).toBe(readFileSync(out(`orig-${tag}.jsonl`), "utf8"));
     expect(fromSources).not.toContain(SYNTH_ONLY);
+  });
+});
+
+describe("build from the sources", () => {
+  it("lists every input in the manifest in command-line order, Parquet shards included, with its sha256", async () => {
+    const run = await runMain(["build", ...sources(`${SPLIT}/lmsys.parquet`), "-o", out("built-from-parquet"), "--quiet"]);
+    expect(run.code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out("built-from-parquet"), "manifest.json"), "utf8")) as { inputs: Array<{ path: string; bytes: number; sha256: string }> };
+    const expected = [`${SPLIT}/synth.jsonl`, `${SPLIT}/instructions.jsonl.gz`, `${SPLIT}/lmsys.parquet`].map((f) => {
+      const bytes = readFileSync(fixture(f));
+      return { path: fixture(f), bytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
+    });
+    expect(manifest.inputs).toEqual(expected);
   });
 });
 

@@ -86,8 +86,8 @@ class ArrowFileSink<Row extends object> implements RowSink<Row> {
     this.writer.reset(this.queue, this.schema);
   }
 
-  async write(row: Row): Promise<void> {
-    const batch = this.builder.append(row as Readonly<Record<string, unknown>>);
+  async write(row: Row, bytes?: number): Promise<void> {
+    const batch = this.builder.append(row as Readonly<Record<string, unknown>>, bytes);
     this.rows++;
     if (batch) this.writer.write(this.recordBatch(batch));
     await this.drain();

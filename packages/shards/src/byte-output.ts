@@ -22,7 +22,11 @@ export interface WrittenFile {
  * resolves. Errors are `InputError` with reason `io` naming the path.
  */
 export interface RowSink<Row> {
-  write(row: Row): Promise<void>;
+  /**
+   * Adds a row. `bytes`: its measured size (`measureRow`), when the caller has it already, so it is not
+   * measured (and type-checked) twice; sinks that do not size by bytes ignore it.
+   */
+  write(row: Row, bytes?: number): Promise<void>;
   close(): Promise<WrittenFile>;
   abort(): Promise<void>;
 }

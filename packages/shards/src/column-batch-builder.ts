@@ -106,11 +106,12 @@ export class ColumnBatchBuilder {
   /**
    * Adds `row`. When it does not fit under the high-water mark next to the pending rows, the pending rows
    * are returned as a finished batch and `row` starts the next one.
+   * `bytes` is the row's {@link measureRow} size when the caller measured it already (then the values were
+   * type-checked there).
    * @returns the batch that was cut, or undefined.
    * @throws RowTypeError when a value does not match its column.
    */
-  append(row: Readonly<Record<string, unknown>>): ColumnBatch | undefined {
-    const bytes = measureRow(this.specs, row, this.appended);
+  append(row: Readonly<Record<string, unknown>>, bytes = measureRow(this.specs, row, this.appended)): ColumnBatch | undefined {
     this.appended++;
     const cut = this.count > 0 && this.size + bytes > this.highWaterMark ? this.flush() : undefined;
     for (let c = 0; c < this.specs.length; c++) this.columns[c]!.push(row[this.specs[c]!.name] ?? null);

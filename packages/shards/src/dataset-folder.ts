@@ -181,7 +181,7 @@ class ShardSeries {
     const open = this.open ?? (await this.openShard());
     const projected = projectRow(this.columns, row);
     open.digest?.update(`${JSON.stringify(projected)}\n`);
-    for (const sink of open.sinks) await sink.write(projected);
+    for (const sink of open.sinks) await sink.write(projected, bytes);
     open.bytes += bytes;
     open.rows++;
     this.rows++;

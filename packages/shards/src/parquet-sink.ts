@@ -109,8 +109,8 @@ class ParquetFileSink<Row extends object> implements RowSink<Row> {
     });
   }
 
-  async write(row: Row): Promise<void> {
-    const batch = this.builder.append(row as Readonly<Record<string, unknown>>);
+  async write(row: Row, bytes?: number): Promise<void> {
+    const batch = this.builder.append(row as Readonly<Record<string, unknown>>, bytes);
     this.rows++;
     if (batch) await this.writeGroup(batch);
   }

@@ -144,7 +144,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       version: VERSION,
       command,
       options,
-      inputs: source.inputFiles(),
+      inputs: await source.inputFiles(),
       records: summary.records,
       funnel: Object.fromEntries(configs.map((c) => [c, funnelOf(summary.funnel[c])])),
       ...(variant ? { variant } : {}),

@@ -34,7 +34,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { createGzip } from "node:zlib";
-import { split } from "../test-fixtures/generate.mjs";
+import { mulberry32, split } from "../test-fixtures/generate.mjs";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 
@@ -43,16 +43,6 @@ export const metaPath = (out) => `${out}.meta.json`;
 
 /** Where `generate` writes by default for `records`. */
 export const defaultDataPath = (records) => join(BENCH, "data", `llama3.1-merged-${records}.jsonl.gz`);
-
-function mulberry32(seed) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MOD_KEYS = [
   "harassment", "harassment/threatening", "hate", "hate/threatening", "self-harm", "self-harm/instructions",

@@ -17,6 +17,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { mulberry32 } from "../test-fixtures/generate.mjs";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
@@ -26,16 +27,6 @@ const PINS = { "parquetjs-lite": "0.8.7", "parquet-wasm": "0.8.0" };
 const MAX_ROW_GROUP_BYTES = 100_000_000;
 
 // ---------- rows: deterministic, realistic sizes (Japanese + English, 150–2,200 character answers) ----------
-
-function mulberry32(seed) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const JA = ["データ", "処理", "モデル", "学習", "日本語", "説明", "方法", "結果", "重要", "問題", "は", "が", "を", "に", "で", "です。", "ます。", "、"];
 const EN = ["the", "model", "data", "answer", "question", "because", "example", "result", "function", "value", "and", "of", "to", "in", "a", "is", ".", ","];

@@ -17,7 +17,8 @@ export const idOf = (name) => createHash("md5").update(name).digest("hex");
 const num = (text) => `\u0000${text}\u0000`;
 const toLine = (obj) => JSON.stringify(obj).replace(/"\\u0000([^"\\]*)\\u0000"/g, "$1");
 
-function mulberry32(seed) {
+/** A small seeded PRNG (mulberry32): the fixtures, the bench data and the fuzz test draw from it. */
+export function mulberry32(seed) {
   return () => {
     seed |= 0;
     seed = (seed + 0x6d2b79f5) | 0;

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pathToFileURL } from "node:url";
 import { fixture, runMain, spawnCli } from "./run-cli.js";
 
 // Seeded fuzzing of the inputs (issue 8): the fixtures corrupted at random — truncated, bit-flipped, lines
@@ -16,15 +17,9 @@ const CASES = Number(process.env.LMSYNTH_FUZZ_CASES ?? 150);
 
 type Rand = () => number;
 
-function mulberry32(seed: number): Rand {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The one seeded PRNG of the repository (fixtures, bench data, fuzz cases).
+const { mulberry32 } = (await import(pathToFileURL(fixture("generate.mjs")).href)) as { mulberry32: (seed: number) => Rand };
+
 const int = (rand: Rand, n: number): number => Math.floor(rand() * n);
 const pick = <T>(rand: Rand, list: readonly T[]): T => list[int(rand, list.length)]!;
 

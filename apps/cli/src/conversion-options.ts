@@ -1,6 +1,7 @@
 import { UsageError } from "@lmsynth/schema";
 import { DEFAULT_MIN_MARGIN, DPO_FORMATS, PAIR_MODES, type DpoFormat, type DpoOptions } from "@lmsynth/dpo";
 import type { SftOptions } from "@lmsynth/sft";
+import type { ConvertInit, TemplateSpec } from "./convert-mapper.js";
 import type { OptionTable, ParsedValue } from "./option-table.js";
 
 type Values = Record<string, ParsedValue | undefined>;
@@ -80,3 +81,20 @@ export const FOLDER_SELECTION_OPTIONS = {
   sft: { type: "boolean", default: true, description: "the sft config" },
   dpo: { type: "boolean", default: true, description: "the dpo config" },
 } satisfies OptionTable;
+
+/**
+ * What `build` converts and `report` counts per record, from resolved flags: both configs as the folder
+ * lays them out, the report counters, and the `--shard` filter. One function, so that the two agree.
+ */
+export function folderConvertInit(
+  o: Values,
+  extra: { withMeta: boolean; template?: TemplateSpec | undefined; shard?: ConvertInit["shard"] },
+): ConvertInit {
+  const { withMeta, template, shard } = extra;
+  return {
+    ...(o.sft ? { sft: { options: { ...sftOptionsOf(o), withMeta }, messagesKey: "messages", ...(template ? { template } : {}) } } : {}),
+    ...(o.dpo ? { dpo: { options: { ...dpoOptionsOf(o).options, withMeta }, format: "trl" as const } } : {}),
+    ...(shard ? { shard } : {}),
+    stats: true,
+  };
+}

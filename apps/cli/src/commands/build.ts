@@ -2,12 +2,11 @@ import { createDatasetStats, renderReportHtml, type DatasetStats } from "@lmsynt
 import { UsageError, type DpoRow, type Funnel, type Lang, type SftRow } from "@lmsynth/schema";
 import { dpoColumns, openDatasetFolder, sftColumns, type Compression, type ConfigName, type OutputFormat } from "@lmsynth/shards";
 import { CONVERSION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
-import { FOLDER_SELECTION_OPTIONS, dpoOptionsOf, sftOptionsOf } from "../conversion-options.js";
+import { FOLDER_SELECTION_OPTIONS, folderConvertInit } from "../conversion-options.js";
 import { openRecordSource } from "../inputs.js";
 import type { CliIo } from "../io.js";
 import { VERSION } from "../main.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
-import type { ConvertInit } from "../convert-mapper.js";
 import { convertAll, finishSummary, newSummary, parallelismOf, variantOption } from "../run-jsonl.js";
 import { commandLine, recordedOptions } from "../run-record.js";
 import { printSummary, type RunSummary } from "../summary.js";
@@ -79,13 +78,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const withMeta = o["with-meta"] === true;
   const template = templateSpecOf(o);
   const { threads, shard } = parallelismOf(o);
-  const dpo = dpoOptionsOf(o);
-  const init: ConvertInit = {
-    ...(o.sft ? { sft: { options: { ...sftOptionsOf(o), withMeta }, messagesKey: "messages", ...(template ? { template } : {}) } } : {}),
-    ...(o.dpo ? { dpo: { options: { ...dpo.options, withMeta }, format: "trl" as const } } : {}),
-    ...(shard ? { shard } : {}),
-    stats: true,
-  };
+  const init = folderConvertInit(o, { withMeta, template, shard });
   const stats = createDatasetStats();
   const started = performance.now();
   const options = recordedOptions(o);

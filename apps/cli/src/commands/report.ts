@@ -4,8 +4,7 @@ import { basename, dirname, join } from "node:path";
 import { createDatasetStats, renderReportHtml } from "@lmsynth/report";
 import { InputError, UsageError } from "@lmsynth/schema";
 import { CONVERSION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
-import { FOLDER_SELECTION_OPTIONS, dpoOptionsOf, sftOptionsOf } from "../conversion-options.js";
-import type { ConvertInit } from "../convert-mapper.js";
+import { FOLDER_SELECTION_OPTIONS, folderConvertInit } from "../conversion-options.js";
 import { openRecordSource } from "../inputs.js";
 import type { CliIo } from "../io.js";
 import { VERSION } from "../main.js";
@@ -55,12 +54,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (!o.sft && !o.dpo) throw new UsageError("--no-sft and --no-dpo together leave no funnel to count");
   const { threads, shard } = parallelismOf(o);
   // The same conversion as `build` (rows are only counted), so the funnel equals build's.
-  const init: ConvertInit = {
-    ...(o.sft ? { sft: { options: sftOptionsOf(o), messagesKey: "messages" } } : {}),
-    ...(o.dpo ? { dpo: { options: dpoOptionsOf(o).options, format: "trl" as const } } : {}),
-    ...(shard ? { shard } : {}),
-    stats: true,
-  };
+  const init = folderConvertInit(o, { withMeta: false, shard });
   const started = performance.now();
   const stats = createDatasetStats();
   const summary = newSummary("report");

@@ -93,19 +93,14 @@ class ArrowFileSink<Row extends object> implements RowSink<Row> {
     await this.drain();
   }
 
-  async close(): Promise<WrittenFile> {
-    try {
+  close(): Promise<WrittenFile> {
+    return this.output.finishAndClose(async () => {
       const batch = this.builder.flush();
       if (batch) this.writer.write(this.recordBatch(batch));
       // finish() writes the end-of-stream marker.
       this.writer.finish();
       await this.drain();
-    } catch (error) {
-      await this.output.abort();
-      throw error;
-    }
-    const file = await this.output.close();
-    return { path: file.path, rows: this.rows, bytes: file.bytes, sha256: file.sha256 };
+    }, this.rows);
   }
 
   abort(): Promise<void> {

@@ -177,6 +177,22 @@ export class ByteOutput {
     }
   }
 
+  /**
+   * A sink's close: runs the format's last writes (`finish`: last batch, footer), then {@link close}. When
+   * `finish` fails, the temporary file is removed and its error thrown.
+   * @returns the written file with `rows`.
+   */
+  async finishAndClose(finish: () => Promise<void>, rows: number): Promise<WrittenFile> {
+    try {
+      await finish();
+    } catch (error) {
+      await this.abort();
+      throw error;
+    }
+    const file = await this.close();
+    return { path: file.path, rows, bytes: file.bytes, sha256: file.sha256 };
+  }
+
   /** Stops writing and deletes the temporary file. Never throws; safe to call twice or after `close`. */
   async abort(): Promise<void> {
     if (!this.failure) {

@@ -35,10 +35,8 @@ class JsonlFileSink<Row> implements JsonlSink<Row> {
     if (this.pending.length >= FLUSH_CHARS) await this.flush();
   }
 
-  async close(): Promise<WrittenFile> {
-    await this.flush();
-    const file = await this.output.close();
-    return { path: file.path, rows: this.rows, bytes: file.bytes, sha256: file.sha256 };
+  close(): Promise<WrittenFile> {
+    return this.output.finishAndClose(() => this.flush(), this.rows);
   }
 
   abort(): Promise<void> {

@@ -115,17 +115,12 @@ class ParquetFileSink<Row extends object> implements RowSink<Row> {
     if (batch) await this.writeGroup(batch);
   }
 
-  async close(): Promise<WrittenFile> {
-    try {
+  close(): Promise<WrittenFile> {
+    return this.output.finishAndClose(async () => {
       const batch = this.builder.flush();
       if (batch) await this.writeGroup(batch);
       await this.parquet.finish();
-    } catch (error) {
-      await this.output.abort();
-      throw error;
-    }
-    const file = await this.output.close();
-    return { path: file.path, rows: this.rows, bytes: file.bytes, sha256: file.sha256 };
+    }, this.rows);
   }
 
   abort(): Promise<void> {

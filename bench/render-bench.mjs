@@ -10,21 +10,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { builtinRenderer, createJinjaRenderer } from "../packages/templates/dist/index.js";
+import { mulberry32 } from "../test-fixtures/generate.mjs";
 
 const N = Number(process.argv[2] ?? 20000);
 const SEED = Number(process.argv[3] ?? 1);
 const REFERENCE = fileURLToPath(new URL("../../shared/reference/templates/", import.meta.url));
 
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SENTENCES = [
   "東京から大阪まで新幹線で何時間かかりますか。",
@@ -39,7 +30,7 @@ const SENTENCES = [
 const EDGES = ["", "", " ", "\n", "\u3000", "  "];
 
 function conversations(count, seed) {
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const pick = (xs) => xs[Math.floor(rand() * xs.length)];
   const text = (max) => {
     let s = pick(EDGES);

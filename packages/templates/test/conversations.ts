@@ -1,16 +1,9 @@
 import type { Message } from "@lmsynth/schema";
 
-/** mulberry32: a small seeded PRNG, so the generated conversations are the same on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The repository's one seeded PRNG (mulberry32), so the generated conversations are the same on every run.
+const { mulberry32: prng } = (await import(new URL("../../../test-fixtures/generate.mjs", import.meta.url).href)) as {
+  mulberry32: (seed: number) => () => number;
+};
 
 const SENTENCES = [
   "おはようございます。今日の天気は？",

@@ -15,7 +15,7 @@ import {
   type DatasetFolderOptions,
   type DatasetSummary,
 } from "../src/index.js";
-import { arrowRows, duckdbMetadata, duckdbRows } from "./read-back.js";
+import { arrowRows, duckdbMetadata, duckdbRows, listedInCard } from "./read-back.js";
 
 let parent: string;
 beforeEach(async () => {
@@ -224,18 +224,7 @@ describe("openDatasetFolder", () => {
     const { manifest } = await build(dir);
     const card = await readFile(join(dir, "README.md"), "utf8");
     const yaml = card.split("---\n")[1]!;
-    // A tiny reader for the card's own YAML shape: config names, splits and paths.
-    const listed = new Map<string, string[]>();
-    let config = "";
-    let split = "";
-    for (const line of yaml.split("\n")) {
-      const c = /^- config_name: (.+)$/.exec(line);
-      const s = /^ {2}- split: (.+)$/.exec(line);
-      const p = /^ {4}- (.+)$/.exec(line);
-      if (c) config = c[1]!;
-      else if (s) split = s[1]!;
-      else if (p) listed.set(`${config}/${split}`, [...(listed.get(`${config}/${split}`) ?? []), p[1]!]);
-    }
+    const listed = listedInCard(card);
     const present = (cfg: string, spl: string, ext: string) =>
       manifest.files.map((f) => f.path).filter((p) => p.startsWith(`${cfg}/${spl}-`) && p.endsWith(ext));
     expect([...listed.keys()]).toEqual([

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UsageError, type DpoRow, type SftRow } from "@lmsynth/schema";
 import { ManifestMismatchError, mergeDatasetFolders, openDatasetFolder, verifyManifest, type DatasetFolderOptions, type DatasetSummary } from "../src/index.js";
-import { duckdbRows } from "./read-back.js";
+import { duckdbRows, listedInCard } from "./read-back.js";
 
 let parent: string;
 beforeEach(async () => {
@@ -74,21 +74,6 @@ async function build(dir: string, k: number | undefined) {
 
 const dataFiles = (paths: string[]) => paths.filter((p) => /^(sft|dpo)\//.test(p));
 
-/** The card's YAML `configs`: config/split → listed paths. */
-function listedInCard(card: string): Map<string, string[]> {
-  const listed = new Map<string, string[]>();
-  let config = "";
-  let split = "";
-  for (const line of card.split("---\n")[1]!.split("\n")) {
-    const c = /^- config_name: (.+)$/.exec(line);
-    const s = /^ {2}- split: (.+)$/.exec(line);
-    const p = /^ {4}- (.+)$/.exec(line);
-    if (c) config = c[1]!;
-    else if (s) split = s[1]!;
-    else if (p) listed.set(`${config}/${split}`, [...(listed.get(`${config}/${split}`) ?? []), p[1]!]);
-  }
-  return listed;
-}
 
 describe("mergeDatasetFolders", () => {
   it("merges --shard parts into the folder one build writes, but for the shard layout and the command", async () => {

@@ -44,3 +44,19 @@ export async function arrowRows(path: string): Promise<Record<string, unknown>[]
   const table = tableFromIPC(await readFile(path));
   return JSON.parse(JSON.stringify(table.toArray())) as Record<string, unknown>[];
 }
+
+/** The data files the card's YAML front matter lists, per `config/split` (a tiny reader for the card's own shape). */
+export function listedInCard(card: string): Map<string, string[]> {
+  const listed = new Map<string, string[]>();
+  let config = "";
+  let split = "";
+  for (const line of card.split("---\n")[1]!.split("\n")) {
+    const c = /^- config_name: (.+)$/.exec(line);
+    const s = /^ {2}- split: (.+)$/.exec(line);
+    const p = /^ {4}- (.+)$/.exec(line);
+    if (c) config = c[1]!;
+    else if (s) split = s[1]!;
+    else if (p) listed.set(`${config}/${split}`, [...(listed.get(`${config}/${split}`) ?? []), p[1]!]);
+  }
+  return listed;
+}

@@ -1,13 +1,19 @@
 #!/usr/bin/env node
+import { InterruptedError, removeTemporaryPathsSync } from "@lmsynth/schema";
 import { main } from "./main.js";
 import { processIo } from "./io.js";
 
 const controller = new AbortController();
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(sig, () => {
-    // First signal: abort, so temporary outputs are removed. A second one: leave at once.
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort(new Error(`interrupted by ${sig}`));
+    // First signal: abort, so the run removes its temporary outputs and exits 128 + signal. A second one:
+    // remove them synchronously and leave at once.
+    const reason = new InterruptedError(sig);
+    if (controller.signal.aborted) {
+      removeTemporaryPathsSync();
+      process.exit(reason.exitCode);
+    }
+    controller.abort(reason);
   });
 }
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { DEFAULT_MAX_LINE_BYTES } from "@lmsynth/reader";
 import { UsageError, VARIANTS } from "@lmsynth/schema";
 import { checkValue, type OptionSpec, type OptionTable, type ParsedArgs, type ParsedValue } from "./option-table.js";
 
@@ -22,6 +23,13 @@ export const INPUT_OPTIONS = {
   "passphrase-file": { type: "string", arg: "file", description: "passphrase of OpenPGP inputs (or env LMSYNTH_PASSPHRASE)" },
   "on-invalid": { type: "string", choices: ["fail", "skip"], default: "fail", description: "a bad line stops the run (exit 2) or is set aside" },
   rejected: { type: "string", arg: "file", description: "where skipped lines go (default <output>.rejected.jsonl)" },
+  "max-line-bytes": {
+    type: "string",
+    number: { min: 1 << 20, integer: true },
+    arg: "bytes",
+    default: DEFAULT_MAX_LINE_BYTES,
+    description: "longest input line accepted; a longer one is an error at its line",
+  },
 } satisfies OptionTable;
 
 /** Record filters and selection, shared by sft, dpo and build (behaviour.md §2–3). */
@@ -32,7 +40,7 @@ export const CONVERSION_OPTIONS = {
   "exclude-pii": { type: "boolean", description: "skip records with redacted personal data" },
   "exclude-template": { type: "boolean", description: "skip template instructions (is_template_instruction set)" },
   system: { type: "string", arg: "text", description: "system message put first" },
-  threads: { type: "string", number: true, arg: "n", description: "worker threads that parse and convert (default: the machine's cores)" },
+  threads: { type: "string", number: { min: 1, integer: true }, arg: "n", description: "worker threads that parse and convert (default: the machine's cores)" },
   shard: { type: "string", arg: "i/N", description: "only part i of N (a seeded hash of conversation_id); N runs give disjoint parts" },
 } satisfies OptionTable;
 

@@ -2,27 +2,27 @@ import { UsageError } from "@lmsynth/schema";
 import { DEFAULT_MIN_MARGIN, DPO_FORMATS, PAIR_MODES, type DpoFormat, type DpoOptions } from "@lmsynth/dpo";
 import type { SftOptions } from "@lmsynth/sft";
 import type { ConvertInit, TemplateSpec } from "./convert-mapper.js";
-import type { OptionTable, ParsedValue } from "./option-table.js";
+import { SCORE, type OptionTable, type ParsedValue } from "./option-table.js";
 
 type Values = Record<string, ParsedValue | undefined>;
 
 /** Selection flags of SFT (behaviour.md §3). */
 export const SFT_OPTIONS = {
   select: { type: "string", choices: ["best", "all", "first", "top-k"], default: "best", description: "which responses become conversations" },
-  k: { type: "string", number: true, arg: "n", description: "responses per record for --select top-k" },
-  "min-score": { type: "string", number: true, arg: "x", description: "minimum judge score of a selected response" },
+  k: { type: "string", number: { min: 1, integer: true }, arg: "n", description: "responses per record for --select top-k" },
+  "min-score": { type: "string", number: SCORE, arg: "x", description: "minimum judge score of a selected response" },
   "keep-repetition": { type: "boolean", description: "let repetition-flagged responses be chosen (SFT only)" },
   multiturn: { type: "boolean", description: "use synthesized_multiturn_conversation (Gemma-2) for ja rows" },
   "messages-key": { type: "string", choices: ["messages", "conversation"], default: "messages", description: "key of the message list" },
-  "max-chars": { type: "string", number: true, arg: "n", description: "drop conversations longer than n characters" },
-  "max-tokens": { type: "string", number: true, arg: "n", description: "drop responses longer than n tokens (response_token_length)" },
+  "max-chars": { type: "string", number: { min: 1, integer: true }, arg: "n", description: "drop conversations longer than n characters" },
+  "max-tokens": { type: "string", number: { min: 1, integer: true }, arg: "n", description: "drop responses longer than n tokens (response_token_length)" },
 } satisfies OptionTable;
 
 /** Pairing flags of DPO (behaviour.md §4). */
 export const DPO_OPTIONS = {
   pairs: { type: "string", choices: PAIR_MODES, default: "best-worst", description: "which pairs each record gives" },
-  "min-margin": { type: "string", number: true, arg: "m", default: DEFAULT_MIN_MARGIN, description: "minimum chosen − rejected score" },
-  "min-chosen-score": { type: "string", number: true, arg: "x", description: "minimum score of the chosen response" },
+  "min-margin": { type: "string", number: SCORE, arg: "m", default: DEFAULT_MIN_MARGIN, description: "minimum chosen − rejected score" },
+  "min-chosen-score": { type: "string", number: SCORE, arg: "x", description: "minimum score of the chosen response" },
   "dpo-format": { type: "string", choices: DPO_FORMATS, default: "trl", description: "TRL explicit-prompt rows, or ultrafeedback_binarized columns" },
 } satisfies OptionTable;
 

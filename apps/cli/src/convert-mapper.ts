@@ -32,6 +32,8 @@ export interface OutputResult {
 
 /** The result for one record; `outside` marks a record of another shard (not counted). */
 export interface ConvertOut {
+  /** `conversation_id`, so the reading thread can refuse a repeated one. */
+  id: string;
   evidence: number;
   outside?: true;
   sft?: OutputResult;
@@ -55,7 +57,7 @@ export async function createMapper(init: ConvertInit): Promise<(record: MergedRe
   const renderer = init.sft?.template ? await resolveTemplateSpec(init.sft.template) : undefined;
   const { sft, dpo, shard, stats } = init;
   return (record) => {
-    const out: ConvertOut = { evidence: variantEvidence(record) };
+    const out: ConvertOut = { id: record.conversation_id, evidence: variantEvidence(record) };
     if (shard && !inShard(record.conversation_id, shard)) {
       out.outside = true;
       return out;

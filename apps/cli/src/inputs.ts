@@ -11,6 +11,7 @@ import {
   readRecords,
   type JoinCounts,
   type LocatedRecord,
+  type MappedRecord,
   type ReadRecordsOptions,
   type RejectedLine,
 } from "@lmsynth/reader";
@@ -25,7 +26,7 @@ export interface RecordSource {
    * The records converted per `init`, in input order: in `threads` worker threads for files, in this
    * thread for joined sources (the join's indexes live here). Iterate either this or `records`, once.
    */
-  map(init: ConvertInit, threads: number): AsyncIterable<ConvertOut>;
+  map(init: ConvertInit, threads: number): AsyncIterable<MappedRecord<ConvertOut>>;
   /** Compressed bytes read so far. */
   read: { bytesRead: number };
   /** Sum of input sizes, when all are files. */
@@ -50,6 +51,13 @@ export interface RecordSource {
 }
 
 const MAX_EXAMPLES = 10;
+
+/** Every file a converting command reads: no output may be, or contain, one of them. */
+export function inputPathsOf(positionals: readonly string[], opts: Record<string, ParsedValue | undefined>): string[] {
+  const lists = [opts.synth, opts.instructions, opts.lmsys].flatMap((v) => (Array.isArray(v) ? v : []));
+  const single = [opts["passphrase-file"], opts.config].filter((v): v is string => typeof v === "string");
+  return [...positionals, ...lists, ...single];
+}
 
 /** Where skipped lines go: a path, or a sink opened on the first one (e.g. inside a dataset folder). */
 export type RejectedTarget = string | (() => Promise<RowSink<RejectedLine>>) | undefined;
@@ -103,6 +111,7 @@ export async function openRecordSource(
     // Ctrl-C stops reading even in phases that yield no record (the join's LMSYS spool).
     ...(io.signal ? { signal: io.signal } : {}),
     onInvalid: skip ? "skip" : "fail",
+    ...(typeof opts["max-line-bytes"] === "number" ? { maxLineBytes: opts["max-line-bytes"] } : {}),
     onRejected: async (r) => {
       rejected++;
       if (rejectedExamples.length < MAX_EXAMPLES) rejectedExamples.push(`${r.file}:${r.line}: ${r.detail}`);
@@ -134,13 +143,13 @@ export async function openRecordSource(
     }
   }
   const mapperUrl = new URL("./convert-mapper.js", import.meta.url).href;
-  async function* map(init: ConvertInit, threads: number): AsyncGenerator<ConvertOut> {
+  async function* map(init: ConvertInit, threads: number): AsyncGenerator<MappedRecord<ConvertOut>> {
     if (synth) {
       const mapper = await createMapper(init);
-      for await (const r of inner) yield mapper(r.record);
+      for await (const r of inner) yield { file: r.file, line: r.line, out: mapper(r.record) };
       return;
     }
-    for await (const m of mapRecords<ConvertInit, ConvertOut>(files, { ...readOptions, mapper: mapperUrl, init, threads })) yield m.out;
+    yield* mapRecords<ConvertInit, ConvertOut>(files, { ...readOptions, mapper: mapperUrl, init, threads });
   }
   return {
     records: records(),

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { UsageError } from "@lmsynth/schema";
+import { InterruptedError, UsageError, redactSecrets } from "@lmsynth/schema";
 import { formatHelp, type OptionTable } from "./option-table.js";
 import type { CliIo } from "./io.js";
 
@@ -36,8 +36,12 @@ function topHelp(): string {
   return `lmsynth ${VERSION}: LMSYS-Chat-1M-Synth to SFT/DPO training data\n\nUsage: lmsynth <command> [options]\n\nCommands:\n${list.join("\n")}\n\nRun 'lmsynth <command> --help' for its options.\n`;
 }
 
-/** Exit codes in one place (behaviour.md §1, §9): 0 success, 1 usage error, 2 data or I/O error. */
-export function exitCodeOf(error: unknown): 1 | 2 {
+/**
+ * Exit codes in one place (behaviour.md §1, §9): 0 success, 1 usage error, 2 data or I/O error, 128 +
+ * signal when interrupted.
+ */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof InterruptedError) return error.exitCode;
   return error instanceof UsageError ? 1 : 2;
 }
 
@@ -78,7 +82,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     // carries its own message.
     const bug = !(e instanceof Error) || e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError;
     const message = bug ? String((e as Error)?.stack ?? e) : e.message;
-    io.stderr.write(`Error: ${message}\n`);
+    // No message may carry a Hub token or an Authorization header, a bug's stack trace included.
+    io.stderr.write(`Error: ${redactSecrets(message)}\n`);
     if (code === 1) io.stderr.write(`Run 'lmsynth ${name} --help' for usage.\n`);
     return code;
   }

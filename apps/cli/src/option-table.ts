@@ -10,11 +10,24 @@ export interface OptionSpec {
   arg?: string;
   multiple?: boolean;
   choices?: readonly string[];
-  /** Parsed as a number (validated). */
-  number?: boolean;
+  /** Parsed as a number, with its sign, and checked against this range. */
+  number?: NumberRange;
   /** Shown in `--help`; applied by the command, not by the parser, so that presets can override it. */
   default?: string | boolean | number;
 }
+
+/** Where a numeric option's value may lie; bounds are inclusive unless marked. */
+export interface NumberRange {
+  min?: number;
+  max?: number;
+  maxExclusive?: boolean;
+  integer?: boolean;
+}
+
+/** Judge scores (input-format.md §3): the range of every score threshold. */
+export const SCORE: NumberRange = { min: 0, max: 10 };
+/** Byte sizes of shards and row groups: below 1 KiB a cut makes a file per row. */
+export const BYTES: NumberRange = { min: 1024, integer: true };
 
 export type OptionTable = Record<string, OptionSpec>;
 
@@ -34,7 +47,7 @@ export function parseOptions(table: OptionTable, argv: readonly string[]): Parse
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true, allowNegative: true });
+    parsed = parseArgs({ args: signedValues(table, argv), options, strict: true, allowPositionals: true, allowNegative: true });
   } catch (e) {
     throw new UsageError((e as Error).message.replace(/\. To specify a positional.*$/s, ""));
   }
@@ -43,6 +56,31 @@ export function parseOptions(table: OptionTable, argv: readonly string[]): Parse
     values[name] = checkValue(name, table[name]!, raw as ParsedValue);
   }
   return { values, positionals: parsed.positionals };
+}
+
+/**
+ * `--min-margin -5` as `--min-margin=-5`: parseArgs takes a value starting with `-` for a flag, so a
+ * negative number would otherwise fail as "ambiguous" instead of being checked against its range.
+ */
+function signedValues(table: OptionTable, argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const name = arg.startsWith("--") ? arg.slice(2) : Object.keys(table).find((k) => arg === `-${table[k]!.short}`);
+    if (name !== undefined && table[name]?.number && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
+function checkRange(name: string, range: NumberRange, n: number): void {
+  const { min, max, maxExclusive, integer } = range;
+  const bounds = [min !== undefined ? `≥ ${min}` : "", max !== undefined ? `${maxExclusive ? "<" : "≤"} ${max}` : ""].filter(Boolean).join(" and ");
+  const ok = (!integer || Number.isInteger(n)) && (min === undefined || n >= min) && (max === undefined || (maxExclusive ? n < max : n <= max));
+  if (!ok) throw new UsageError(`--${name} takes ${integer ? "a whole number" : "a number"}${bounds ? ` ${bounds}` : ""}, got ${n}`);
 }
 
 /** Validates one value against its spec (also used for config-file values). */
@@ -58,6 +96,7 @@ export function checkValue(name: string, spec: OptionSpec, raw: unknown): Parsed
   if (spec.number) {
     const n = typeof raw === "number" ? raw : Number(raw);
     if (raw === "" || !Number.isFinite(n)) throw new UsageError(`--${name} takes a number, got ${JSON.stringify(raw)}`);
+    checkRange(name, spec.number, n);
     return n;
   }
   const s = String(raw);

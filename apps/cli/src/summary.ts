@@ -19,6 +19,8 @@ export interface RunSummary {
   join?: JoinCounts;
   /** Output files written. */
   outputs: string[];
+  /** What the user must not miss: a filter applied by skipping, a join that matched little. */
+  warnings?: string[];
   /** `build --resume`: shards taken from the interrupted run instead of written. */
   reusedShards?: number;
   seconds: number;
@@ -53,11 +55,15 @@ export function formatSummary(s: RunSummary): string {
   rows.push(["seconds", s.seconds.toFixed(2)]);
   for (const path of s.outputs) rows.push(["wrote", path]);
   const w = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, v]) => (k === "wrote" ? `${k.padEnd(w)}  ${v}` : `${k.padEnd(w)}  ${v.padStart(10)}`)).join("\n") + "\n";
+  const table = rows.map(([k, v]) => (k === "wrote" ? `${k.padEnd(w)}  ${v}` : `${k.padEnd(w)}  ${v.padStart(10)}`));
+  // Warnings on lines of their own, after the table, where a reader looks last.
+  return [...table, ...(s.warnings ?? []).map((w) => `warning: ${w}`)].join("\n") + "\n";
 }
 
 /** Prints the summary: JSON on stdout with `--json`, else the table on stderr unless `--quiet`. */
 export function printSummary(io: CliIo, s: RunSummary, opts: { json?: boolean; quiet?: boolean }): void {
   if (opts.json) io.stdout.write(JSON.stringify(s, null, 2) + "\n");
   else if (!opts.quiet) io.stderr.write(formatSummary(s));
+  // Warnings reach stderr even when the table does not: `--quiet` hides progress, not a changed dataset.
+  if (opts.json || opts.quiet) for (const w of s.warnings ?? []) io.stderr.write(`warning: ${w}\n`);
 }

@@ -72,7 +72,7 @@ beforeAll(async () => {
 describe("lmsynth build --resume", () => {
   it.each([
     ["SIGKILL", { code: null, signal: "SIGKILL" }],
-    ["SIGINT", { code: 2, signal: null }],
+    ["SIGINT", { code: 130, signal: null }],
   ] as const)("after %s, reuses the completed shards and ends byte-identical to an uninterrupted build", async (signal, exit) => {
     const killed = await interruptedBuild(signal);
     expect({ code: killed.code, signal: killed.signal }).toEqual(exit);

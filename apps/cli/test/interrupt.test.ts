@@ -94,6 +94,9 @@ const entries = (dir: string, prefix: string): string[] => (existsSync(dir) ? re
 
 const tempOf = (name: string): string[] => entries(tmp.dir, `.${name}.`);
 
+/** 128 + the signal's number: how a scheduler tells an interruption from bad data. */
+const EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+
 describe("SIGINT and SIGTERM remove temporary files and leave no output", () => {
   it.each(["SIGINT", "SIGTERM"] as const)("build, %s while shards are being written", async (signal) => {
     // The JSONL shard's own temporary file growing: rows are flowing (a finished shard is renamed to
@@ -101,7 +104,31 @@ describe("SIGINT and SIGTERM remove temporary files and leave no output", () => 
     const growing = (): boolean =>
       tempOf("ds").some((t) => entries(join(tmp.dir, t, "sft"), ".train-00000.jsonl.tmp-").some((f) => statSync(join(tmp.dir, t, "sft", f)).size > 0));
     const r = await interrupt(["build", join(inputs, "merged.jsonl"), "-o", join(tmp.dir, "ds"), "--format", "parquet,jsonl", "--quiet"], signal, growing);
-    expect(r).toEqual({ code: 2, signal: null, stderr: `Error: interrupted by ${signal}\n`, runningAtSignal: true });
+    expect(r).toEqual({ code: EXIT[signal], signal: null, stderr: `Error: interrupted by ${signal}\n`, runningAtSignal: true });
+    expect(outputs()).toEqual([]);
+  });
+
+  it("build, SIGHUP (a closed terminal) while shards are being written: exit 129, nothing left", async () => {
+    const growing = (): boolean => tempOf("ds").some((t) => entries(join(tmp.dir, t, "sft"), ".train-00000.jsonl.tmp-").some((f) => statSync(join(tmp.dir, t, "sft", f)).size > 0));
+    const r = await interrupt(["build", join(inputs, "merged.jsonl"), "-o", join(tmp.dir, "ds"), "--format", "parquet,jsonl", "--quiet"], "SIGHUP", growing);
+    expect(r).toEqual({ code: 129, signal: null, stderr: "Error: interrupted by SIGHUP\n", runningAtSignal: true });
+    expect(outputs()).toEqual([]);
+  });
+
+  it("build, two Ctrl-C in a row: the second leaves at once, and still removes every temporary file and the lock", async () => {
+    const growing = (): boolean => tempOf("ds").some((t) => entries(join(tmp.dir, t, "sft"), ".train-00000.jsonl.tmp-").some((f) => statSync(join(tmp.dir, t, "sft", f)).size > 0));
+    const args = ["build", join(inputs, "merged.jsonl"), "-o", join(tmp.dir, "ds"), "--format", "parquet,jsonl", "--quiet"];
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, TMPDIR: spool } });
+    let stderr = "";
+    child.stderr.on("data", (b: Buffer) => (stderr += b.toString("utf8")));
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    await until("build to be mid-run", growing);
+    expect(tmp.list()).toContain(".ds.lock");
+    child.kill("SIGINT");
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    // The first signal may or may not have had time to print its message before the second one ended the run.
+    expect(["", "Error: interrupted by SIGINT\n"]).toContain(stderr);
     expect(outputs()).toEqual([]);
   });
 
@@ -111,7 +138,7 @@ describe("SIGINT and SIGTERM remove temporary files and leave no output", () => 
   ] as const)("merge, %s %s", async (signal, _, ready) => {
     const args = ["merge", "--synth", join(inputs, "synth.jsonl"), "--lmsys", join(inputs, "lmsys.jsonl"), "-o", join(tmp.dir, "merged.jsonl.gz"), "--quiet"];
     const r = await interrupt(args, signal, ready);
-    expect(r).toEqual({ code: 2, signal: null, stderr: `Error: interrupted by ${signal}\n`, runningAtSignal: true });
+    expect(r).toEqual({ code: EXIT[signal], signal: null, stderr: `Error: interrupted by ${signal}\n`, runningAtSignal: true });
     expect(outputs()).toEqual([]);
     expect(readdirSync(spool)).toEqual([]);
   });
@@ -120,7 +147,7 @@ describe("SIGINT and SIGTERM remove temporary files and leave no output", () => 
     const r = await interrupt(["sft", join(inputs, "merged.jsonl"), "-o", join(tmp.dir, "sft.jsonl"), "--quiet"], "SIGINT", () =>
       tempOf("sft.jsonl").some((t) => statSync(join(tmp.dir, t)).size > 0),
     );
-    expect(r).toEqual({ code: 2, signal: null, stderr: "Error: interrupted by SIGINT\n", runningAtSignal: true });
+    expect(r).toEqual({ code: 130, signal: null, stderr: "Error: interrupted by SIGINT\n", runningAtSignal: true });
     expect(outputs()).toEqual([]);
   });
 
@@ -144,7 +171,7 @@ describe("SIGINT and SIGTERM remove temporary files and leave no output", () => 
           closeSync(fd);
         },
       );
-      expect(r).toEqual({ code: 2, signal: null, stderr: `Error: interrupted by ${signal}\n`, runningAtSignal: true });
+      expect(r).toEqual({ code: EXIT[signal], signal: null, stderr: `Error: interrupted by ${signal}\n`, runningAtSignal: true });
       expect(outputs()).toEqual(["input.gpg"]);
     } finally {
       try {

@@ -159,8 +159,15 @@ describe("lmsynth sft: inputs", () => {
   });
 
   it("reads several inputs in the order given", async () => {
+    const r = await runMain(["sft", GEMMA3, LLAMA, "-o", "-", "-q"]);
+    expect(r.stdout).toBe(G3_BEST + LLAMA_BEST);
+  });
+
+  it("refuses a conversation_id seen twice, naming both places (here: the same file given twice)", async () => {
     const r = await runMain(["sft", GEMMA3, GEMMA3, "-o", "-", "-q"]);
-    expect(r.stdout).toBe(G3_BEST + G3_BEST);
+    // The rows of the first copy were still buffered: a failed run's stdout gets nothing more.
+    expect([r.code, r.stdout]).toEqual([2, ""]);
+    expect(r.stderr).toBe(`Error: ${GEMMA3}:1: conversation_id 4598971fe1a8ea6484539ac631510707 appears twice: first at line 1\n`);
   });
 });
 
@@ -325,7 +332,8 @@ describe("lmsynth sft: usage errors (exit 1)", () => {
   it.each<[string, string[], string]>([
     ["unknown flag", ["--bogus"], "Error: Unknown option '--bogus'\n"],
     ["top-k without --k", ["--select", "top-k"], "Error: --select top-k needs --k <n>, a whole number ≥ 1\n"],
-    ["top-k with --k 0", ["--select", "top-k", "--k", "0"], "Error: --select top-k needs --k <n>, a whole number ≥ 1\n"],
+    ["top-k with --k 0", ["--select", "top-k", "--k", "0"], "Error: --k takes a whole number ≥ 1, got 0\n"],
+    ["top-k without --k", ["--select", "top-k"], "Error: --select top-k needs --k <n>, a whole number ≥ 1\n"],
     ["--k not a number", ["--select", "top-k", "--k", "two"], 'Error: --k takes a number, got "two"\n'],
     ["bad --select", ["--select", "worst"], 'Error: --select must be one of best, all, first, top-k; got "worst"\n'],
     ["bad --lang", ["--lang", "fr"], 'Error: --lang must be one of ja, en, both; got "fr"\n'],

@@ -24,7 +24,7 @@ import {
   unarmor,
 } from "openpgp";
 import type { PartialConfig, SessionKey } from "openpgp";
-import { InputError, UsageError } from "@lmsynth/schema";
+import { InputError, OutputError, UsageError, trackTemporaryPath } from "@lmsynth/schema";
 import { FramingError, PacketFraming, PacketTag, concatBytes } from "./packet-framing.js";
 import type { FramedPacket } from "./packet-framing.js";
 
@@ -265,19 +265,24 @@ export async function decryptFile(inPath: string, outPath: string, options: Decr
   const existing = await stat(outPath).catch(() => undefined);
   const inPlace = existing !== undefined && !existing.isFile() && !existing.isDirectory();
   const temp = inPlace ? outPath : join(dirname(outPath), `.${basename(outPath)}.${randomBytes(6).toString("hex")}.tmp`);
-  const input = createReadStream(inPath, { highWaterMark: 1 << 20 });
+  const untrack = inPlace ? () => {} : trackTemporaryPath(temp);
   let bytes = 0;
   async function* counted(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of decryptStream(input, { passphrase, file: inPath })) {
+    for await (const chunk of decryptStream(createReadStream(inPath, { highWaterMark: 1 << 20 }), { passphrase, file: inPath })) {
       bytes += chunk.length;
       yield chunk;
     }
   }
   try {
+    // A device or FIFO shows every byte at once: verify the whole file first, so that no unverified
+    // plaintext reaches it (a temporary file is verified by the rename that waits for the check).
+    if (inPlace) for await (const _ of decryptStream(createReadStream(inPath, { highWaterMark: 1 << 20 }), { passphrase, file: inPath })) signal?.throwIfAborted();
     await pipeline(Readable.from(counted(), { objectMode: false }), createWriteStream(temp, { flags: inPlace ? "w" : "wx" }), { signal });
     if (!inPlace) await rename(temp, outPath);
+    untrack();
   } catch (error) {
     if (!inPlace) await unlink(temp).catch(() => {});
+    untrack();
     // The pipeline reports an abort as a bare AbortError; the signal's reason says why (e.g. SIGINT).
     if (signal?.aborted) throw signal.reason;
     throw ioError(error, inPath, outPath, temp);
@@ -543,7 +548,7 @@ function ioError(error: unknown, inPath: string, outPath: string, temp: string):
   if (code && path === inPath) return new InputError(inPath, undefined, "io", `cannot read: ${errorMessage(error)}`, { cause: error });
   // A failed write(2) carries no path: it can only be the output's.
   const write = path === temp || (error as { syscall?: string }).syscall === "write";
-  if (code && write) return new InputError(outPath, undefined, "io", `cannot write: ${errorMessage(error)}`, { cause: error });
+  if (code && write) return new OutputError(outPath, `cannot write: ${errorMessage(error)}`, { cause: error });
   if (code) return new InputError(outPath, undefined, "io", errorMessage(error), { cause: error });
   return error;
 }

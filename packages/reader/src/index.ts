@@ -5,8 +5,9 @@
  */
 export { readRecords, parseLine } from "./read-records.js";
 export { openInput, sniff, inputSize, CHUNK_BYTES } from "./open-input.js";
-export { splitLines } from "./split-lines.js";
+export { DEFAULT_MAX_LINE_BYTES, splitLines } from "./split-lines.js";
 export { joinSources, emptyJoinCounts } from "./join-sources.js";
+export { UniqueIds } from "./unique-ids.js";
 export { mapRecords } from "./map-records.js";
 export { mapBlock } from "./map-block.js";
 export { decryptStream, decryptFile, readPassphrase, isOpenPgp } from "./decrypt.js";

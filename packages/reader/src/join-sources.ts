@@ -6,11 +6,13 @@ import {
   InstructionFieldsSchema,
   LmsysFieldsSchema,
   SynthFieldsSchema,
+  trackTemporaryPath,
   type MergedRecord,
 } from "@lmsynth/schema";
 import { open } from "node:fs/promises";
 import { readParquet, isParquet, type ReadParquetOptions } from "./read-parquet.js";
 import { readRecords, type LocatedRecord, type ReadRecordsOptions } from "./read-records.js";
+import { UniqueIds } from "./unique-ids.js";
 
 /** What the join saw; filled in as it goes (behaviour.md §8 summary, input-format.md §4). */
 export interface JoinCounts {
@@ -60,8 +62,11 @@ class LmsysSpool {
   readonly index = new Map<string, [number, number, number]>();
   readonly order: string[] = [];
 
+  private readonly untrack: () => void;
+
   constructor(spoolDir: string | undefined) {
     this.dir = mkdtempSync(join(spoolDir ?? tmpdir(), "lmsynth-join-"));
+    this.untrack = trackTemporaryPath(this.dir);
     this.fd = openSync(join(this.dir, "lmsys.jsonl"), "w+");
   }
 
@@ -91,6 +96,7 @@ class LmsysSpool {
   close(): void {
     closeSync(this.fd);
     rmSync(this.dir, { recursive: true, force: true });
+    this.untrack();
   }
 }
 
@@ -105,6 +111,32 @@ function stringifyRecord(record: unknown, file: string, line: number): string {
     if (e instanceof RangeError) throw new InputError(file, line, "invalid-record", "record is nested too deeply to be written back as JSON", { cause: e });
     throw e;
   }
+}
+
+/**
+ * The records of `files` as they come, checking that each file gave at least one: a source given
+ * explicitly that holds no record (an empty file, a 0-row shard, every row filtered out) is an error
+ * naming it, never a silently smaller join.
+ */
+async function* eachFileCounted(files: readonly string[], records: AsyncIterable<LocatedRecord>): AsyncGenerator<LocatedRecord> {
+  let current = -1;
+  /** Throws for the first file before `next` that gave nothing. */
+  const passedOver = (next: number): void => {
+    if (current + 1 < next) throw new InputError(files[current + 1]!, undefined, "empty-source", "contributes no record (an empty file, or every row filtered out)");
+  };
+  for await (const r of records) {
+    if (r.file !== files[current]) {
+      const next = files.indexOf(r.file, current + 1);
+      passedOver(next);
+      current = next;
+    }
+    yield r;
+  }
+  passedOver(files.length);
+}
+
+function matchedNothing(files: readonly string[], records: number, flag: string): InputError {
+  return new InputError(files.join(", "), undefined, "empty-source", `${flag}: none of its ${records} conversation_ids matches a synth record`);
 }
 
 async function startsWithParquetMagic(file: string): Promise<boolean> {
@@ -148,7 +180,8 @@ export async function* joinSources(options: JoinSourcesOptions): AsyncGenerator<
   const counts = options.counts ?? emptyJoinCounts();
   const { synth, instructions = [], lmsys = [], lmsysFilter, keepUnmatched, counts: _, ...readOptions } = options;
   const instructionIndex = new Map<string, Buffer>();
-  for await (const { record, file, line } of readRecords(instructions, { ...readOptions, schema: InstructionFieldsSchema })) {
+  const instructionRecords = eachFileCounted(instructions, readRecords(instructions, { ...readOptions, schema: InstructionFieldsSchema }));
+  for await (const { record, file, line } of instructionRecords) {
     const { conversation_id: id, ...fields } = record;
     if (instructionIndex.has(id)) throw new InputError(file, line, "duplicate-id", `conversation_id ${id} appears twice in the instructions`);
     instructionIndex.set(id, Buffer.from(stringifyRecord(fields, file, line)));
@@ -157,7 +190,7 @@ export async function* joinSources(options: JoinSourcesOptions): AsyncGenerator<
   const spool = lmsys.length > 0 ? new LmsysSpool(options.spoolDir) : undefined;
   try {
     if (spool) {
-      for await (const { record, file, line } of readLmsysRecords(lmsys, readOptions, lmsysFilter)) {
+      for await (const { record, file, line } of eachFileCounted(lmsys, readLmsysRecords(lmsys, readOptions, lmsysFilter))) {
         // Parquet shards are read without the signal: check it here, the spool is the long phase.
         readOptions.signal?.throwIfAborted();
         spool.add(record.conversation_id, record, file, line);
@@ -165,8 +198,10 @@ export async function* joinSources(options: JoinSourcesOptions): AsyncGenerator<
       }
     }
     const usedInstructions = new Set<string>();
-    for await (const located of readRecords(synth, { ...readOptions, schema: SynthFieldsSchema })) {
+    const synthIds = new UniqueIds();
+    for await (const located of eachFileCounted(synth, readRecords(synth, { ...readOptions, schema: SynthFieldsSchema }))) {
       const id = located.record.conversation_id;
+      synthIds.add(id, located.file, located.line);
       counts.synth++;
       const base = spool?.take(id);
       if (spool && !base) counts.synthWithoutLmsys++;
@@ -183,6 +218,9 @@ export async function* joinSources(options: JoinSourcesOptions): AsyncGenerator<
       yield { ...located, record: merged };
     }
     counts.instructionsUnmatched = instructionIndex.size - usedInstructions.size;
+    // A side that matched no synth record contributes nothing: the output would silently lack its fields.
+    if (counts.synth > 0 && instructions.length > 0 && usedInstructions.size === 0) throw matchedNothing(instructions, counts.instructions, "--instructions");
+    if (counts.synth > 0 && lmsys.length > 0 && counts.synthWithoutLmsys === counts.synth) throw matchedNothing(lmsys, counts.lmsys, "--lmsys");
     if (spool) {
       for (const id of spool.order) {
         const at = spool.index.get(id)!;

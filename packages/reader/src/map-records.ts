@@ -3,6 +3,7 @@ import { Worker } from "node:worker_threads";
 import { InputError } from "@lmsynth/schema";
 import { mapBlock, type BlockResult, type RecordMapperModule } from "./map-block.js";
 import { openInput } from "./open-input.js";
+import { DEFAULT_MAX_LINE_BYTES, LineTooLongError, PendingLine } from "./split-lines.js";
 import type { ReadRecordsOptions } from "./read-records.js";
 
 export interface MapRecordsOptions<Init> extends ReadRecordsOptions {
@@ -58,26 +59,40 @@ async function startWorker(options: MapRecordsOptions<unknown>): Promise<WorkerS
   return slot;
 }
 
-/** Decoded input cut into blocks of whole lines, about `size` bytes each. */
-async function* lineBlocks(chunks: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
-  let parts: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of chunks) {
-    parts.push(chunk);
-    length += chunk.length;
-    if (length < size) continue;
-    const joined = Buffer.concat(parts, length);
-    const cut = joined.lastIndexOf(10);
-    if (cut === -1) {
-      parts = [joined];
-      continue;
+/**
+ * Decoded input cut into blocks of whole lines, about `size` bytes each. A line longer than `maxLineBytes`
+ * throws `LineTooLongError`; every line before it has been yielded by then.
+ */
+async function* lineBlocks(chunks: AsyncIterable<Buffer>, size: number, maxLineBytes: number): AsyncGenerator<Buffer> {
+  // Whole lines not yet sent, then the unfinished line: pieces are joined only when a block is cut.
+  let lines: Buffer[] = [];
+  let linesLength = 0;
+  const rest = new PendingLine(maxLineBytes);
+  try {
+    for await (const chunk of chunks) {
+      const cut = chunk.lastIndexOf(10);
+      if (cut === -1) {
+        rest.add(chunk);
+        continue;
+      }
+      const head = rest.take(chunk.subarray(0, cut + 1));
+      // The first line of `head` was pending: check it; the rest of the chunk is checked when it is cut.
+      if (head.indexOf(10) > maxLineBytes) throw new LineTooLongError(maxLineBytes);
+      lines.push(head);
+      linesLength += head.length;
+      rest.add(chunk.subarray(cut + 1));
+      if (linesLength < size) continue;
+      yield Buffer.concat(lines, linesLength);
+      lines = [];
+      linesLength = 0;
     }
-    yield joined.subarray(0, cut + 1);
-    const rest = joined.subarray(cut + 1);
-    parts = rest.length ? [Buffer.from(rest)] : [];
-    length = rest.length;
+  } catch (e) {
+    // The lines before a long one go first, so that their count places it.
+    if (e instanceof LineTooLongError && linesLength > 0) yield Buffer.concat(lines, linesLength);
+    throw e;
   }
-  if (length > 0) yield Buffer.concat(parts, length);
+  if (linesLength > 0) yield Buffer.concat(lines, linesLength);
+  if (rest.length > 0) yield rest.take();
 }
 
 /**
@@ -131,12 +146,19 @@ export async function* mapRecords<Init, Out>(files: readonly string[], options: 
         for (const o of result.outs) yield { file, line: base + o.line, out: o.out };
         base += result.lines;
       };
-      for await (const block of lineBlocks(chunks, blockBytes)) {
-        const pending = map(block, first);
-        pending.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
-        inFlight.push(pending);
-        first = false;
-        if (inFlight.length >= 2 * threads) yield* drain();
+      try {
+        for await (const block of lineBlocks(chunks, blockBytes, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES)) {
+          const pending = map(block, first);
+          pending.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
+          inFlight.push(pending);
+          first = false;
+          if (inFlight.length >= 2 * threads) yield* drain();
+        }
+      } catch (e) {
+        if (!(e instanceof LineTooLongError)) throw e;
+        // Every line before the long one is in flight: their count places it.
+        while (inFlight.length > 0) yield* drain();
+        throw new InputError(file, base + 1, "invalid-record", e.message, { cause: e });
       }
       while (inFlight.length > 0) yield* drain();
     }

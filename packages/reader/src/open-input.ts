@@ -1,7 +1,9 @@
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { mkdtemp, open, rm, stat, type FileHandle } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { crc32, createInflateRaw, type InflateRaw } from "node:zlib";
-import { InputError } from "@lmsynth/schema";
+import { InputError, trackTemporaryPath } from "@lmsynth/schema";
 import { isOpenPgp } from "./decrypt.js";
 import { isParquet } from "./read-parquet.js";
 
@@ -45,7 +47,8 @@ export async function inputSize(file: string): Promise<number | undefined> {
   }
 }
 
-async function* rawChunks(file: string, options: OpenInputOptions): AsyncGenerator<Buffer> {
+/** The bytes of `file` (`-`: stdin) as read; errors name `shownAs` (a spool is named after its input). */
+async function* rawChunks(file: string, options: OpenInputOptions, shownAs = file): AsyncGenerator<Buffer> {
   const source = file === "-" ? (options.stdin ?? process.stdin) : createReadStream(file, { highWaterMark: CHUNK_BYTES });
   const { progress, onRawChunk } = options;
   try {
@@ -57,7 +60,7 @@ async function* rawChunks(file: string, options: OpenInputOptions): AsyncGenerat
     }
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw new InputError(file, undefined, "io", `read failed: ${(e as Error).message}`, { cause: e });
+    throw new InputError(shownAs, undefined, "io", `read failed: ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -267,17 +270,74 @@ export async function openInput(
 ): Promise<{ kind: InputKind; chunks: AsyncIterable<Buffer> }> {
   await inputSize(file);
   let chunks: AsyncIterable<Buffer> = rawChunks(file, options);
-  for (;;) {
+  for (let depth = 0; ; depth++) {
     const p = await peek(chunks);
     const kind = sniff(p.head);
     chunks = p.chunks;
     if (kind === "gzip") chunks = gunzip(chunks, file);
     else if (kind === "openpgp") {
-      if (!options.decrypt) throw new InputError(file, undefined, "decrypt", "OpenPGP-encrypted input needs a passphrase (--passphrase-file or LMSYNTH_PASSPHRASE)");
-      const plain = options.decrypt(chunks, file);
+      const decrypt = options.decrypt;
+      if (!decrypt) throw new InputError(file, undefined, "decrypt", "OpenPGP-encrypted input needs a passphrase (--passphrase-file or LMSYNTH_PASSPHRASE)");
+      const ciphertext = await verifyOpenPgp(file, chunks, decrypt, depth === 0 && file !== "-");
       chunks = (async function* () {
-        for await (const c of plain) yield Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+        try {
+          for await (const c of decrypt(ciphertext.chunks(), file)) yield Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+        } finally {
+          await ciphertext.dispose();
+        }
       })();
-    } else return { kind, chunks };
+    } else {
+      if (depth === 0 && OPENPGP_NAME.test(file)) {
+        throw new InputError(file, undefined, "decrypt", `not an OpenPGP message${p.head.length === 0 ? " (the file is empty)" : ""}, though its name says so`);
+      }
+      return { kind, chunks };
+    }
   }
+}
+
+/** Names that promise OpenPGP data: a file so named that holds anything else is an error, not text. */
+const OPENPGP_NAME = /\.(gpg|pgp|asc)$/i;
+
+/**
+ * The verifying pass (behaviour.md §9): decrypts `chunks` to the end, discarding the plaintext, so that a
+ * modified file fails its integrity check before any byte derived from it reaches an output. Then gives the
+ * ciphertext again: read anew from `file` when `rereadable`, else from a spool of the ciphertext (stdin,
+ * or encrypted data inside gzip) in the temp folder, removed by `dispose`.
+ */
+async function verifyOpenPgp(
+  file: string,
+  chunks: AsyncIterable<Buffer>,
+  decrypt: NonNullable<OpenInputOptions["decrypt"]>,
+  rereadable: boolean,
+): Promise<{ chunks: () => AsyncIterable<Buffer>; dispose: () => Promise<void> }> {
+  let spool: { dir: string; path: string; handle: FileHandle; untrack: () => void } | undefined;
+  if (!rereadable) {
+    const dir = await mkdtemp(join(tmpdir(), "lmsynth-ciphertext-"));
+    const path = join(dir, "input.gpg");
+    spool = { dir, path, handle: await open(path, "wx", 0o600), untrack: trackTemporaryPath(dir) };
+  }
+  const dispose = async (): Promise<void> => {
+    if (!spool) return;
+    await spool.handle.close().catch(() => {});
+    await rm(spool.dir, { recursive: true, force: true });
+    spool.untrack();
+  };
+  try {
+    const target = spool?.handle;
+    const teed = target
+      ? (async function* () {
+          for await (const c of chunks) {
+            await target.write(c);
+            yield c;
+          }
+        })()
+      : chunks;
+    for await (const _ of decrypt(teed, file));
+    await target?.close();
+  } catch (e) {
+    await dispose();
+    throw e;
+  }
+  const path = spool?.path ?? file;
+  return { chunks: () => rawChunks(path, {}, file), dispose };
 }

@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import { InputError, MergedRecordSchema, describeZodError, type InputErrorReason, type MergedRecord } from "@lmsynth/schema";
 import { openInput, type OpenInputOptions } from "./open-input.js";
-import { splitLines } from "./split-lines.js";
+import { LineTooLongError, splitLines } from "./split-lines.js";
 
 /** A validated record and where it came from (1-based line). */
 export interface LocatedRecord {
@@ -30,6 +30,8 @@ export interface ReadRecordsOptions extends OpenInputOptions {
   schema?: { safeParse(value: unknown): { success: true; data: unknown } | { success: false; error: import("zod").ZodError } };
   /** Longest `text` of a rejected line, in bytes; longer lines are cut. Default 64 KiB. */
   maxRejectedText?: number;
+  /** Longest line accepted, in bytes; a longer one is an `invalid-record` error at its line. Default 256 MiB. */
+  maxLineBytes?: number;
   /** Checked between chunks: once aborted, reading stops and the iterator throws `signal.reason`. Default: none. */
   signal?: AbortSignal;
 }
@@ -69,6 +71,16 @@ export function parseLine(
   return { record: result.data as MergedRecord };
 }
 
+/** Turns a `LineTooLongError` into an `InputError` at `file` and the line `lineOf()` says was being read. */
+export async function* placeLongLine<T>(items: AsyncIterable<T>, file: string, lineOf: () => number): AsyncGenerator<T> {
+  try {
+    yield* items;
+  } catch (e) {
+    if (e instanceof LineTooLongError) throw new InputError(file, lineOf(), "invalid-record", e.message, { cause: e });
+    throw e;
+  }
+}
+
 /**
  * Streams the records of JSONL inputs (plain, gzip, OpenPGP; sniffed by content) in file then line order.
  * Blank lines are passed over; a UTF-8 BOM at the start of a file is dropped. Bad lines throw
@@ -83,7 +95,7 @@ export async function* readRecords(files: readonly string[], options: ReadRecord
     const { kind, chunks } = await openInput(file, options);
     if (kind === "parquet") throw new InputError(file, undefined, "invalid-record", "this is a Parquet file; give it as --lmsys");
     let line = 0;
-    for await (const lines of splitLines(chunks)) {
+    for await (const lines of placeLongLine(splitLines(chunks, options.maxLineBytes), file, () => line + 1)) {
       options.signal?.throwIfAborted();
       for (let text of lines) {
         line++;

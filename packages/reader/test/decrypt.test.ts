@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { InputError, UsageError } from "@lmsynth/schema";
+import { InputError, OutputError, UsageError } from "@lmsynth/schema";
 import { decryptFile, decryptStream, isOpenPgp, readPassphrase } from "../src/decrypt.js";
 
 const FIXTURES = fileURLToPath(new URL("../../../test-fixtures/gpg/", import.meta.url));
@@ -300,8 +300,9 @@ describe("decryptFile", () => {
     const missing = await decryptFile(join(tmp, "nope.gpg"), join(tmp, "x"), { passphrase: PASSPHRASE }).catch((e: InputError) => e);
     expect([missing.reason, missing.file]).toEqual(["io", join(tmp, "nope.gpg")]);
     const badOut = join(tmp, "no-such-dir", "out");
-    const unwritable = await decryptFile(fixture("file-default.gpg"), badOut, { passphrase: PASSPHRASE }).catch((e: InputError) => e);
-    expect([unwritable.reason, unwritable.file]).toEqual(["io", badOut]);
+    const unwritable = await decryptFile(fixture("file-default.gpg"), badOut, { passphrase: PASSPHRASE }).catch((e: unknown) => e);
+    expect(unwritable).toBeInstanceOf(OutputError);
+    expect((unwritable as OutputError).path).toBe(badOut);
   });
 
   it("stops on an aborted signal with its reason, removing the temporary file", async () => {
@@ -318,8 +319,8 @@ describe("decryptFile", () => {
     const dir = mkdtempSync(join(tmp, "out-"));
     const link = join(dir, "full");
     symlinkSync("/dev/full", link);
-    const error = (await decryptFile(fixture("file-default.gpg"), link, { passphrase: PASSPHRASE }).catch((e: unknown) => e)) as InputError;
-    expect([error.reason, error.message]).toEqual(["io", `${link}: cannot write: ENOSPC: no space left on device, write`]);
+    const error = (await decryptFile(fixture("file-default.gpg"), link, { passphrase: PASSPHRASE }).catch((e: unknown) => e)) as OutputError;
+    expect([error.name, error.message]).toEqual(["OutputError", `${link}: cannot write: ENOSPC: no space left on device, write`]);
     expect(statSync(link).isCharacterDevice()).toBe(true);
     expect(readdirSync(dir)).toEqual(["full"]);
   });

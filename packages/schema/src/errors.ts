@@ -10,6 +10,7 @@ export type InputErrorReason =
   | "decrypt"
   | "bad-passphrase"
   | "duplicate-id"
+  | "empty-source"
   | "io";
 
 /**
@@ -28,6 +29,49 @@ export class InputError extends Error {
     super(`${line === undefined ? file : `${file}:${line}`}: ${detail}`, options);
   }
 }
+
+/**
+ * An output that cannot be written: names the path and the cause (`ENOSPC: no space left on device`).
+ * Exit code 2 at the CLI.
+ */
+export class OutputError extends Error {
+  override name = "OutputError";
+  constructor(
+    readonly path: string,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${path}: ${detail}`, options);
+  }
+
+  /**
+   * `error` as a failure to `action` `path` ("out/manifest.json: cannot write: ENOSPC: no space left on
+   * device, write"); lmsynth's own errors pass through unchanged.
+   */
+  static of(path: string, action: string, error: unknown): OutputError | InputError {
+    if (error instanceof OutputError || error instanceof InputError) return error;
+    const message = error instanceof Error ? error.message : String(error);
+    return new OutputError(path, `cannot ${action}: ${message}`, { cause: error });
+  }
+}
+
+/**
+ * The run was stopped by a signal. The CLI exits with 128 + its number (130 SIGINT, 143 SIGTERM, 129
+ * SIGHUP), so a job scheduler can tell an interruption from bad data.
+ */
+export class InterruptedError extends Error {
+  override name = "InterruptedError";
+  constructor(readonly signal: "SIGINT" | "SIGTERM" | "SIGHUP") {
+    super(`interrupted by ${signal}`);
+  }
+
+  get exitCode(): number {
+    return 128 + SIGNAL_NUMBERS[this.signal];
+  }
+}
+
+/** POSIX numbers, the same on every platform Node runs lmsynth on. */
+const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
 
 /** A command line that cannot run as given. Exit code 1 at the CLI. */
 export class UsageError extends Error {
@@ -67,5 +111,16 @@ export function describeZodError(error: z.ZodError, input: unknown): string {
     const expected = issue.code === "invalid_type" ? issue.expected : "one of the accepted shapes";
     return `\`${where}\`: expected ${expected}, got ${got === undefined ? "nothing" : typeOf(got)}`;
   }
-  return `\`${where}\`: ${issue.message}`;
+  return `\`${where}\`: ${issue.message}${issue.code === "custom" ? `, got ${JSON.stringify(got)}` : ""}`;
+}
+
+/**
+ * `text` with `secret` (when given), `Bearer …` and `Authorization: …` values and anything shaped like a
+ * Hub token replaced by `[redacted]`.
+ */
+export function redactSecrets(text: string, secret?: string): string {
+  let out = secret ? text.split(secret).join("[redacted]") : text;
+  out = out.replace(/\b(Bearer\s+)[^\s"',;}\]]+/gi, "$1[redacted]");
+  out = out.replace(/(authorization["']?\s*[:=]\s*["']?)(?!Bearer)[^\s"',;}]+/gi, "$1[redacted]");
+  return out.replace(/\bhf_[A-Za-z0-9]+/g, "hf_[redacted]");
 }

@@ -12,7 +12,8 @@ export {
   MultiturnSchema,
 } from "./records.js";
 export { detectVariant, variantEvidence, variantOfEvidence, VARIANTS } from "./variant.js";
-export { InputError, UsageError, describeZodError } from "./errors.js";
+export { InputError, InterruptedError, OutputError, UsageError, describeZodError, redactSecrets } from "./errors.js";
+export { removeTemporaryPathsSync, trackTemporaryPath } from "./temporary-paths.js";
 export { hashFraction } from "./hash-fraction.js";
 export { SKIP_REASONS } from "./rows.js";
 

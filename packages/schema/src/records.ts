@@ -6,8 +6,11 @@ import { MessageSchema } from "./message.js";
  * selection; the other keys are validated when present and unknown keys pass through.
  */
 export const AnnotationSchema = z.looseObject({
-  /** 0–10, or -1 when the judge gave no usable score. */
-  preference_score: z.number().nullish(),
+  /** 0–10, or -1 when the judge gave no usable score; anything else is an invalid record. */
+  preference_score: z
+    .number()
+    .refine((v) => v === -1 || (v >= 0 && v <= 10), { message: "expected a score in [0, 10] or -1" })
+    .nullish(),
   judgement: z.string().nullish(),
   repetition_flag: z.boolean().nullish(),
   response_token_length: z.number().nullish(),

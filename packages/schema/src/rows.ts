@@ -40,6 +40,7 @@ export const SKIP_REASONS = [
   "empty-instruction",
   "duplicate-instruction",
   "pii",
+  "pii-unknown",
   "template",
   "no-valid-score",
   "repetition",

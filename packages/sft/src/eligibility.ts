@@ -3,7 +3,10 @@ import type { CandidateSet } from "./candidates.js";
 
 /** Record filters shared by SFT and DPO. */
 export interface RecordFilters {
-  /** Skip records whose `redacted` is true (PII placeholders). Default false. */
+  /**
+   * Skip records whose `redacted` is true (PII placeholders), and those whose `redacted` is unknown (no
+   * LMSYS match): a filter that cannot be applied never lets a record through. Default false.
+   */
   excludePii?: boolean;
   /** Skip records with a non-null `is_template_instruction`. Default false. */
   excludeTemplate?: boolean;
@@ -12,7 +15,8 @@ export interface RecordFilters {
 /**
  * Why this record cannot give rows in `set.lang`, before any candidate is looked at; undefined when it may.
  * Checked in this order, so a record is counted once under its most specific reason: empty instruction,
- * duplicate instruction (ja only), PII, template, no candidates. An absent translation counts as empty.
+ * duplicate instruction (ja only), PII (then PII unknown: `redacted` absent), template, no candidates. An
+ * absent translation counts as empty.
  */
 export function recordSkipReason(
   record: MergedRecord,
@@ -23,6 +27,7 @@ export function recordSkipReason(
   if (set.instruction === undefined || set.instruction.trim() === "") return "empty-instruction";
   if (set.lang === "ja" && record.duplicate_user_instruction_ja != null) return "duplicate-instruction";
   if (filters.excludePii && record.redacted === true) return "pii";
+  if (filters.excludePii && typeof record.redacted !== "boolean") return "pii-unknown";
   if (filters.excludeTemplate && record.is_template_instruction != null) return "template";
   if (set.candidates.length === 0) return "no-candidates";
   return undefined;

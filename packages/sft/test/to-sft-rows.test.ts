@@ -250,6 +250,10 @@ describe("skip reasons: the first that applies, in the decided order", () => {
     ["translation []", edit("basic", { translated_conversation: [] }), {}, skipped(["ja", "empty-instruction"])],
     ["duplicate before pii", edit("basic", { ...everything, empty_user_instruction_ja: false }), all, skipped(["ja", "duplicate-instruction"])],
     ["pii before template", edit("basic", { redacted: true, is_template_instruction: "x", ...noJa }), all, skipped(["ja", "pii"])],
+    // No LMSYS record, so no `redacted`: a PII filter that cannot be applied lets nothing through.
+    ["pii-unknown when redacted is absent", edit("basic", { redacted: undefined, is_template_instruction: "x" }), all, skipped(["ja", "pii-unknown"])],
+    ["pii-unknown when redacted is null", edit("basic", { redacted: null }), all, skipped(["ja", "pii-unknown"])],
+    ["an unknown redacted is no skip without --exclude-pii", edit("basic", { redacted: undefined }), { withMeta: true }, rows(ja("basic", 1, 8))],
     ["template before no-candidates", edit("basic", { is_template_instruction: "x", ...noJa }), all, skipped(["ja", "template"])],
     ["no-candidates before selection", edit("basic", noJa), all, skipped(["ja", "no-candidates"])],
     // English: the ja-only flags do not apply; the English user turn is checked instead.

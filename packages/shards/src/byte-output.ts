@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { open, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { createGzip, type Gzip } from "node:zlib";
-import { InputError } from "@lmsynth/schema";
+import { InputError, OutputError, trackTemporaryPath } from "@lmsynth/schema";
 
 /** One finished output file: where it is, how many rows it holds, and its final bytes' length and sha256. */
 export interface WrittenFile {
@@ -19,7 +19,7 @@ export interface WrittenFile {
  * A sink of rows that owns one output file (style.md "Builders vs sinks"). `write` resolves once the row
  * is accepted (it awaits backpressure); `close` finishes the file, renames it into place and resolves with
  * what was written; `abort` deletes the temporary file. Nothing exists at the final path before `close`
- * resolves. Errors are `InputError` with reason `io` naming the path.
+ * resolves. Errors are `OutputError`s naming the path.
  */
 export interface RowSink<Row> {
   /**
@@ -47,15 +47,10 @@ let tempSequence = 0;
 
 /** Where bytes go: a temp file renamed on close, a non-regular file written in place, or stdout. */
 type Target =
-  | { kind: "temp"; handle: FileHandle; temp: string }
+  | { kind: "temp"; handle: FileHandle; temp: string; untrack: () => void }
   | { kind: "direct"; handle: FileHandle }
   | { kind: "stdout"; stream: NodeJS.WritableStream; onError: (error: Error) => void };
 
-function ioError(path: string, action: string, cause: unknown): InputError {
-  if (cause instanceof InputError) return cause;
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return new InputError(path, undefined, "io", `cannot ${action}: ${message}`, { cause });
-}
 
 
 /**
@@ -71,7 +66,7 @@ export class ByteOutput {
   private written = 0;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  private failure: InputError | undefined;
+  private failure: InputError | OutputError | undefined;
   private epipe = false;
   private finished = false;
   private wakers = new Set<() => void>();
@@ -99,7 +94,7 @@ export class ByteOutput {
 
   /**
    * Opens `path` for writing (a temporary sibling `.<name>.tmp-<pid>-<n>` for regular files).
-   * @throws InputError (`io`) when the directory is missing or unwritable, or the path is a directory.
+   * @throws OutputError when the directory is missing or unwritable, or the path is a directory.
    */
   static async open(path: string, options: ByteOutputOptions = {}): Promise<ByteOutput> {
     if (path === "-") {
@@ -115,19 +110,20 @@ export class ByteOutput {
     try {
       existing = await stat(path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw ioError(path, "write", error);
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw OutputError.of(path, "write", error);
     }
     if (existing?.isDirectory()) {
-      throw new InputError(path, undefined, "io", "cannot write: is a directory");
+      throw new OutputError(path, "cannot write: is a directory");
     }
     try {
       if (existing && !existing.isFile()) {
         return new ByteOutput(path, { kind: "direct", handle: await open(path, "w") }, options);
       }
       const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${tempSequence++}`);
-      return new ByteOutput(path, { kind: "temp", handle: await open(temp, "wx"), temp }, options);
+      const untrack = trackTemporaryPath(temp);
+      return new ByteOutput(path, { kind: "temp", handle: await open(temp, "wx"), temp, untrack }, options);
     } catch (error) {
-      throw ioError(path, "write", error);
+      throw OutputError.of(path, "write", error);
     }
   }
 
@@ -149,7 +145,7 @@ export class ByteOutput {
   /**
    * Flushes, finishes gzip, closes and renames the file into place.
    * @returns the path, length and sha256 of the final bytes.
-   * @throws InputError (`io`); the temporary file is removed first.
+   * @throws OutputError; the temporary file is removed first.
    */
   async close(): Promise<Omit<WrittenFile, "rows">> {
     try {
@@ -167,11 +163,14 @@ export class ByteOutput {
       } else {
         if (target.kind === "temp") await target.handle.sync();
         await target.handle.close();
-        if (target.kind === "temp") await rename(target.temp, this.path);
+        if (target.kind === "temp") {
+          await rename(target.temp, this.path);
+          target.untrack();
+        }
       }
       return { path: this.path, bytes: this.written, sha256: this.hash.digest("hex") };
     } catch (error) {
-      const failure = ioError(this.path, "write", error);
+      const failure = OutputError.of(this.path, "write", error);
       await this.abort();
       throw failure;
     }
@@ -196,7 +195,7 @@ export class ByteOutput {
   /** Stops writing and deletes the temporary file. Never throws; safe to call twice or after `close`. */
   async abort(): Promise<void> {
     if (!this.failure) {
-      this.failure = new InputError(this.path, undefined, "io", "cannot write: aborted");
+      this.failure = new OutputError(this.path, "cannot write: aborted");
     }
     this.wakeAll();
     this.gzip?.destroy();
@@ -209,7 +208,10 @@ export class ByteOutput {
     if (this.finished) return;
     this.finished = true;
     await target.handle.close().catch(() => {});
-    if (target.kind === "temp") await rm(target.temp, { force: true }).catch(() => {});
+    if (target.kind === "temp") {
+      await rm(target.temp, { force: true }).catch(() => {});
+      target.untrack();
+    }
   }
 
   /** Resolves when `stream` drains, closes or errors, or when {@link wakeAll} runs (EPIPE, failure). */
@@ -234,7 +236,7 @@ export class ByteOutput {
   }
 
   private fail(error: unknown): void {
-    this.failure ??= ioError(this.path, "write", error);
+    this.failure ??= OutputError.of(this.path, "write", error);
     this.gzip?.destroy();
     this.wakeAll();
   }

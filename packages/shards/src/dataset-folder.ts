@@ -1,7 +1,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { InputError, UsageError, type DpoRow, type Funnel, type Lang, type SftRow, type Variant } from "@lmsynth/schema";
+import { InputError, UsageError, type DpoRow, type Funnel, type Lang, type SftRow, type Variant, OutputError, trackTemporaryPath } from "@lmsynth/schema";
 import { openArrowSink } from "./arrow-sink.js";
 import type { RowSink, WrittenFile } from "./byte-output.js";
 import { measureRow } from "./column-batch-builder.js";
@@ -290,6 +290,8 @@ class DatasetFolderWriter implements DatasetFolder {
     private readonly formats: OutputFormat[],
     private readonly splits: SplitName[],
     private readonly resume: { journal: ResumeJournal; reusable: Map<string, JournalShard[]> } | undefined,
+    /** Ends the temporary folder's registration for a second Ctrl-C, once it is renamed or removed. */
+    private readonly untrack: () => void,
   ) {
     const shardOptions = shardOptionsOf(options, formats);
     for (const config of configs) {
@@ -325,8 +327,17 @@ class DatasetFolderWriter implements DatasetFolder {
     const path = join(this.temp, ...relative.split("/"));
     await mkdir(dirname(path), { recursive: true });
     const bytes = Buffer.from(text, "utf8");
-    await writeFile(path, bytes);
+    await this.writeWhole(relative, bytes);
     this.extras.push({ relative, written: { path: relative, rows: 0, bytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") } });
+  }
+
+  /** Writes a whole file of the folder; a failure names the file by its final path. */
+  private async writeWhole(relative: string, data: string | Buffer): Promise<void> {
+    try {
+      await writeFile(join(this.temp, ...relative.split("/")), data);
+    } catch (error) {
+      throw OutputError.of(join(this.dir, relative), "write", error);
+    }
   }
 
   async openJsonl<Row>(relativePath: string): Promise<RowSink<Row>> {
@@ -361,20 +372,18 @@ class DatasetFolderWriter implements DatasetFolder {
       await this.resume?.journal.discard();
       const files = await this.nameShards();
       const manifest = this.manifest(summary, files);
-      await writeFile(join(this.temp, "manifest.json"), formatManifest(manifest));
-      await writeFile(join(this.temp, "README.md"), renderDatasetCard(datasetCardInput(manifest, manifest.card!)));
+      await this.writeWhole("manifest.json", formatManifest(manifest));
+      await this.writeWhole("README.md", renderDatasetCard(datasetCardInput(manifest, manifest.card!)));
       await this.commit();
+      this.untrack();
       this.state = "closed";
       let reusedShards = 0;
       for (const series of this.series.values()) reusedShards += series.reusedShards;
       return { dir: this.dir, manifest, reusedShards };
     } catch (error) {
       await this.abort();
-      if (error instanceof InputError || error instanceof UsageError) throw error;
-      if ((error as NodeJS.ErrnoException).code) {
-        throw new InputError(this.dir, undefined, "io", `cannot write: ${(error as Error).message}`, { cause: error });
-      }
-      throw error;
+      if (error instanceof UsageError || !(error as NodeJS.ErrnoException).code) throw error;
+      throw OutputError.of(this.dir, "write", error);
     }
   }
 
@@ -385,6 +394,7 @@ class DatasetFolderWriter implements DatasetFolder {
     for (const extra of this.extras) if (!extra.written) await extra.sink?.abort();
     // A resumable build keeps its completed shards and journal for the next run.
     if (!this.resume) await rm(this.temp, { recursive: true, force: true }).catch(() => {});
+    this.untrack();
   }
 
   private async checkOpen(): Promise<void> {
@@ -528,6 +538,8 @@ export async function openDatasetFolder(dir: string, options: DatasetFolderOptio
     ? join(dirname(absolute), `.${basename(absolute)}.partial`)
     : join(dirname(absolute), `.${basename(absolute)}.tmp-${process.pid}-${folderSequence++}`);
   let resume: { journal: ResumeJournal; reusable: Map<string, JournalShard[]> } | undefined;
+  // A resumable build keeps its `.partial` folder on purpose; any other temporary folder goes on any exit.
+  const untrack = options.resume ? () => {} : trackTemporaryPath(temp);
   try {
     await mkdir(dirname(absolute), { recursive: true });
     if (options.resume) {
@@ -553,8 +565,9 @@ export async function openDatasetFolder(dir: string, options: DatasetFolderOptio
     for (const config of configs) await mkdir(join(temp, config), { recursive: true });
   } catch (error) {
     if (!options.resume) await rm(temp, { recursive: true, force: true }).catch(() => {});
+    untrack();
     if (error instanceof InputError) throw error;
-    throw new InputError(absolute, undefined, "io", `cannot write: ${(error as Error).message}`, { cause: error });
+    throw new OutputError(absolute, `cannot write: ${(error as Error).message}`, { cause: error });
   }
-  return new DatasetFolderWriter(absolute, temp, options, configs, formats, splits, resume);
+  return new DatasetFolderWriter(absolute, temp, options, configs, formats, splits, resume, untrack);
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { readFile, readdir, stat } from "node:fs/promises";
-import { join, relative, sep } from "node:path";
+import { readFile, readdir, realpath, stat } from "node:fs/promises";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { InputError, type Funnel } from "@lmsynth/schema";
 import type { WrittenFile } from "./byte-output.js";
 import type { DatasetCardSettings } from "./dataset-card.js";
@@ -123,6 +123,14 @@ async function listFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
+/** True when `path` is a plain relative path whose file (`full`, symlinks resolved) lies inside `root`. */
+async function staysInside(root: string, path: unknown, full: string): Promise<boolean> {
+  if (typeof path !== "string" || path === "" || isAbsolute(path) || path.includes("\\")) return false;
+  if (path.split("/").some((part) => part === ".." || part === "." || part === "")) return false;
+  const real = await realpath(full).catch(() => undefined);
+  return real === undefined || real.startsWith(root + sep);
+}
+
 /**
  * Reads `<dir>/manifest.json` and checks it against the folder: every listed file exists with the listed
  * size and sha256, and no other file is present except `README.md` and `manifest.json` (hidden entries are
@@ -141,9 +149,15 @@ export async function verifyManifest(dir: string): Promise<DatasetManifest> {
   }
   const problems: ManifestProblem[] = [];
   const listed = new Set<string>(UNLISTED_FILES);
+  const root = await realpath(dir).catch(() => resolve(dir));
   for (const file of manifest.files) {
     listed.add(file.path);
-    const full = join(dir, ...file.path.split("/"));
+    const full = join(dir, ...String(file.path).split("/"));
+    // A manifest is data: a path that leaves the folder (absolute, `..`, a symlink out) is never read or sent.
+    if (!(await staysInside(root, file.path, full))) {
+      problems.push({ path: String(file.path), problem: "outside" });
+      continue;
+    }
     const info = await stat(full).catch(() => undefined);
     if (!info?.isFile()) {
       problems.push({ path: file.path, problem: "missing" });

@@ -18,7 +18,8 @@ export class RowTypeError extends Error {
 export interface ManifestProblem {
   /** Path relative to the folder. */
   path: string;
-  problem: "missing" | "unparsable" | "size" | "sha256" | "unlisted";
+  /** `outside`: the path is absolute, holds `..`, or resolves (symlinks included) outside the folder. */
+  problem: "missing" | "unparsable" | "size" | "sha256" | "unlisted" | "outside";
   /** Expected value from the manifest (size or hash), when there is one. */
   expected?: string;
   /** Value found on disk, when there is one. */
@@ -65,5 +66,17 @@ export class ResumeMismatchError extends Error {
       `${partialDir}: resume: ${series} shard ${index} does not hold the rows this run produced (did an input or template change?); ` +
         "its journal was discarded: run again to start over",
     );
+  }
+}
+
+/**
+ * A publish that the Hub or the network refused, on one line: what failed (`cannot reach
+ * http://127.0.0.1:9: connect ECONNREFUSED 127.0.0.1:9`, or the Hub's answer), with the token and any
+ * Authorization header redacted, including text the Hub echoes back. Exit code 2 at the CLI.
+ */
+export class PublishError extends Error {
+  override name = "PublishError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
   }
 }

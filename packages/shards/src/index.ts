@@ -17,7 +17,7 @@ export { formatManifest, verifyManifest, describeInputFile, UNLISTED_FILES } fro
 export { planDatasetMerge } from "./plan-dataset-merge.js";
 export { mergeDatasetFolders } from "./merge-dataset-folders.js";
 export { publishFolderIter, publishFolder, resolveHubToken } from "./publish-folder.js";
-export { RowTypeError, ManifestMismatchError, ResumeMismatchError } from "./errors.js";
+export { RowTypeError, ManifestMismatchError, ResumeMismatchError, PublishError } from "./errors.js";
 
 export type { RowSink, WrittenFile } from "./byte-output.js";
 export type { JsonlSink, JsonlSinkOptions } from "./jsonl-sink.js";

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { copyFile, link, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { InputError, UsageError } from "@lmsynth/schema";
+import { InputError, UsageError, OutputError } from "@lmsynth/schema";
 import type { WrittenFile } from "./byte-output.js";
 import { datasetCardInput, renderDatasetCard } from "./dataset-card.js";
 import type { DatasetFolderResult } from "./dataset-folder.js";
@@ -104,6 +104,6 @@ export async function mergeDatasetFolders(
   } catch (error) {
     await rm(temp, { recursive: true, force: true }).catch(() => {});
     if (error instanceof InputError || error instanceof UsageError || !(error as NodeJS.ErrnoException).code) throw error;
-    throw new InputError(absolute, undefined, "io", `cannot write: ${(error as Error).message}`, { cause: error });
+    throw new OutputError(absolute, `cannot write: ${(error as Error).message}`, { cause: error });
   }
 }

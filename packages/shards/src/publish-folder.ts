@@ -2,8 +2,9 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { commitIter, createRepo, repoExists, type CommitOperation } from "@huggingface/hub";
-import { InputError, UsageError } from "@lmsynth/schema";
+import { InputError, UsageError, redactSecrets } from "@lmsynth/schema";
 import { UNLISTED_FILES, verifyManifest } from "./dataset-manifest.js";
+import { PublishError } from "./errors.js";
 
 /** Options of {@link publishFolderIter}. */
 export interface PublishOptions {
@@ -48,7 +49,7 @@ export interface PublishResult {
  * commit with `@huggingface/hub` (LFS for what the Hub's preupload marks so; Xet when the server offers it).
  * @throws ManifestMismatchError when the folder does not match its manifest (nothing is sent).
  * @throws UsageError when the repo name is not `owner/name` or the token is missing or malformed.
- * @throws HubApiError (from `@huggingface/hub`) when the Hub refuses a request.
+ * @throws PublishError when the network or the Hub fails a request: one line, the token redacted.
  */
 export async function* publishFolderIter(
   dir: string,
@@ -72,11 +73,24 @@ export async function* publishFolderIter(
 
   const accessToken = options.token;
   if (!accessToken) throw new UsageError("publish needs a Hub token: set HF_TOKEN or pass --token-file");
-  // Checked here so hub's TypeError (which is fine) never becomes the user's only clue.
-  if (!accessToken.startsWith("hf_")) throw new UsageError("the Hub token must start with hf_");
+  checkTokenShape(accessToken);
+  try {
+    return yield* sendFolder(dir, files, options, accessToken);
+  } catch (error) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    throw publishErrorOf(error, options.hubUrl ?? "https://huggingface.co", accessToken);
+  }
+}
+
+/** Creates the repo when missing and commits `files`: the network half of {@link publishFolderIter}. */
+async function* sendFolder(
+  dir: string,
+  files: PublishResult["files"],
+  options: PublishOptions,
+  accessToken: string,
+): AsyncGenerator<PublishEvent, PublishResult> {
   const repo = { type: "dataset" as const, name: options.repo };
   const hub = { hubUrl: options.hubUrl, accessToken };
-
   options.signal?.throwIfAborted();
   let created = false;
   if (!(await repoExists({ repo, ...hub }))) {
@@ -104,6 +118,33 @@ export async function* publishFolderIter(
     files,
     ...(output ? { commit: { oid: output.commit.oid, url: output.commit.url } } : {}),
   };
+}
+
+/**
+ * Any failure of the network half as one line that never holds the token: an abort passes through, a
+ * network failure names its cause (`ECONNREFUSED 127.0.0.1:9`), the Hub's own answer keeps its words.
+ */
+function publishErrorOf(error: unknown, hubUrl: string, token: string): unknown {
+  if (error instanceof UsageError || (error instanceof Error && error.name === "AbortError")) return error;
+  const messages: string[] = [];
+  for (let e = error, depth = 0; e !== undefined && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    messages.push(e instanceof Error ? e.message : String(e));
+    if (!(e instanceof Error)) break;
+  }
+  const [first = "", ...causes] = messages;
+  // fetch reports every network failure as "fetch failed"; what happened is in its cause.
+  const message = first === "fetch failed" ? `cannot reach ${hubUrl}: ${causes.join(": ") || first}` : `${hubUrl}: ${first}`;
+  return new PublishError(redactSecrets(message, token).replace(/\s*\n\s*/g, " ").trim(), { cause: error });
+}
+
+/**
+ * A token is one line, `hf_` then letters and digits: anything else (white space, a second line) is a
+ * usage error whose message never repeats the token.
+ */
+function checkTokenShape(token: string): void {
+  if (/\s/.test(token)) throw new UsageError("the Hub token holds white space or more than one line (it is not shown): a token is one line starting with hf_");
+  // Checked here so hub's TypeError (which is fine) never becomes the user's only clue.
+  if (!token.startsWith("hf_")) throw new UsageError("the Hub token must start with hf_ (it is not shown)");
 }
 
 /** Drains {@link publishFolderIter} without progress. Same result and errors. */
@@ -137,8 +178,12 @@ export async function resolveHubToken(options: ResolveHubTokenOptions = {}): Pro
       const code = (error as NodeJS.ErrnoException).code ?? "error";
       throw new InputError(options.tokenFile, undefined, "io", `cannot read token file (${code})`, { cause: error });
     }
-    return text.replace(/\r?\n$/, "");
+    const token = text.replace(/\r?\n$/, "");
+    checkTokenShape(token);
+    return token;
   }
   const token = (options.env ?? process.env).HF_TOKEN;
-  return token === "" ? undefined : token;
+  if (token === undefined || token === "") return undefined;
+  checkTokenShape(token);
+  return token;
 }

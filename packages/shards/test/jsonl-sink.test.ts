@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import { gunzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { InputError } from "@lmsynth/schema";
+import { OutputError } from "@lmsynth/schema";
 import { openJsonlSink } from "../src/index.js";
 
 const rows = [
@@ -135,12 +135,12 @@ describe("openJsonlSink", () => {
     expect(calls).toBe(1);
   });
 
-  it("fails with InputError io naming the path when the disk is full (/dev/full, written in place)", async () => {
+  it("fails with an OutputError naming the path when the disk is full (/dev/full, written in place)", async () => {
     const sink = await openJsonlSink("/dev/full");
     await sink.write(rows[0]);
     const error = await sink.close().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(InputError);
-    expect(error).toMatchObject({ file: "/dev/full", line: undefined, reason: "io" });
+    expect(error).toBeInstanceOf(OutputError);
+    expect(error).toMatchObject({ path: "/dev/full" });
     expect((error as Error).message).toMatch(/^\/dev\/full: cannot write: ENOSPC/);
   });
 
@@ -148,13 +148,13 @@ describe("openJsonlSink", () => {
     ["a missing directory", "missing/out.jsonl", /^cannot write: ENOENT/],
     ["a path below a file", "file/out.jsonl", /^cannot write: ENOTDIR/],
     ["a directory", "sub", /^cannot write: is a directory$/],
-  ])("refuses %s on open with InputError io", async (_what, relative, detail) => {
+  ])("refuses %s on open with an OutputError", async (_what, relative, detail) => {
     await writeFile(join(dir, "file"), "");
     await mkdir(join(dir, "sub"));
     const path = join(dir, relative);
     const error = await openJsonlSink(path).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(InputError);
-    expect(error).toMatchObject({ file: path, reason: "io" });
-    expect((error as InputError).detail).toMatch(detail);
+    expect(error).toBeInstanceOf(OutputError);
+    expect(error).toMatchObject({ path });
+    expect((error as OutputError).detail).toMatch(detail);
   });
 });

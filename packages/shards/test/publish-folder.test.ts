@@ -139,7 +139,8 @@ describe("publishFolder", () => {
   it.each([
     [{ repo: "synth", token: TOKEN }, 'repo must be owner/name, got "synth"'],
     [{ repo: "alice/synth" }, "publish needs a Hub token: set HF_TOKEN or pass --token-file"],
-    [{ repo: "alice/synth", token: "not-a-hub-token-secret" }, "the Hub token must start with hf_"],
+    [{ repo: "alice/synth", token: "not-a-hub-token-secret" }, "the Hub token must start with hf_ (it is not shown)"],
+    [{ repo: "alice/synth", token: "hf_secret\nsecond line" }, "the Hub token holds white space or more than one line (it is not shown): a token is one line starting with hf_"],
   ])("refuses %j with a UsageError that never shows the token", async (options, message) => {
     const { hubUrl, received } = await start(false);
     const error = await publishFolder(dir, { ...options, hubUrl }).catch((e: unknown) => e);
@@ -151,7 +152,7 @@ describe("publishFolder", () => {
 
 describe("resolveHubToken", () => {
   it.each([
-    ["file wins, one trailing newline stripped", "hf_file\n\n", { HF_TOKEN: "hf_env" }, "hf_file\n"],
+    ["file wins, one trailing newline stripped", "hf_file\n", { HF_TOKEN: "hf_env" }, "hf_file"],
     ["file with CRLF", "hf_file\r\n", {}, "hf_file"],
     ["HF_TOKEN without a file", undefined, { HF_TOKEN: "hf_env" }, "hf_env"],
     ["nothing", undefined, { HF_TOKEN: "" }, undefined],
@@ -162,6 +163,20 @@ describe("resolveHubToken", () => {
       await writeFile(tokenFile, fileText);
     }
     expect(await resolveHubToken({ tokenFile, env })).toBe(token);
+  });
+
+  it.each([
+    ["a second line in the file", "hf_secret\nmore\n", {}],
+    ["two trailing newlines", "hf_secret\n\n", {}],
+    ["white space in HF_TOKEN", undefined, { HF_TOKEN: "hf_secret x" }],
+  ])("refuses %s with a UsageError that never shows the token", async (_name, fileText, env) => {
+    let tokenFile: string | undefined;
+    if (fileText !== undefined) {
+      tokenFile = join(parent, "token");
+      await writeFile(tokenFile, fileText);
+    }
+    const error = await resolveHubToken({ tokenFile, env }).catch((e: unknown) => e);
+    expect(error).toEqual(new UsageError("the Hub token holds white space or more than one line (it is not shown): a token is one line starting with hf_"));
   });
 
   it("throws InputError io for an unreadable token file, without its content", async () => {

@@ -1,13 +1,14 @@
-import { createDatasetStats, renderReportHtml, type DatasetStats } from "@lmsynth/report";
+import { createDatasetStats, type DatasetStats } from "@lmsynth/report";
 import { UsageError, type DpoRow, type Funnel, type Lang, type SftRow } from "@lmsynth/schema";
 import { dpoColumns, openDatasetFolder, sftColumns, type Compression, type ConfigName, type OutputFormat } from "@lmsynth/shards";
 import { CONVERSION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
 import { FOLDER_SELECTION_OPTIONS, folderConvertInit } from "../conversion-options.js";
-import { openRecordSource } from "../inputs.js";
+import { inputPathsOf, openRecordSource } from "../inputs.js";
+import { withClaimedOutputs } from "../output-claim.js";
 import type { CliIo } from "../io.js";
 import { VERSION } from "../main.js";
-import { parseOptions, type OptionTable } from "../option-table.js";
-import { convertAll, finishSummary, newSummary, parallelismOf, variantOption } from "../run-jsonl.js";
+import { BYTES, parseOptions, type OptionTable } from "../option-table.js";
+import { convertAll, finishSummary, newSummary, parallelismOf, rejectedOutput, reportHtmlOf, variantOption } from "../run-jsonl.js";
 import { commandLine, recordedOptions } from "../run-record.js";
 import { printSummary, type RunSummary } from "../summary.js";
 import { TEMPLATE_OPTIONS, templateSpecOf } from "../template-options.js";
@@ -20,9 +21,9 @@ export const TABLE = {
   "with-meta": { type: "boolean", default: true, description: "meta columns: lang, response_index, score (sft); lang, chosen_index, rejected_index (dpo)" },
   format: { type: "string", arg: "parquet,jsonl,arrow", default: "parquet", description: "shard formats, comma-separated" },
   compression: { type: "string", choices: ["zstd", "snappy", "gzip", "none"], default: "zstd", description: "Parquet compression" },
-  "max-shard-bytes": { type: "string", number: true, arg: "bytes", default: 500_000_000, description: "shard size cut, uncompressed" },
-  "max-row-group-bytes": { type: "string", number: true, arg: "bytes", default: 32_000_000, description: "row group size cut, uncompressed (each open file holds one in memory)" },
-  "test-size": { type: "string", number: true, arg: "fraction", default: 0, description: "share of conversations in the test split" },
+  "max-shard-bytes": { type: "string", number: BYTES, arg: "bytes", default: 500_000_000, description: "shard size cut, uncompressed" },
+  "max-row-group-bytes": { type: "string", number: BYTES, arg: "bytes", default: 32_000_000, description: "row group size cut, uncompressed (each open file holds one in memory)" },
+  "test-size": { type: "string", number: { min: 0, max: 1, maxExclusive: true }, arg: "fraction", default: 0, description: "share of conversations in the test split" },
   seed: { type: "string", arg: "seed", default: "0", description: "seed of the split hash" },
   overwrite: { type: "boolean", description: "replace an existing output folder" },
   resume: { type: "boolean", description: "keep finished shards in .<dir>.partial if interrupted, and reuse them when rerun with the same options and inputs" },
@@ -83,75 +84,66 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const started = performance.now();
   const options = recordedOptions(o);
   const quiet = o.quiet === true;
-  const folder = await openDatasetFolder(dir, {
-    configs,
-    formats: formatsOf(o.format as string),
-    compression: o.compression as Compression,
-    maxShardBytes: o["max-shard-bytes"] as number,
-    maxRowGroupBytes: o["max-row-group-bytes"] as number,
-    testSize: o["test-size"] as number,
-    seed: o.seed as string,
-    overwrite: o.overwrite === true,
-    sftColumns: sftColumns({ meta: withMeta, text: template !== undefined }),
-    dpoColumns: withMeta
-      ? [...dpoColumns({ meta: true }), { name: "chosen_index", type: "int32", nullable: true }, { name: "rejected_index", type: "int32", nullable: true }]
-      : dpoColumns({ meta: false }),
-    ...(io.signal ? { signal: io.signal } : {}),
-    ...(o.resume === true
-      ? {
-          resume: {
-            key: { tool: "lmsynth", version: VERSION, options },
-            inputs: resumeInputsOf(args.positionals, o),
-            log: (message: string) => void (quiet ? undefined : io.stderr.write(`${message}\n`)),
-          },
-        }
-      : {}),
-  });
-  const summary = newSummary("build");
-  let source;
-  try {
-    source = await openRecordSource(args.positionals, o, io, () => folder.openJsonl("rejected.jsonl"));
-    const write = { sft: (row: object) => folder.writeSft(row as SftRow), dpo: (row: object) => folder.writeDpo(row as DpoRow) };
-    await convertAll(source, init, write, summary, io, { quiet, threads, stats, ...variantOption(o) });
-    await source.close();
-    finishSummary(summary, source, started);
-    const variant = summary.variant ?? undefined;
-    const command = commandLine("build", argv);
-    // The visual report (issue 8): its numbers are this summary's; the card links it.
-    await folder.writeText(
-      "report.html",
-      renderReportHtml({
-        stats,
-        records: summary.records,
-        rows: summary.rows,
-        funnel: summary.funnel,
-        variant: summary.variant,
-        ...(typeof o.preset === "string" ? { preset: o.preset } : {}),
-        options,
-        command,
-        version: VERSION,
-      }),
-    );
-    const result = await folder.close({
-      tool: "lmsynth",
-      version: VERSION,
-      command,
-      options,
-      inputs: await source.inputFiles(),
-      records: summary.records,
-      funnel: Object.fromEntries(configs.map((c) => [c, funnelOf(summary.funnel[c])])),
-      ...(variant ? { variant } : {}),
-      languages: (o.lang === "both" ? ["ja", "en"] : [o.lang]) as Lang[],
-      // What `merge-manifests` sums to re-render report.html for merged `--shard` parts.
-      stats: { dataset: stats, funnel: summary.funnel } satisfies BuildStats,
+  // rejected.jsonl lives inside the folder unless --rejected names another file.
+  const claims = [{ flag: "-o", path: dir }, rejectedOutput(o, undefined)];
+  return withClaimedOutputs(claims, inputPathsOf(args.positionals, o), async () => {
+    const folder = await openDatasetFolder(dir, {
+      configs,
+      formats: formatsOf(o.format as string),
+      compression: o.compression as Compression,
+      maxShardBytes: o["max-shard-bytes"] as number,
+      maxRowGroupBytes: o["max-row-group-bytes"] as number,
+      testSize: o["test-size"] as number,
+      seed: o.seed as string,
+      overwrite: o.overwrite === true,
+      sftColumns: sftColumns({ meta: withMeta, text: template !== undefined }),
+      dpoColumns: withMeta
+        ? [...dpoColumns({ meta: true }), { name: "chosen_index", type: "int32", nullable: true }, { name: "rejected_index", type: "int32", nullable: true }]
+        : dpoColumns({ meta: false }),
+      ...(io.signal ? { signal: io.signal } : {}),
+      ...(o.resume === true
+        ? {
+            resume: {
+              key: { tool: "lmsynth", version: VERSION, options },
+              inputs: resumeInputsOf(args.positionals, o),
+              log: (message: string) => void (quiet ? undefined : io.stderr.write(`${message}\n`)),
+            },
+          }
+        : {}),
     });
-    summary.outputs = result.manifest.files.map((f) => f.path);
-    if (o.resume === true) summary.reusedShards = result.reusedShards;
-  } catch (e) {
-    await Promise.allSettled([folder.abort(), source?.abort()]);
-    throw e;
-  }
-  summary.seconds = (performance.now() - started) / 1000;
-  printSummary(io, summary, { json: o.json === true, quiet });
-  return 0;
+    const summary = newSummary("build");
+    let source;
+    try {
+      source = await openRecordSource(args.positionals, o, io, () => folder.openJsonl("rejected.jsonl"));
+      const write = { sft: (row: object) => folder.writeSft(row as SftRow), dpo: (row: object) => folder.writeDpo(row as DpoRow) };
+      await convertAll(source, init, write, summary, io, { quiet, threads, stats, ...variantOption(o) });
+      await source.close();
+      finishSummary(summary, source, started);
+      const variant = summary.variant ?? undefined;
+      const command = commandLine("build", argv);
+      // The visual report: its numbers are this summary's; the card links it.
+      await folder.writeText("report.html", reportHtmlOf("build", argv, o, summary, stats));
+      const result = await folder.close({
+        tool: "lmsynth",
+        version: VERSION,
+        command,
+        options,
+        inputs: await source.inputFiles(),
+        records: summary.records,
+        funnel: Object.fromEntries(configs.map((c) => [c, funnelOf(summary.funnel[c])])),
+        ...(variant ? { variant } : {}),
+        languages: (o.lang === "both" ? ["ja", "en"] : [o.lang]) as Lang[],
+        // What `merge-manifests` sums to re-render report.html for merged `--shard` parts.
+        stats: { dataset: stats, funnel: summary.funnel } satisfies BuildStats,
+      });
+      summary.outputs = result.manifest.files.map((f) => f.path);
+      if (o.resume === true) summary.reusedShards = result.reusedShards;
+    } catch (e) {
+      await Promise.allSettled([folder.abort(), source?.abort()]);
+      throw e;
+    }
+    summary.seconds = (performance.now() - started) / 1000;
+    printSummary(io, summary, { json: o.json === true, quiet });
+    return 0;
+  });
 }

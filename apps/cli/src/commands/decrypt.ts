@@ -2,6 +2,7 @@ import { decryptFile, readPassphrase } from "@lmsynth/reader";
 import { UsageError } from "@lmsynth/schema";
 import { GENERAL_OPTIONS } from "../common-options.js";
 import type { CliIo } from "../io.js";
+import { withClaimedOutputs } from "../output-claim.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
 
 export const TABLE = {
@@ -19,10 +20,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (positionals.length !== 1) throw new UsageError("decrypt takes one input file");
   if (!o.output) throw new UsageError("missing -o <output>");
   const passphrase = await readPassphrase({ ...(o["passphrase-file"] ? { passphraseFile: o["passphrase-file"] as string } : {}), env: io.env });
-  const started = performance.now();
-  const done = await decryptFile(positionals[0]!, o.output as string, { passphrase, ...(io.signal ? { signal: io.signal } : {}) });
-  const summary = { command: "decrypt", input: positionals[0], output: done.path, bytes: done.bytes, seconds: (performance.now() - started) / 1000 };
-  if (o.json) io.stdout.write(JSON.stringify(summary, null, 2) + "\n");
-  else if (!o.quiet) io.stderr.write(`decrypted ${summary.input} → ${summary.output} (${done.bytes} bytes, integrity checked)\n`);
-  return 0;
+  const inputs = [positionals[0], o["passphrase-file"] as string | undefined];
+  return withClaimedOutputs([{ flag: "-o", path: o.output as string }], inputs, async () => {
+    const started = performance.now();
+    const done = await decryptFile(positionals[0]!, o.output as string, { passphrase, ...(io.signal ? { signal: io.signal } : {}) });
+    const summary = { command: "decrypt", input: positionals[0], output: done.path, bytes: done.bytes, seconds: (performance.now() - started) / 1000 };
+    if (o.json) io.stdout.write(JSON.stringify(summary, null, 2) + "\n");
+    else if (!o.quiet) io.stderr.write(`decrypted ${summary.input} → ${summary.output} (${done.bytes} bytes, integrity checked)\n`);
+    return 0;
+  });
 }

@@ -1,7 +1,8 @@
 import { addRecord, createDatasetStats, type DatasetFlags, type DatasetWarnings, type LanguageStats } from "@lmsynth/report";
 import type { Lang, Variant } from "@lmsynth/schema";
 import { GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
-import { openRecordSource } from "../inputs.js";
+import { inputPathsOf, openRecordSource } from "../inputs.js";
+import { withClaimedOutputs } from "../output-claim.js";
 import type { CliIo } from "../io.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
 import { startProgress } from "../progress.js";
@@ -64,34 +65,36 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseOptions(TABLE, argv);
   const o: typeof args.values = { "on-invalid": "skip", ...args.values };
   const stats = createDatasetStats();
-  // Without --rejected, inspect only counts and lists bad lines; it writes no file.
-  const source = await openRecordSource(args.positionals, o, io, undefined);
-  const progress = startProgress(io, o.quiet === true, source.read, source.totalBytes);
-  try {
-    for await (const { record } of source.records) {
-      addRecord(stats, record);
-      progress.tick(stats.records);
+  const rejected = { flag: "--rejected", path: o.rejected as string | undefined };
+  return withClaimedOutputs([rejected], inputPathsOf(args.positionals, o), async () => {
+    // Without --rejected, inspect only counts and lists bad lines; it writes no file.
+    const source = await openRecordSource(args.positionals, o, io, undefined);
+    const progress = startProgress(io, o.quiet === true, source.read, source.totalBytes);
+    try {
+      for await (const { record } of source.records) {
+        addRecord(stats, record);
+        progress.tick(stats.records);
+      }
+    } catch (e) {
+      progress.stop();
+      await source.abort();
+      throw e;
     }
-  } catch (e) {
     progress.stop();
-    await source.abort();
-    throw e;
-  }
-  progress.stop();
-  await source.close();
-  const report: InspectReport = {
-    files: args.positionals,
-    variant: source.variant() ?? null,
-    records: stats.records,
-    invalid_lines: source.rejected(),
-    invalid_examples: source.rejectedExamples,
-    flags: stats.flags,
-    langs: Object.fromEntries(Object.entries(stats.langs).map(([lang, s]) => [lang, inspectLang(s)])),
-    warnings: stats.warnings,
-  };
-  if (o.json) io.stdout.write(JSON.stringify(report, null, 2) + "\n");
-  else io.stdout.write(formatReport(report));
-  return report.invalid_lines > 0 ? 2 : 0;
+    await source.close();
+    const report: InspectReport = {
+      files: args.positionals,
+      variant: source.variant() ?? null,
+      records: stats.records,
+      invalid_lines: source.rejected(),
+      invalid_examples: source.rejectedExamples,
+      flags: stats.flags,
+      langs: Object.fromEntries(Object.entries(stats.langs).map(([lang, s]) => [lang, inspectLang(s)])),
+      warnings: stats.warnings,
+    };
+    if (o.json) io.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    else io.stdout.write(formatReport(report));
+    return report.invalid_lines > 0 ? 2 : 0;  });
 }
 
 function bar(n: number, max: number): string {

@@ -3,6 +3,7 @@ import { UsageError } from "@lmsynth/schema";
 import { mergeDatasetFolders, type DatasetManifest } from "@lmsynth/shards";
 import { GENERAL_OPTIONS } from "../common-options.js";
 import type { CliIo } from "../io.js";
+import { withClaimedOutputs } from "../output-claim.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
 import { commandLine } from "../run-record.js";
 import { newSummary } from "../run-jsonl.js";
@@ -56,24 +57,26 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const started = performance.now();
   // Hashing every part's files takes a while on real data: say so, where a person is watching.
   if (io.stderr.isTTY && o.quiet !== true) io.stderr.write("verifying the parts against their manifests…\n");
-  const { manifest } = await mergeDatasetFolders(args.positionals, dir, {
-    command: commandLine("merge-manifests", argv),
-    texts: { "report.html": mergedReport },
-    overwrite: o.overwrite === true,
-    ...(io.signal ? { signal: io.signal } : {}),
+  return withClaimedOutputs([{ flag: "-o", path: dir }], args.positionals, async () => {
+    const { manifest } = await mergeDatasetFolders(args.positionals, dir, {
+      command: commandLine("merge-manifests", argv),
+      texts: { "report.html": mergedReport },
+      overwrite: o.overwrite === true,
+      ...(io.signal ? { signal: io.signal } : {}),
+    });
+    const summary = newSummary("merge-manifests");
+    const stats = manifest.stats as BuildStats | undefined;
+    summary.variant = manifest.card?.variant ?? null;
+    summary.records = manifest.counts.records;
+    // Every part reads all input, so each set aside the same lines; the merged folder holds them once.
+    summary.rejected = manifest.files.find((f) => f.path === "rejected.jsonl")?.rows ?? 0;
+    for (const config of manifest.card?.configs ?? []) {
+      summary.rows[config] = Object.values(manifest.counts.rows[config] ?? {}).reduce((a, b) => a + (b ?? 0), 0);
+    }
+    summary.funnel = stats?.funnel ?? {};
+    summary.outputs = manifest.files.map((f) => f.path);
+    summary.seconds = (performance.now() - started) / 1000;
+    printSummary(io, summary, { json: o.json === true, quiet: o.quiet === true });
+    return 0;
   });
-  const summary = newSummary("merge-manifests");
-  const stats = manifest.stats as BuildStats | undefined;
-  summary.variant = manifest.card?.variant ?? null;
-  summary.records = manifest.counts.records;
-  // Every part reads all input, so each set aside the same lines; the merged folder holds them once.
-  summary.rejected = manifest.files.find((f) => f.path === "rejected.jsonl")?.rows ?? 0;
-  for (const config of manifest.card?.configs ?? []) {
-    summary.rows[config] = Object.values(manifest.counts.rows[config] ?? {}).reduce((a, b) => a + (b ?? 0), 0);
-  }
-  summary.funnel = stats?.funnel ?? {};
-  summary.outputs = manifest.files.map((f) => f.path);
-  summary.seconds = (performance.now() - started) / 1000;
-  printSummary(io, summary, { json: o.json === true, quiet: o.quiet === true });
-  return 0;
 }

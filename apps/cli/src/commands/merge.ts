@@ -1,11 +1,12 @@
 import { InputError, UsageError } from "@lmsynth/schema";
 import { openJsonlSink } from "@lmsynth/shards";
 import { GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
-import { openRecordSource } from "../inputs.js";
+import { inputPathsOf, openRecordSource } from "../inputs.js";
+import { withClaimedOutputs } from "../output-claim.js";
 import type { CliIo } from "../io.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
 import { startProgress } from "../progress.js";
-import { finishSummary, newSummary } from "../run-jsonl.js";
+import { finishSummary, newSummary, rejectedOutput } from "../run-jsonl.js";
 import { printSummary } from "../summary.js";
 
 export const TABLE = {
@@ -26,33 +27,36 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (!output) throw new UsageError("missing -o <output>");
   if (output === "-" && o.json) throw new UsageError("--json prints on stdout: give -o a file");
   const started = performance.now();
-  const source = await openRecordSource(args.positionals, { "on-invalid": "fail", ...o }, io, `${output === "-" ? "lmsynth" : output}.rejected.jsonl`);
-  const sink = await openJsonlSink<object>(output, { stdout: io.stdout });
-  const summary = newSummary("merge");
-  summary.rows.merge = 0;
-  const progress = startProgress(io, o.quiet === true, source.read, source.totalBytes);
-  try {
-    for await (const { record, file, line } of source.records) {
-      await sink.write(record).catch((e: unknown) => {
-        // JSON.parse has no depth limit, but stringify overflows the stack at a few thousand levels.
-        if (e instanceof RangeError) throw new InputError(file, line, "invalid-record", "record is nested too deeply to be written back as JSON", { cause: e });
-        throw e;
-      });
-      summary.records++;
-      summary.rows.merge!++;
-      progress.tick(summary.records);
+  const rejected = `${output === "-" ? "lmsynth" : output}.rejected.jsonl`;
+  return withClaimedOutputs([{ flag: "-o", path: output }, rejectedOutput(o, rejected)], inputPathsOf(args.positionals, o), async () => {
+    const source = await openRecordSource(args.positionals, { "on-invalid": "fail", ...o }, io, `${output === "-" ? "lmsynth" : output}.rejected.jsonl`);
+    const sink = await openJsonlSink<object>(output, { stdout: io.stdout });
+    const summary = newSummary("merge");
+    summary.rows.merge = 0;
+    const progress = startProgress(io, o.quiet === true, source.read, source.totalBytes);
+    try {
+      for await (const { record, file, line } of source.records) {
+        await sink.write(record).catch((e: unknown) => {
+          // JSON.parse has no depth limit, but stringify overflows the stack at a few thousand levels.
+          if (e instanceof RangeError) throw new InputError(file, line, "invalid-record", "record is nested too deeply to be written back as JSON", { cause: e });
+          throw e;
+        });
+        summary.records++;
+        summary.rows.merge!++;
+        progress.tick(summary.records);
+      }
+    } catch (e) {
+      progress.stop();
+      await Promise.allSettled([sink.abort(), source.abort()]);
+      throw e;
     }
-  } catch (e) {
     progress.stop();
-    await Promise.allSettled([sink.abort(), source.abort()]);
-    throw e;
-  }
-  progress.stop();
-  const written = await sink.close();
-  await source.close();
-  finishSummary(summary, source, started);
-  summary.variant = source.variant() ?? null;
-  summary.outputs = output === "-" ? [] : [written.path];
-  printSummary(io, summary, { json: o.json === true, quiet: o.quiet === true });
-  return 0;
+    const written = await sink.close();
+    await source.close();
+    finishSummary(summary, source, started);
+    summary.variant = source.variant() ?? null;
+    summary.outputs = output === "-" ? [] : [written.path];
+    printSummary(io, summary, { json: o.json === true, quiet: o.quiet === true });
+    return 0;
+  });
 }

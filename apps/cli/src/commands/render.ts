@@ -5,6 +5,7 @@ import { openJsonlSink } from "@lmsynth/shards";
 import { renderDpoRow, renderSftRow } from "@lmsynth/templates";
 import { GENERAL_OPTIONS } from "../common-options.js";
 import type { CliIo } from "../io.js";
+import { withClaimedOutputs } from "../output-claim.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
 import { startProgress } from "../progress.js";
 import { printSummary, type RunSummary } from "../summary.js";
@@ -51,32 +52,34 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const system = o.system as string | undefined;
   const started = performance.now();
   const read = { bytesRead: 0 };
-  const sink = await openJsonlSink<object>(o.output as string, { stdout: io.stdout });
-  const summary: RunSummary = { command: "render", variant: null, records: 0, rejected: 0, rows: { render: 0 }, funnel: {}, outputs: [], seconds: 0 };
-  const progress = startProgress(io, o.quiet === true, read, undefined);
-  try {
-    for await (const { record } of readRecords(positionals, { stdin: io.stdin, progress: read, schema: RenderableRowSchema })) {
-      io.signal?.throwIfAborted();
-      const row = record as unknown as RenderableRow;
-      const id = row.conversation_id ?? "";
-      const out =
-        "prompt" in row
-          ? renderDpoRow({ conversation_id: id, prompt: withSystem(row.prompt, system), chosen: row.chosen, rejected: row.rejected }, renderer)
-          : renderSftRow({ conversation_id: id, messages: withSystem("messages" in row ? row.messages : row.conversation, system) }, renderer);
-      await sink.write(out);
-      summary.records++;
-      summary.rows.render!++;
-      progress.tick(summary.records);
+  return withClaimedOutputs([{ flag: "-o", path: o.output as string }], positionals, async () => {
+    const sink = await openJsonlSink<object>(o.output as string, { stdout: io.stdout });
+    const summary: RunSummary = { command: "render", variant: null, records: 0, rejected: 0, rows: { render: 0 }, funnel: {}, outputs: [], seconds: 0 };
+    const progress = startProgress(io, o.quiet === true, read, undefined);
+    try {
+      for await (const { record } of readRecords(positionals, { stdin: io.stdin, progress: read, schema: RenderableRowSchema })) {
+        io.signal?.throwIfAborted();
+        const row = record as unknown as RenderableRow;
+        const id = row.conversation_id ?? "";
+        const out =
+          "prompt" in row
+            ? renderDpoRow({ conversation_id: id, prompt: withSystem(row.prompt, system), chosen: row.chosen, rejected: row.rejected }, renderer)
+            : renderSftRow({ conversation_id: id, messages: withSystem("messages" in row ? row.messages : row.conversation, system) }, renderer);
+        await sink.write(out);
+        summary.records++;
+        summary.rows.render!++;
+        progress.tick(summary.records);
+      }
+    } catch (e) {
+      progress.stop();
+      await sink.abort();
+      throw e;
     }
-  } catch (e) {
     progress.stop();
-    await sink.abort();
-    throw e;
-  }
-  progress.stop();
-  const written = await sink.close();
-  summary.outputs = o.output === "-" ? [] : [written.path];
-  summary.seconds = (performance.now() - started) / 1000;
-  printSummary(io, summary, { json: o.json === true, quiet: o.quiet === true });
-  return 0;
+    const written = await sink.close();
+    summary.outputs = o.output === "-" ? [] : [written.path];
+    summary.seconds = (performance.now() - started) / 1000;
+    printSummary(io, summary, { json: o.json === true, quiet: o.quiet === true });
+    return 0;
+  });
 }

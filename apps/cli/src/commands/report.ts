@@ -1,16 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { createDatasetStats, renderReportHtml } from "@lmsynth/report";
-import { InputError, UsageError } from "@lmsynth/schema";
+import { createDatasetStats } from "@lmsynth/report";
+import { OutputError, UsageError } from "@lmsynth/schema";
 import { CONVERSION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
 import { FOLDER_SELECTION_OPTIONS, folderConvertInit } from "../conversion-options.js";
-import { openRecordSource } from "../inputs.js";
+import { inputPathsOf, openRecordSource } from "../inputs.js";
+import { withClaimedOutputs } from "../output-claim.js";
 import type { CliIo } from "../io.js";
-import { VERSION } from "../main.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
-import { convertAll, finishSummary, newSummary, parallelismOf, variantOption } from "../run-jsonl.js";
-import { commandLine, recordedOptions } from "../run-record.js";
+import { convertAll, finishSummary, newSummary, parallelismOf, rejectedOutput, reportHtmlOf, variantOption } from "../run-jsonl.js";
 import { printSummary } from "../summary.js";
 
 // The report counts what `build` would write, so it takes build's selection flags but none of its file ones.
@@ -41,7 +40,7 @@ async function writeReport(path: string, text: string, io: CliIo): Promise<void>
     await rename(temp, path);
   } catch (e) {
     await rm(temp, { force: true }).catch(() => {});
-    throw new InputError(path, undefined, "io", `cannot write: ${(e as Error).message}`, { cause: e });
+    throw OutputError.of(path, "write", e);
   }
 }
 
@@ -59,30 +58,21 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const stats = createDatasetStats();
   const summary = newSummary("report");
   // Skipped lines are only counted (and shown in the summary) unless --rejected names a file.
-  const source = await openRecordSource(args.positionals, o, io, undefined);
-  const discard = async (): Promise<void> => {};
-  try {
-    await convertAll(source, init, { sft: discard, dpo: discard }, summary, io, { quiet: o.quiet === true, threads, stats, ...variantOption(o) });
-  } catch (e) {
-    await source.abort();
-    throw e;
-  }
-  await source.close();
-  finishSummary(summary, source, started);
-  const html = renderReportHtml({
-    stats,
-    records: summary.records,
-    rows: summary.rows,
-    funnel: summary.funnel,
-    variant: summary.variant,
-    ...(typeof o.preset === "string" ? { preset: o.preset } : {}),
-    options: recordedOptions(o),
-    command: commandLine("report", argv),
-    version: VERSION,
+  return withClaimedOutputs([{ flag: "-o", path: output }, rejectedOutput(o, undefined)], inputPathsOf(args.positionals, o), async () => {
+    const source = await openRecordSource(args.positionals, o, io, undefined);
+    const discard = async (): Promise<void> => {};
+    try {
+      await convertAll(source, init, { sft: discard, dpo: discard }, summary, io, { quiet: o.quiet === true, threads, stats, ...variantOption(o) });
+    } catch (e) {
+      await source.abort();
+      throw e;
+    }
+    await source.close();
+    finishSummary(summary, source, started);
+    await writeReport(output, reportHtmlOf("report", argv, o, summary, stats), io);
+    summary.outputs = output === "-" ? [] : [output];
+    summary.seconds = (performance.now() - started) / 1000;
+    printSummary(io, summary, { json: o.json === true, quiet: o.quiet === true });
+    return 0;
   });
-  await writeReport(output, html, io);
-  summary.outputs = output === "-" ? [] : [output];
-  summary.seconds = (performance.now() - started) / 1000;
-  printSummary(io, summary, { json: o.json === true, quiet: o.quiet === true });
-  return 0;
 }

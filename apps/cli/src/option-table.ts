@@ -53,7 +53,7 @@ export function parseOptions(table: OptionTable, argv: readonly string[]): Parse
   }
   const values: ParsedArgs["values"] = {};
   for (const [name, raw] of Object.entries(parsed.values)) {
-    values[name] = checkValue(name, table[name]!, raw as ParsedValue);
+    values[name] = checkValue(name, table[name]!, raw);
   }
   return { values, positionals: parsed.positionals };
 }

@@ -19,7 +19,7 @@ afterAll(async () => (await connection)?.closeSync());
 async function parquetRows(path: string): Promise<Record<string, unknown>[]> {
   connection ??= DuckDBInstance.create(":memory:").then((db) => db.connect());
   const reader = await (await connection).runAndReadAll(`SELECT * FROM read_parquet('${path.replaceAll("'", "''")}')`);
-  return reader.getRowObjectsJson() as Record<string, unknown>[];
+  return reader.getRowObjectsJson();
 }
 
 const jsonLines = (text: string): Record<string, unknown>[] => text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);

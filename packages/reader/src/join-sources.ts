@@ -214,7 +214,7 @@ export async function* joinSources(options: JoinSourcesOptions): AsyncGenerator<
         yield located;
         continue;
       }
-      const merged = { ...base, ...(instruction ? (JSON.parse(instruction.toString("utf8")) as object) : {}), ...located.record } as MergedRecord;
+      const merged = { ...base, ...(instruction ? (JSON.parse(instruction.toString("utf8")) as object) : {}), ...located.record };
       yield { ...located, record: merged };
     }
     counts.instructionsUnmatched = instructionIndex.size - usedInstructions.size;

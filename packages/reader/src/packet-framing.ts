@@ -90,7 +90,6 @@ export class PacketFraming {
     while (i < n && !this.finished) {
       if (this.indeterminate) {
         this.capture(chunk.subarray(i));
-        i = n;
         break;
       }
       if (this.remaining > 0) {

@@ -6,7 +6,6 @@ import * as zlib from "node:zlib";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from "hyparquet";
 import type { AsyncBuffer, Compressors, FileMetaData } from "hyparquet";
 import { InputError, LmsysFieldsSchema, describeZodError } from "@lmsynth/schema";
-import type { MergedRecord } from "@lmsynth/schema";
 import type { LocatedRecord } from "./read-records.js";
 
 /** Options of {@link readParquet}: the dataset's own export filter, on by default. */
@@ -106,7 +105,7 @@ export async function* readParquet(files: readonly string[], options: ReadParque
         const parsed = LmsysFieldsSchema.safeParse(record);
         if (!parsed.success) throw new InputError(file, line, "invalid-record", describeZodError(parsed.error, record));
         if (counts) counts.kept++;
-        yield { record: parsed.data as MergedRecord, file, line };
+        yield { record: parsed.data, file, line };
       }
       groupStart = rowEnd;
     }

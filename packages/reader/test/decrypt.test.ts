@@ -297,7 +297,7 @@ describe("decryptFile", () => {
   });
 
   it("names the missing input and the unwritable output", async () => {
-    const missing = await decryptFile(join(tmp, "nope.gpg"), join(tmp, "x"), { passphrase: PASSPHRASE }).catch((e: InputError) => e);
+    const missing = (await decryptFile(join(tmp, "nope.gpg"), join(tmp, "x"), { passphrase: PASSPHRASE }).catch((e: unknown) => e)) as InputError;
     expect([missing.reason, missing.file]).toEqual(["io", join(tmp, "nope.gpg")]);
     const badOut = join(tmp, "no-such-dir", "out");
     const unwritable = await decryptFile(fixture("file-default.gpg"), badOut, { passphrase: PASSPHRASE }).catch((e: unknown) => e);

@@ -5,7 +5,7 @@ import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { InputError } from "@lmsynth/schema";
 // The worker loads dist/map-worker.js: test the built package, as users run it.
-import { mapRecords, type RejectedLine } from "../dist/index.js";
+import { mapRecords, type MapRecordsOptions, type RejectedLine } from "../dist/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lmsynth-map-"));
 const mapper = new URL("./fixtures/id-mapper.mjs", import.meta.url).href;
@@ -17,7 +17,7 @@ function file(name: string, content: string | Buffer): string {
   return path;
 }
 
-async function collect(files: string[], options: Partial<Parameters<typeof mapRecords>[1]> & { threads: number }) {
+async function collect(files: string[], options: Partial<MapRecordsOptions<{ tag: string }>> & { threads: number }) {
   const out: Array<{ line: number; id: string; tag: string }> = [];
   for await (const m of mapRecords<{ tag: string }, { id: string; tag: string }>(files, { mapper, init: { tag: "t" }, blockBytes: 4096, ...options })) {
     out.push({ line: m.line, id: m.out.id, tag: m.out.tag });

@@ -35,7 +35,7 @@ async function duck(sql: string): Promise<Row[]> {
 
 async function read(files: readonly string[], options?: ReadParquetOptions) {
   const out: Array<{ record: Row; file: string; line: number }> = [];
-  for await (const r of readParquet(files, options)) out.push(r as { record: Row; file: string; line: number });
+  for await (const r of readParquet(files, options)) out.push(r);
   return out;
 }
 

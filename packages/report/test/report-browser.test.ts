@@ -151,7 +151,7 @@ describe.skipIf(!hasChromium && !ci)("the report in Chromium (playwright-core)",
         return {
           name: svg.getAttribute("data-chart")!,
           values: Object.fromEntries(rects.map((r) => [r.getAttribute("data-label")!, Number(r.getAttribute("data-value"))])),
-          shown: texts.map((t) => Number(t.textContent!.replaceAll(",", ""))),
+          shown: texts.map((t) => Number(t.textContent.replaceAll(",", ""))),
           sizes: rects.map((r) => (horizontal ? r.getBoundingClientRect().width : r.getBoundingClientRect().height)),
           barBoxes: rects.map(box),
           labels: texts.map(box),

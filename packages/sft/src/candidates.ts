@@ -44,7 +44,7 @@ export function readCandidates(record: MergedRecord, lang: Lang): CandidateSet {
     : record.synthesized_response_scoring_annotations_en;
   const scored = responses.length > 0 && annotations?.length === responses.length;
   const candidates = responses.map((r, index): Candidate => {
-    const a = scored ? annotations![index] : undefined;
+    const a = scored ? annotations[index] : undefined;
     return {
       index,
       content: r.content,

@@ -156,8 +156,8 @@ function orderedReasons(funnel: Funnel): [string, number][] {
     const i = (SKIP_REASONS as readonly string[]).indexOf(reason);
     return i === -1 ? SKIP_REASONS.length : i;
   };
-  return (Object.entries(funnel) as [string, number][])
-    .filter(([, n]) => n !== undefined)
+  return Object.entries(funnel)
+    .filter((entry): entry is [string, number] => entry[1] !== undefined)
     .sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 

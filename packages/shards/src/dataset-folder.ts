@@ -348,7 +348,7 @@ class DatasetFolderWriter implements DatasetFolder {
     const sink = await openJsonlSink<Row>(path, { gzip: relative.endsWith(".gz") });
     const extra: { relative: string; sink: RowSink<unknown>; written?: WrittenFile } = {
       relative,
-      sink: sink as RowSink<unknown>,
+      sink: sink,
     };
     this.extras.push(extra);
     return {

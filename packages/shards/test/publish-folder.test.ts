@@ -95,7 +95,7 @@ describe("publishFolder", () => {
     expect(commit[0]).toEqual({ key: "header", value: { summary: "Upload dataset built with lmsynth" } });
     const arrived = new Map<string, Buffer>();
     for (const { key, value } of commit.slice(1)) {
-      if (key === "lfsFile") arrived.set(value.path as string, received.lfs.get(value.oid as string)!);
+      if (key === "lfsFile") arrived.set(value.path as string, received.lfs.get(value.oid as string));
       else if (key === "file") arrived.set(value.path as string, Buffer.from(value.content as string, "base64"));
     }
     expect([...arrived.keys()].sort()).toEqual([...files.keys()].sort());

@@ -15,7 +15,7 @@ const quote = (path: string): string => `'${path.replaceAll("'", "''")}'`;
 export async function duckdbRows(path: string): Promise<Record<string, unknown>[]> {
   const con = await duckdb();
   const reader = await con.runAndReadAll(`SELECT * FROM read_parquet(${quote(path)})`);
-  return reader.getRowObjectsJson() as Record<string, unknown>[];
+  return reader.getRowObjectsJson();
 }
 
 /** DuckDB's `DESCRIBE` of a Parquet file: column name → type. */

@@ -65,7 +65,7 @@ function resumeInputsOf(positionals: string[], o: Record<string, unknown>): stri
 /** The funnel of one output summed over languages, as the card shows it. */
 function funnelOf(byLang: Partial<Record<Lang, Funnel>> | undefined): Funnel {
   const out: Funnel = {};
-  for (const f of Object.values(byLang ?? {})) for (const [k, n] of Object.entries(f ?? {})) out[k as keyof Funnel] = (out[k as keyof Funnel] ?? 0) + n!;
+  for (const f of Object.values(byLang ?? {})) for (const [k, n] of Object.entries(f ?? {})) out[k as keyof Funnel] = (out[k as keyof Funnel] ?? 0) + n;
   return out;
 }
 

@@ -42,7 +42,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
           throw e;
         });
         summary.records++;
-        summary.rows.merge!++;
+        summary.rows.merge++;
         progress.tick(summary.records);
       }
     } catch (e) {

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { DEFAULT_MAX_LINE_BYTES } from "@lmsynth/reader";
-import { UsageError, VARIANTS } from "@lmsynth/schema";
+import { UsageError, VARIANTS, VARIANT_TABLE } from "@lmsynth/schema";
 import { checkValue, type OptionSpec, type OptionTable, type ParsedArgs, type ParsedValue } from "./option-table.js";
 
 /** Flags every command shares. */
@@ -34,7 +34,7 @@ export const INPUT_OPTIONS = {
 
 /** Record filters and selection, shared by sft, dpo and build (behaviour.md §2–3). */
 export const CONVERSION_OPTIONS = {
-  preset: { type: "string", choices: ["swallow-v0.1", "swallow-v0.3", "swallow-v0.5"], description: "bundle of options used for a Swallow release; flags override it" },
+  preset: { type: "string", choices: VARIANTS.flatMap((v) => Object.keys(VARIANT_TABLE[v].presets)), description: "bundle of options used for a Swallow release; flags override it" },
   config: { type: "string", arg: "file", description: "JSON file of options (flag names as keys); flags override it" },
   lang: { type: "string", choices: ["ja", "en", "both"], default: "ja", description: "Japanese, English, or both (ja rows, then en rows, per record)" },
   "exclude-pii": { type: "boolean", description: "skip records with redacted personal data" },
@@ -45,14 +45,12 @@ export const CONVERSION_OPTIONS = {
 } satisfies OptionTable;
 
 /**
- * What each preset sets (behaviour.md §1, input-format.md §6): the selection of a Swallow release. The
- * variant is still detected from the data, so a preset on another variant's file is reported as it is.
+ * What each preset sets, from the variant table (input-format.md §6): the selection of a Swallow release.
+ * The variant is still detected from the data, so a preset on another variant's file is reported as it is.
  */
-export const PRESETS: Record<string, Record<string, ParsedValue>> = {
-  "swallow-v0.1": { lang: "both", select: "best", "exclude-pii": true, "exclude-template": true },
-  "swallow-v0.3": { lang: "ja", multiturn: true, "exclude-pii": true, "exclude-template": true },
-  "swallow-v0.5": { lang: "ja", select: "best", "exclude-pii": true, "exclude-template": true },
-};
+export const PRESETS: Record<string, Record<string, ParsedValue>> = Object.fromEntries(
+  VARIANTS.flatMap((v) => Object.entries(VARIANT_TABLE[v].presets).map(([name, flags]) => [name, { ...flags }])),
+);
 
 /** A zod schema of a config file, derived from the command's option table so that both stay one list. */
 export function configSchema(table: OptionTable): z.ZodType<Record<string, unknown>> {

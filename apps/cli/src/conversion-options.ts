@@ -1,7 +1,7 @@
 import { UsageError } from "@lmsynth/schema";
 import { DEFAULT_MIN_MARGIN, DPO_FORMATS, PAIR_MODES, type DpoFormat, type DpoOptions } from "@lmsynth/dpo";
 import type { SftOptions } from "@lmsynth/sft";
-import type { ConvertInit, TemplateSpec } from "./convert-mapper.js";
+import type { ConvertInit, TemplateSpec } from "@lmsynth/pipeline";
 import { SCORE, type OptionTable, type ParsedValue } from "./option-table.js";
 
 type Values = Record<string, ParsedValue | undefined>;

@@ -1,37 +1,5 @@
-import type { Funnel, Lang, Variant } from "@lmsynth/schema";
-import type { JoinCounts } from "@lmsynth/reader";
+import type { RunSummary } from "@lmsynth/pipeline";
 import type { CliIo } from "./io.js";
-
-/** What a conversion run reports at its end, as a table or `--json` (behaviour.md §8). */
-export interface RunSummary {
-  command: string;
-  variant: Variant | null;
-  records: number;
-  /** Lines set aside by `--on-invalid skip`. */
-  rejected: number;
-  /** Rows written per output (`sft`, `dpo`). */
-  rows: Record<string, number>;
-  /** Skip reasons per output and language. */
-  funnel: Record<string, Partial<Record<Lang, Funnel>>>;
-  /** Pairs the margin removed (dpo). */
-  droppedPairs?: number;
-  /** Counts of the on-the-fly join, when sources were joined. */
-  join?: JoinCounts;
-  /** Output files written. */
-  outputs: string[];
-  /** What the user must not miss: a filter applied by skipping, a join that matched little. */
-  warnings?: string[];
-  /** `build --resume`: shards taken from the interrupted run instead of written. */
-  reusedShards?: number;
-  seconds: number;
-}
-
-/** Adds one skip to the funnel of `output`. */
-export function countSkip(summary: RunSummary, output: string, lang: Lang, reason: keyof Funnel): void {
-  const byLang = (summary.funnel[output] ??= {});
-  const f = (byLang[lang] ??= {});
-  f[reason] = (f[reason] ?? 0) + 1;
-}
 
 /** The summary as aligned text lines. */
 export function formatSummary(s: RunSummary): string {

@@ -1,4 +1,4 @@
-import type { TemplateSpec } from "./convert-mapper.js";
+import type { TemplateSpec } from "@lmsynth/pipeline";
 import type { OptionTable, ParsedValue } from "./option-table.js";
 
 /** Chat-template flags (behaviour.md §5). */

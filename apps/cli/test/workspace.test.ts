@@ -87,3 +87,50 @@ describe("workspace package.json files", () => {
     }).toEqual({ stray: [], unlisted: [] });
   });
 });
+
+describe("architecture (issue 12)", () => {
+  /** Relative imports of one package's src, as a graph of files (type-only imports included). */
+  function importGraph(dir: string): Map<string, string[]> {
+    const files = sourceFiles(join(REPO, dir, "src")).filter((f) => f.endsWith(".ts"));
+    const graph = new Map<string, string[]>();
+    for (const file of files) {
+      const text = readFileSync(file, "utf8");
+      const targets = [...text.matchAll(/^(?:import|export)\s[^;]*?from\s+"(\.[^"]+)"/gms)].map((m) => join(file, "..", m[1]!.replace(/\.js$/, ".ts")));
+      graph.set(file, targets.filter((t) => files.includes(t)));
+    }
+    return graph;
+  }
+
+  /** The first import cycle found, as a list of files relative to the package, or undefined. */
+  function firstCycle(graph: Map<string, string[]>, root: string): string[] | undefined {
+    const done = new Set<string>();
+    const path: string[] = [];
+    const visit = (file: string): string[] | undefined => {
+      const at = path.indexOf(file);
+      if (at !== -1) return [...path.slice(at), file].map((f) => relative(root, f));
+      if (done.has(file)) return undefined;
+      path.push(file);
+      for (const next of graph.get(file) ?? []) {
+        const cycle = visit(next);
+        if (cycle) return cycle;
+      }
+      path.pop();
+      done.add(file);
+      return undefined;
+    };
+    for (const file of graph.keys()) {
+      const cycle = visit(file);
+      if (cycle) return cycle;
+    }
+    return undefined;
+  }
+
+  it.each(PACKAGES)("%s: no import cycle in src", (dir) => {
+    expect(firstCycle(importGraph(dir), join(REPO, dir, "src"))).toBeUndefined();
+  });
+
+  it.each(PACKAGES.filter((dir) => dir.startsWith("packages/")))("%s: refers to nothing under apps/", (dir) => {
+    const offending = sourceFiles(join(REPO, dir, "src")).filter((file) => /["'`][^"'`]*\bapps\//.test(readFileSync(file, "utf8")));
+    expect(offending.map((f) => relative(REPO, f))).toEqual([]);
+  });
+});

@@ -6,7 +6,7 @@ import * as zlib from "node:zlib";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from "hyparquet";
 import type { AsyncBuffer, Compressors, FileMetaData } from "hyparquet";
 import { InputError, LmsysFieldsSchema, describeZodError } from "@lmsynth/schema";
-import type { LocatedRecord } from "./read-records.js";
+import type { LocatedRecord } from "./located-record.js";
 
 /** Options of {@link readParquet}: the dataset's own export filter, on by default. */
 export interface ReadParquetOptions {

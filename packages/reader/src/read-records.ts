@@ -1,14 +1,10 @@
 import { isUtf8 } from "node:buffer";
 import { InputError, MergedRecordSchema, describeZodError, type InputErrorReason, type MergedRecord } from "@lmsynth/schema";
+import type { LocatedRecord } from "./located-record.js";
 import { openInput, type OpenInputOptions } from "./open-input.js";
 import { LineTooLongError, splitLines } from "./split-lines.js";
 
-/** A validated record and where it came from (1-based line). */
-export interface LocatedRecord {
-  record: MergedRecord;
-  file: string;
-  line: number;
-}
+export type { LocatedRecord };
 
 /** A line set aside by `onInvalid: "skip"`; written as a `--rejected` row (behaviour.md §9). */
 export interface RejectedLine {

@@ -1,5 +1,5 @@
 import { marginOf } from "@lmsynth/dpo";
-import type { Lang, MergedRecord } from "@lmsynth/schema";
+import { LANGUAGE_FIELDS, type Lang, type MergedRecord } from "@lmsynth/schema";
 import { isChoosable, isUsable, multiturnMessages, readCandidates } from "@lmsynth/sft";
 
 /**
@@ -209,8 +209,8 @@ export function recordStats(record: MergedRecord): RecordStats {
     if (turns.filter((m) => m.role === "user").length >= 2) out.push(FLAGS.multiturn_two_turns);
   }
   for (const lang of ["ja", "en"] as const) {
-    const responses = lang === "ja" ? record.synthesized_assistant_responses : record.synthesized_assistant_responses_en;
-    const annotations = lang === "ja" ? record.synthesized_response_scoring_annotations : record.synthesized_response_scoring_annotations_en;
+    const responses = record[LANGUAGE_FIELDS[lang].responses];
+    const annotations = record[LANGUAGE_FIELDS[lang].annotations];
     if (responses == null && annotations == null) continue;
     const { seen, scalar, histogram } = LANGUAGE[lang];
     out.push(seen);

@@ -11,7 +11,7 @@ export {
   MergedRecordSchema,
   MultiturnSchema,
 } from "./records.js";
-export { detectVariant, variantEvidence, variantOfEvidence, VARIANTS } from "./variant.js";
+export { detectVariant, variantEvidence, variantOfEvidence, VARIANTS, VARIANT_TABLE, LMSYS_LICENSE, LANGUAGE_FIELDS } from "./variant.js";
 export { InputError, InterruptedError, OutputError, UsageError, describeZodError, redactSecrets } from "./errors.js";
 export { removeTemporaryPathsSync, trackTemporaryPath } from "./temporary-paths.js";
 export { hashFraction } from "./hash-fraction.js";
@@ -27,5 +27,5 @@ export type {
   Multiturn,
 } from "./records.js";
 export type { Lang, SftRow, DpoRow, SkipReason, Funnel } from "./rows.js";
-export type { Variant } from "./variant.js";
+export type { Variant, VariantSpec, DatasetLicense } from "./variant.js";
 export type { InputErrorReason } from "./errors.js";

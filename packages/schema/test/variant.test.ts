@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { detectVariant, type MergedRecord } from "../src/index.js";
+import { detectVariant, VARIANT_TABLE, VARIANTS, type MergedRecord, type Variant } from "../src/index.js";
 
 const r = (fields: Record<string, unknown>): MergedRecord => ({ conversation_id: "x", ...fields });
 
@@ -15,5 +15,27 @@ describe("detectVariant", () => {
     ["no records say nothing", [], undefined],
   ] as const)("%s", (_, records, want) => {
     expect(detectVariant(records)).toBe(want);
+  });
+});
+
+describe("VARIANT_TABLE", () => {
+  it("has one entry per variant, each with its licence, template and presets", () => {
+    expect(Object.keys(VARIANT_TABLE)).toEqual([...VARIANTS]);
+    expect(Object.fromEntries(VARIANTS.map((v) => [v, [VARIANT_TABLE[v].license.name, VARIANT_TABLE[v].template, Object.keys(VARIANT_TABLE[v].presets)]]))).toEqual({
+      "llama-3.1": ["Llama 3.1 Community License", "llama-3.1", ["swallow-v0.1"]],
+      "gemma-2": ["Gemma Terms of Use", "gemma-2", ["swallow-v0.3"]],
+      "gemma-3": ["Gemma Terms of Use", "gemma-3", ["swallow-v0.5"]],
+    });
+  });
+
+  it("lists the languages the detection evidence implies", () => {
+    const record = (v: Variant): MergedRecord =>
+      v === "gemma-2"
+        ? { conversation_id: "a", synthesized_assistant_responses: [], synthesized_multiturn_conversation: [] }
+        : v === "llama-3.1"
+          ? { conversation_id: "a", synthesized_assistant_responses: [], synthesized_assistant_responses_en: [] }
+          : { conversation_id: "a", synthesized_assistant_responses: [] };
+    for (const v of VARIANTS) expect(detectVariant([record(v)])).toBe(v);
+    expect(VARIANTS.filter((v) => VARIANT_TABLE[v].languages.includes("en"))).toEqual(["llama-3.1", "gemma-2"]);
   });
 });

@@ -1,4 +1,4 @@
-import type { Annotation, Lang, MergedRecord, Message } from "@lmsynth/schema";
+import { LANGUAGE_FIELDS, type Annotation, type Lang, type MergedRecord, type Message } from "@lmsynth/schema";
 
 /** One synthesized response with its judge annotation, as read from a record. */
 export interface Candidate {
@@ -37,11 +37,9 @@ function scoreOf(a: Annotation | undefined): number | undefined {
  * by index only when both lists have the same length; otherwise the set is unscored.
  */
 export function readCandidates(record: MergedRecord, lang: Lang): CandidateSet {
-  const ja = lang === "ja";
-  const responses = (ja ? record.synthesized_assistant_responses : record.synthesized_assistant_responses_en) ?? [];
-  const annotations = ja
-    ? record.synthesized_response_scoring_annotations
-    : record.synthesized_response_scoring_annotations_en;
+  const fields = LANGUAGE_FIELDS[lang];
+  const responses = record[fields.responses] ?? [];
+  const annotations = record[fields.annotations];
   const scored = responses.length > 0 && annotations?.length === responses.length;
   const candidates = responses.map((r, index): Candidate => {
     const a = scored ? annotations[index] : undefined;
@@ -53,7 +51,7 @@ export function readCandidates(record: MergedRecord, lang: Lang): CandidateSet {
       tokens: a?.response_token_length ?? undefined,
     };
   });
-  const instruction = firstContent(ja ? record.translated_conversation : record.conversation);
+  const instruction = firstContent(record[fields.conversation]);
   return { lang, instruction, candidates, scored };
 }
 

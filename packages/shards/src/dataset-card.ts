@@ -1,6 +1,6 @@
-import { SKIP_REASONS, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
+import { LMSYS_LICENSE, SKIP_REASONS, VARIANT_TABLE, type DatasetLicense, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
 import type { WrittenFile } from "./byte-output.js";
-import type { ConfigName, OutputFormat } from "./dataset-folder.js";
+import type { DatasetCardSettings, OutputFormat } from "./folder-layout.js";
 import type { DatasetCounts, DatasetManifest } from "./dataset-manifest.js";
 import type { SplitName } from "./split-of.js";
 
@@ -30,27 +30,6 @@ export interface DatasetCardInput {
   tags?: string[];
 }
 
-/**
- * What a build's card is rendered from besides its counts and files, kept as `manifest.card` so that
- * `mergeDatasetFolders` renders the card of merged parts exactly as one build would.
- */
-export interface DatasetCardSettings {
-  /** Configs in card order; the first is the default. */
-  configs: ConfigName[];
-  /** Formats written, in the order asked for (the card's default configs use the first of parquet, arrow,
-   * jsonl written; the others get `<config>-<format>`). */
-  formats: OutputFormat[];
-  /** Splits written: `train`, then `test` when the test size is above 0. */
-  splits: SplitName[];
-  /** Selects the licences named on the card. */
-  variant?: Variant;
-  /** Languages listed in the YAML. */
-  languages: Lang[];
-  /** Card heading, when not the default. */
-  title?: string;
-  /** Extra card tags. */
-  tags?: string[];
-}
 
 const EXTENSIONS: Record<OutputFormat, string> = { parquet: "parquet", jsonl: "jsonl", arrow: "arrow" };
 // The card's default configs use the first format here that was written; the others get `<config>-<format>`.
@@ -101,38 +80,12 @@ export function datasetCardInput(manifest: DatasetManifest, settings: DatasetCar
   };
 }
 
-/** A licence that applies to a built dataset, as named and linked on the card. */
-export interface DatasetLicense {
-  name: string;
-  url: string;
-  /** Which part of the data it covers. */
-  covers: string;
-}
-
-const LMSYS_LICENSE: DatasetLicense = {
-  name: "LMSYS-Chat-1M Dataset License Agreement",
-  url: "https://huggingface.co/datasets/lmsys/lmsys-chat-1m",
-  covers: "user instructions (original and Japanese translations)",
-};
-const LLAMA_LICENSE: DatasetLicense = {
-  name: "Llama 3.1 Community License",
-  url: "https://www.llama.com/llama3_1/license/",
-  covers: "assistant responses and scores generated with Llama 3.1",
-};
-const GEMMA_LICENSE: DatasetLicense = {
-  name: "Gemma Terms of Use",
-  url: "https://ai.google.dev/gemma/terms",
-  covers: "assistant responses generated with Gemma",
-};
-
 /**
- * The licences that apply to a dataset built from `variant` (the upstream card's "mixed" licence):
- * always the LMSYS-Chat-1M agreement, plus Llama 3.1's for `llama-3.1`, or Gemma's for `gemma-2`/`gemma-3`.
+ * The licences that apply to a dataset built from `variant` (the upstream card's "mixed" licence): always
+ * the LMSYS-Chat-1M agreement, plus the responses' licence from the variant table.
  */
 export function datasetLicenses(variant: Variant | undefined): DatasetLicense[] {
-  if (variant === "llama-3.1") return [LMSYS_LICENSE, LLAMA_LICENSE];
-  if (variant === "gemma-2" || variant === "gemma-3") return [LMSYS_LICENSE, GEMMA_LICENSE];
-  return [LMSYS_LICENSE];
+  return variant ? [LMSYS_LICENSE, VARIANT_TABLE[variant].license] : [LMSYS_LICENSE];
 }
 
 /** The Hub's `size_categories` bucket of a row count. */

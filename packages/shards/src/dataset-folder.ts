@@ -5,7 +5,8 @@ import { InputError, UsageError, type DpoRow, type Funnel, type Lang, type SftRo
 import { openArrowSink } from "./arrow-sink.js";
 import type { RowSink, WrittenFile } from "./byte-output.js";
 import { measureRow } from "./column-batch-builder.js";
-import { datasetCardInput, renderDatasetCard, type DatasetCardSettings } from "./dataset-card.js";
+import { datasetCardInput, renderDatasetCard } from "./dataset-card.js";
+import type { ConfigName, DatasetCardSettings, OutputFormat } from "./folder-layout.js";
 import { formatManifest, type DatasetManifest, type InputFile } from "./dataset-manifest.js";
 import { ResumeMismatchError } from "./errors.js";
 import { openJsonlSink } from "./jsonl-sink.js";
@@ -14,11 +15,6 @@ import { dpoColumns, sftColumns, type ColumnSpec } from "./row-columns.js";
 import { ResumeJournal, statResumeInputs, type JournalShard } from "./resume-journal.js";
 import { splitOf, type SplitName } from "./split-of.js";
 
-/** A config of the Hub folder: one subfolder and one `configs` entry of the card. */
-export type ConfigName = "sft" | "dpo";
-
-/** A file format of the shards (behaviour.md §6 `--format`). */
-export type OutputFormat = "parquet" | "jsonl" | "arrow";
 
 /** Options of {@link openDatasetFolder}. */
 export interface DatasetFolderOptions {
@@ -106,6 +102,8 @@ export interface DatasetFolder {
   writeSft(row: SftRow): Promise<void>;
   /** Writes a DPO row to the shard of its split. @throws RowTypeError, InputError (`io`). */
   writeDpo(row: DpoRow): Promise<void>;
+  /** Writes a row of `config` (its columns' shape) to the shard of its split. @throws RowTypeError, OutputError. */
+  write(config: ConfigName, row: object): Promise<void>;
   /** Opens an extra JSONL file inside the folder (e.g. `rejected.jsonl`); it is listed in the manifest. */
   openJsonl<Row>(relativePath: string): Promise<RowSink<Row>>;
   /** Writes a whole text file inside the folder (e.g. `report.html`), UTF-8; listed in the manifest with
@@ -405,20 +403,18 @@ class DatasetFolderWriter implements DatasetFolder {
     if (this.state !== "open") throw new UsageError(`dataset folder ${this.dir} is already ${this.state}`);
   }
 
-  private async write(config: ConfigName, row: SftRow | DpoRow): Promise<void> {
+  async write(config: ConfigName, row: object): Promise<void> {
     await this.checkOpen();
     // Rows of one conversation come together (select all, both languages, SFT then DPO): hash it once.
-    if (row.conversation_id !== this.lastSplit.id) {
-      this.lastSplit = {
-        id: row.conversation_id,
-        split: splitOf(row.conversation_id, this.options.testSize ?? 0, this.options.seed ?? 0),
-      };
+    const { conversation_id: id, lang } = row as { conversation_id: string; lang?: Lang };
+    if (id !== this.lastSplit.id) {
+      this.lastSplit = { id, split: splitOf(id, this.options.testSize ?? 0, this.options.seed ?? 0) };
     }
     const split = this.lastSplit.split;
     const series = this.series.get(`${config}/${split}`);
     if (!series) throw new UsageError(`config ${config} was not requested for ${this.dir}`);
-    if (row.lang) this.langs.add(row.lang);
-    await series.write(row as unknown as Readonly<Record<string, unknown>>);
+    if (lang) this.langs.add(lang);
+    await series.write(row as Readonly<Record<string, unknown>>);
   }
 
   /** Renames `<split>-<i>.<ext>` to `<split>-<i>-of-<n>.<ext>` now that n is known; returns all files by path. */

@@ -4,7 +4,7 @@ import { readFile, readdir, realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { InputError, type Funnel } from "@lmsynth/schema";
 import type { WrittenFile } from "./byte-output.js";
-import type { DatasetCardSettings } from "./dataset-card.js";
+import type { DatasetCardSettings } from "./folder-layout.js";
 import { ManifestMismatchError, type ManifestProblem } from "./errors.js";
 import type { SplitName } from "./split-of.js";
 

@@ -32,10 +32,10 @@ export type {
   DatasetResumeOptions,
   DatasetFolderResult,
   DatasetSummary,
-  ConfigName,
-  OutputFormat,
 } from "./dataset-folder.js";
-export type { DatasetCardInput, DatasetCardSettings, CardConfig, DatasetLicense } from "./dataset-card.js";
+export type { ConfigName, OutputFormat, DatasetCardSettings } from "./folder-layout.js";
+export type { DatasetCardInput, CardConfig } from "./dataset-card.js";
+export type { DatasetLicense } from "@lmsynth/schema";
 export type { DatasetManifest, DatasetCounts, InputFile } from "./dataset-manifest.js";
 export type { PlanDatasetMergeOptions, DatasetMergePlan, MergeCopy } from "./plan-dataset-merge.js";
 export type { MergeDatasetFoldersOptions } from "./merge-dataset-folders.js";

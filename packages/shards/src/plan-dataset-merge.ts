@@ -1,6 +1,6 @@
 import { UsageError, type Funnel, type Lang } from "@lmsynth/schema";
 import type { WrittenFile } from "./byte-output.js";
-import type { DatasetCardSettings } from "./dataset-card.js";
+import type { DatasetCardSettings } from "./folder-layout.js";
 import type { DatasetCounts, DatasetManifest } from "./dataset-manifest.js";
 
 /** Options of {@link planDatasetMerge}. */

@@ -1,7 +1,8 @@
 import { addRecord, createDatasetStats, type DatasetFlags, type DatasetWarnings, type LanguageStats } from "@lmsynth/report";
 import type { Lang, Variant } from "@lmsynth/schema";
+import { openRecordSource } from "@lmsynth/pipeline";
 import { GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
-import { inputPathsOf, openRecordSource } from "../inputs.js";
+import { inputPathsOf, sourceOptionsOf } from "../source-options.js";
 import { withClaimedOutputs } from "../output-claim.js";
 import type { CliIo } from "../io.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
@@ -68,7 +69,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const rejected = { flag: "--rejected", path: o.rejected as string | undefined };
   return withClaimedOutputs([rejected], inputPathsOf(args.positionals, o), async () => {
     // Without --rejected, inspect only counts and lists bad lines; it writes no file.
-    const source = await openRecordSource(args.positionals, o, io, undefined);
+    const source = await openRecordSource(sourceOptionsOf(args.positionals, o, io, undefined));
     const progress = startProgress(io, o.quiet === true, source.read, source.totalBytes);
     try {
       for await (const { record } of source.records) {

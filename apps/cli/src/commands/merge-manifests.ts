@@ -6,9 +6,8 @@ import type { CliIo } from "../io.js";
 import { withClaimedOutputs } from "../output-claim.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
 import { commandLine } from "../run-record.js";
-import { newSummary } from "../run-jsonl.js";
+import { newSummary, type BuildStats } from "@lmsynth/pipeline";
 import { printSummary } from "../summary.js";
-import type { BuildStats } from "./build.js";
 
 export const TABLE = {
   output: { type: "string", short: "o", arg: "dir", description: "merged output folder (must not exist, unless --overwrite)" },

@@ -1,12 +1,13 @@
+import { finishSummary, newSummary, openRecordSource } from "@lmsynth/pipeline";
 import { InputError, UsageError } from "@lmsynth/schema";
 import { openJsonlSink } from "@lmsynth/shards";
 import { GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
-import { inputPathsOf, openRecordSource } from "../inputs.js";
+import { inputPathsOf, sourceOptionsOf } from "../source-options.js";
 import { withClaimedOutputs } from "../output-claim.js";
 import type { CliIo } from "../io.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
 import { startProgress } from "../progress.js";
-import { finishSummary, newSummary, rejectedOutput } from "../run-jsonl.js";
+import { rejectedOutput } from "../run-jsonl.js";
 import { printSummary } from "../summary.js";
 
 export const TABLE = {
@@ -29,7 +30,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const started = performance.now();
   const rejected = `${output === "-" ? "lmsynth" : output}.rejected.jsonl`;
   return withClaimedOutputs([{ flag: "-o", path: output }, rejectedOutput(o, rejected)], inputPathsOf(args.positionals, o), async () => {
-    const source = await openRecordSource(args.positionals, { "on-invalid": "fail", ...o }, io, `${output === "-" ? "lmsynth" : output}.rejected.jsonl`);
+    const source = await openRecordSource(sourceOptionsOf(args.positionals, o, io, rejected));
     const sink = await openJsonlSink<object>(output, { stdout: io.stdout });
     const summary = newSummary("merge");
     summary.rows.merge = 0;

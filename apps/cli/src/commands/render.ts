@@ -8,8 +8,8 @@ import type { CliIo } from "../io.js";
 import { withClaimedOutputs } from "../output-claim.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
 import { startProgress } from "../progress.js";
-import { printSummary, type RunSummary } from "../summary.js";
-import { resolveTemplateSpec } from "../convert-mapper.js";
+import { printSummary } from "../summary.js";
+import { resolveTemplateSpec, type RunSummary } from "@lmsynth/pipeline";
 import { TEMPLATE_OPTIONS, templateSpecOf } from "../template-options.js";
 
 export const TABLE = {

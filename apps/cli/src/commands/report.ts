@@ -1,15 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { convertAll, finishSummary, newSummary, openRecordSource, OUTPUT_NAMES, renderRunReport } from "@lmsynth/pipeline";
 import { createDatasetStats } from "@lmsynth/report";
 import { OutputError, UsageError } from "@lmsynth/schema";
 import { CONVERSION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
 import { FOLDER_SELECTION_OPTIONS, folderConvertInit } from "../conversion-options.js";
-import { inputPathsOf, openRecordSource } from "../inputs.js";
+import { inputPathsOf, sourceOptionsOf } from "../source-options.js";
 import { withClaimedOutputs } from "../output-claim.js";
 import type { CliIo } from "../io.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
-import { convertAll, finishSummary, newSummary, parallelismOf, rejectedOutput, reportHtmlOf, variantOption } from "../run-jsonl.js";
+import { drawProgress, parallelismOf, rejectedOutput, runOf } from "../run-jsonl.js";
 import { printSummary } from "../summary.js";
 
 // The report counts what `build` would write, so it takes build's selection flags but none of its file ones.
@@ -59,17 +60,18 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const summary = newSummary("report");
   // Skipped lines are only counted (and shown in the summary) unless --rejected names a file.
   return withClaimedOutputs([{ flag: "-o", path: output }, rejectedOutput(o, undefined)], inputPathsOf(args.positionals, o), async () => {
-    const source = await openRecordSource(args.positionals, o, io, undefined);
+    const source = await openRecordSource(sourceOptionsOf(args.positionals, o, io, undefined));
     const discard = async (): Promise<void> => {};
+    const writers = Object.fromEntries(OUTPUT_NAMES.map((n) => [n, discard]));
     try {
-      await convertAll(source, init, { sft: discard, dpo: discard }, summary, io, { quiet: o.quiet === true, threads, stats, ...variantOption(o) });
+      await drawProgress(convertAll(source, init, writers, summary, { threads, stats, ...(io.signal ? { signal: io.signal } : {}) }), io, o.quiet === true);
     } catch (e) {
       await source.abort();
       throw e;
     }
     await source.close();
     finishSummary(summary, source, started);
-    await writeReport(output, reportHtmlOf("report", argv, o, summary, stats), io);
+    await writeReport(output, renderRunReport(summary, stats, runOf("report", argv, o)), io);
     summary.outputs = output === "-" ? [] : [output];
     summary.seconds = (performance.now() - started) / 1000;
     printSummary(io, summary, { json: o.json === true, quiet: o.quiet === true });

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
 import { UsageError, variantEvidence, variantOfEvidence, type Variant } from "@lmsynth/schema";
-import { createMapper, type ConvertInit, type ConvertOut } from "./convert-mapper.js";
+import { createMapper, type ConvertInit, type ConvertOut } from "./convert-record.js";
 import {
   decryptStream,
   emptyJoinCounts,
@@ -16,8 +16,6 @@ import {
   type RejectedLine,
 } from "@lmsynth/reader";
 import { describeInputFile, openJsonlSink, type RowSink } from "@lmsynth/shards";
-import type { CliIo } from "./io.js";
-import type { ParsedValue } from "./option-table.js";
 
 /** Records of the command's inputs, with what progress and the summary need. */
 export interface RecordSource {
@@ -37,6 +35,8 @@ export interface RecordSource {
   rejectedExamples: string[];
   /** Variant given by `--variant` or detected from the records seen. */
   variant: () => Variant | undefined;
+  /** The variant given by the caller, undefined when it is to be detected. */
+  variantGiven: Variant | undefined;
   /**
    * Every input file in command-line order, with its size and sha256: hashed as it was read, or read
    * again now for inputs read by random access (Parquet shards).
@@ -52,29 +52,47 @@ export interface RecordSource {
 
 const MAX_EXAMPLES = 10;
 
-/** Every file a converting command reads: no output may be, or contain, one of them. */
-export function inputPathsOf(positionals: readonly string[], opts: Record<string, ParsedValue | undefined>): string[] {
-  const lists = [opts.synth, opts.instructions, opts.lmsys].flatMap((v) => (Array.isArray(v) ? v : []));
-  const single = [opts["passphrase-file"], opts.config].filter((v): v is string => typeof v === "string");
-  return [...positionals, ...lists, ...single];
-}
-
 /** Where skipped lines go: a path, or a sink opened on the first one (e.g. inside a dataset folder). */
 export type RejectedTarget = string | (() => Promise<RowSink<RejectedLine>>) | undefined;
 
+/** What to read and how (the input flags of every converting command, as data). */
+export interface RecordSourceOptions {
+  /** Merged inputs (`-` is stdin); or leave empty and give `synth`. */
+  files?: readonly string[];
+  /** Synth file(s) to join on the fly with `instructions` and `lmsys` (input-format.md §4). */
+  synth?: readonly string[];
+  instructions?: readonly string[];
+  lmsys?: readonly string[];
+  /** Append LMSYS records without synth data, in LMSYS order. Default false. */
+  keepUnmatched?: boolean;
+  /** The LMSYS Parquet export filter. Default: Japanese and English, flagged conversations dropped. */
+  lmsysFilter?: { languages: readonly string[] | "all"; dropFlagged: boolean };
+  /** The variant, instead of detecting it from the records. */
+  variant?: Variant;
+  /** Where the passphrase of OpenPGP inputs is read: a file, else `env.LMSYNTH_PASSPHRASE`. */
+  passphraseFile?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Read for `-`. Default `process.stdin`. */
+  stdin?: NodeJS.ReadableStream;
+  /** Aborts reading, in every phase; the iteration throws its reason. */
+  signal?: AbortSignal;
+  /** `fail` (default): a bad line stops the run. `skip`: it goes to `rejected` and is counted. */
+  onInvalid?: "fail" | "skip";
+  /** Where skipped lines go; undefined: only counted. */
+  rejected?: RejectedTarget;
+  /** Longest line accepted, in bytes. Default 256 MiB. */
+  maxLineBytes?: number;
+}
+
 /**
- * Opens the inputs named on the command line for reading records, with `--on-invalid` and `--rejected`.
- * Skipped lines go to `--rejected`, else to `defaultRejected`; with neither, they are only counted.
+ * Opens merged inputs, or the three sources to join, for reading records, with `onInvalid` and `rejected`.
+ * @throws UsageError when both or neither kinds of input are given.
  */
-export async function openRecordSource(
-  files: string[],
-  opts: Record<string, ParsedValue | undefined>,
-  io: CliIo,
-  defaultRejected: RejectedTarget,
-): Promise<RecordSource> {
-  const synth = opts.synth as string[] | undefined;
-  const instructions = (opts.instructions as string[] | undefined) ?? [];
-  const lmsys = (opts.lmsys as string[] | undefined) ?? [];
+export async function openRecordSource(options: RecordSourceOptions): Promise<RecordSource> {
+  const files = options.files ?? [];
+  const synth = options.synth && options.synth.length > 0 ? options.synth : undefined;
+  const instructions = options.instructions ?? [];
+  const lmsys = options.lmsys ?? [];
   if (synth && files.length > 0) throw new UsageError("give either a merged input or --synth (with --instructions/--lmsys), not both");
   if (!synth && (instructions.length > 0 || lmsys.length > 0)) throw new UsageError("--instructions and --lmsys are joined to --synth: give --synth too");
   if (!synth && files.length === 0) throw new UsageError("no input: give a merged file (or - for stdin), or --synth with --instructions/--lmsys");
@@ -85,17 +103,17 @@ export async function openRecordSource(
     totalBytes = size === undefined || totalBytes === undefined ? undefined : totalBytes + size;
   }
   const read = { bytesRead: 0 };
-  const skip = opts["on-invalid"] === "skip";
+  const skip = options.onInvalid === "skip";
   let rejectedSink: RowSink<RejectedLine> | undefined;
   let rejected = 0;
   const rejectedExamples: string[] = [];
-  const target: RejectedTarget = (opts.rejected as string | undefined) ?? defaultRejected;
+  const target = options.rejected;
   const openRejected = typeof target === "string" ? () => openJsonlSink<RejectedLine>(target) : target;
   const hashes = new Map<string, { hash: Hash; bytes: number }>();
   let evidence = 0;
   let passphrase: Promise<string> | undefined;
   const readOptions: ReadRecordsOptions = {
-    stdin: io.stdin,
+    ...(options.stdin ? { stdin: options.stdin } : {}),
     onRawChunk(file, chunk) {
       let h = hashes.get(file);
       if (!h) hashes.set(file, (h = { hash: createHash("sha256"), bytes: 0 }));
@@ -104,14 +122,14 @@ export async function openRecordSource(
     },
     // The passphrase is asked for only when an input turns out to be encrypted.
     decrypt: async function* (chunks, file) {
-      passphrase ??= readPassphrase({ ...(opts["passphrase-file"] ? { passphraseFile: opts["passphrase-file"] as string } : {}), env: io.env });
+      passphrase ??= readPassphrase({ ...(options.passphraseFile ? { passphraseFile: options.passphraseFile } : {}), env: options.env ?? process.env });
       yield* decryptStream(chunks, { passphrase: await passphrase, file });
     },
     progress: read,
     // Ctrl-C stops reading even in phases that yield no record (the join's LMSYS spool).
-    ...(io.signal ? { signal: io.signal } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
     onInvalid: skip ? "skip" : "fail",
-    ...(typeof opts["max-line-bytes"] === "number" ? { maxLineBytes: opts["max-line-bytes"] } : {}),
+    ...(options.maxLineBytes !== undefined ? { maxLineBytes: options.maxLineBytes } : {}),
     onRejected: async (r) => {
       rejected++;
       if (rejectedExamples.length < MAX_EXAMPLES) rejectedExamples.push(`${r.file}:${r.line}: ${r.detail}`);
@@ -127,22 +145,20 @@ export async function openRecordSource(
         synth,
         instructions,
         lmsys,
-        keepUnmatched: opts["keep-unmatched"] === true,
-        lmsysFilter: {
-          languages: opts.languages === "all" ? "all" : String(opts.languages ?? "Japanese,English").split(",").map((l) => l.trim()),
-          dropFlagged: opts["drop-flagged"] !== false,
-        },
+        keepUnmatched: options.keepUnmatched === true,
+        ...(options.lmsysFilter ? { lmsysFilter: options.lmsysFilter } : {}),
         counts: join!,
       })
     : readRecords(files, readOptions);
   async function* records(): AsyncGenerator<LocatedRecord> {
     for await (const r of inner) {
-      io.signal?.throwIfAborted();
+      options.signal?.throwIfAborted();
       evidence |= variantEvidence(r.record);
       yield r;
     }
   }
-  const mapperUrl = new URL("./convert-mapper.js", import.meta.url).href;
+  // The worker threads load the converter from this package by URL: it is the one module they run.
+  const mapperUrl = new URL("./convert-record.js", import.meta.url).href;
   async function* map(init: ConvertInit, threads: number): AsyncGenerator<MappedRecord<ConvertOut>> {
     if (synth) {
       const mapper = await createMapper(init);
@@ -167,7 +183,8 @@ export async function openRecordSource(
       }
       return out;
     },
-    variant: () => (opts.variant as Variant | undefined) ?? variantOfEvidence(evidence),
+    variant: () => options.variant ?? variantOfEvidence(evidence),
+    variantGiven: options.variant,
     async close() {
       await rejectedSink?.close();
     },

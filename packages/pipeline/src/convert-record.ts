@@ -1,5 +1,6 @@
-// Loaded by every worker thread of `mapRecords` (and in this thread for joined sources): turns one record
-// into the rows of each requested output. Pure apart from reading a template file once at start.
+// Loaded by every worker thread of `mapRecords` (by URL, from this package), and in the reading thread for
+// joined sources: turns one record into the rows of each requested output. Pure apart from reading a
+// template file once at start.
 import { formatDpoRow, toDpoRows, type DpoFormat, type DpoOptions } from "@lmsynth/dpo";
 import { hashFraction, variantEvidence, type Lang, type MergedRecord, type SkipReason } from "@lmsynth/schema";
 import { recordStats, type RecordStats } from "@lmsynth/report";
@@ -12,6 +13,10 @@ export interface TemplateSpec {
   args: string[];
   systemIntoUser: boolean;
 }
+
+/** The outputs a record can feed, in the order their rows are written. */
+export const OUTPUT_NAMES = ["sft", "dpo"] as const;
+export type OutputName = (typeof OUTPUT_NAMES)[number];
 
 /** What to compute per record; structured-cloneable. */
 export interface ConvertInit {
@@ -31,13 +36,11 @@ export interface OutputResult {
 }
 
 /** The result for one record; `outside` marks a record of another shard (not counted). */
-export interface ConvertOut {
+export interface ConvertOut extends Partial<Record<OutputName, OutputResult>> {
   /** `conversation_id`, so the reading thread can refuse a repeated one. */
   id: string;
   evidence: number;
   outside?: true;
-  sft?: OutputResult;
-  dpo?: OutputResult;
   /** With `init.stats`: what the record adds to the report's statistics. */
   stats?: RecordStats;
 }

@@ -1,0 +1,152 @@
+import { createDatasetStats, renderReportHtml, type DatasetStats } from "@lmsynth/report";
+import { type Funnel, type Lang, type Variant } from "@lmsynth/schema";
+import { dpoColumns, openDatasetFolder, sftColumns, type DatasetFolderOptions, type DatasetManifest } from "@lmsynth/shards";
+import { convertAll, finishSummary, newSummary, threadsOf, type ConvertProgress, type RunSummary } from "./convert-all.js";
+import { OUTPUT_NAMES, type ConvertInit, type OutputName } from "./convert-record.js";
+import { openRecordSource, type RecordSource, type RecordSourceOptions } from "./record-source.js";
+
+/** Who ran a build and how: written into the card, the manifest and the report. */
+export interface BuildRun {
+  tool: string;
+  version: string;
+  /** The exact command line (or a description of the library call). */
+  command: string;
+  /** The options that decide the output, as JSON values. */
+  options: Record<string, unknown>;
+  /** The preset, named on the report. */
+  preset?: string;
+}
+
+/** Options of {@link buildIter}. */
+export interface BuildOptions {
+  /** The output folder; must not exist unless `folder.overwrite`. */
+  output: string;
+  /** What to read. Skipped lines go to `<output>/rejected.jsonl` unless `source.rejected` says otherwise. */
+  source: Omit<RecordSourceOptions, "signal">;
+  /** What each record gives; its `sft` and `dpo` entries are the folder's configs. */
+  convert: ConvertInit;
+  /** Shard formats, sizes, split and resume of the Hub folder (configs and columns come from `convert`). */
+  folder: Omit<DatasetFolderOptions, "configs" | "sftColumns" | "dpoColumns" | "signal">;
+  /** Meta columns: lang, response_index, score (sft); lang, chosen_index, rejected_index (dpo). */
+  withMeta: boolean;
+  /** Languages of the rows, for the card. */
+  languages: Lang[];
+  run: BuildRun;
+  /** Worker threads. Default: the machine's cores. */
+  threads?: number;
+  /** Checked throughout; once aborted, nothing is left at `output` and the run throws its reason. */
+  signal?: AbortSignal;
+}
+
+/** What a build reports as it goes: records read, then the steps that write the folder's own files. */
+export type BuildEvent = ConvertProgress | { event: "phase"; phase: "report" | "closing" };
+
+/** What a build wrote. */
+export interface BuildResult {
+  summary: RunSummary;
+  manifest: DatasetManifest;
+  /** Shards taken from an interrupted run (`folder.resume`). */
+  reusedShards: number;
+}
+
+/**
+ * The raw counters a build keeps in `manifest.stats`: the report's statistics and the per-language funnel,
+ * summed key by key when `mergeDatasetFolders` combines `--shard` parts.
+ */
+export interface BuildStats {
+  dataset: DatasetStats;
+  funnel: RunSummary["funnel"];
+}
+
+/** The funnel of one output summed over languages, as the card shows it. */
+function funnelOf(byLang: Partial<Record<Lang, Funnel>> | undefined): Funnel {
+  const out: Funnel = {};
+  for (const f of Object.values(byLang ?? {})) for (const [k, n] of Object.entries(f ?? {})) out[k as keyof Funnel] = (out[k as keyof Funnel] ?? 0) + n;
+  return out;
+}
+
+/** The report of a conversion run (a build's report.html, `lmsynth report`): the summary's numbers. */
+export function renderRunReport(summary: RunSummary, stats: DatasetStats, run: BuildRun): string {
+  return renderReportHtml({
+    stats,
+    records: summary.records,
+    rows: summary.rows,
+    funnel: summary.funnel,
+    variant: summary.variant,
+    ...(run.preset !== undefined ? { preset: run.preset } : {}),
+    options: run.options,
+    command: run.command,
+    version: run.version,
+  });
+}
+
+/**
+ * The main job as a library call (behaviour.md §6), `commitIter` style: one streaming pass over the input
+ * producing every requested config as Parquet/Arrow/JSONL shards, `report.html`, the dataset card and
+ * `manifest.json`, committed atomically at `output`. Yields progress and phase events; returns what was
+ * written. {@link build} drains it.
+ * @throws UsageError for options that cannot run; InputError for bad input; OutputError for an output that
+ * cannot be written; the signal's reason once aborted. Nothing is left at `output` after any of them.
+ */
+export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEvent, BuildResult> {
+  const started = performance.now();
+  const configs = OUTPUT_NAMES.filter((n) => options.convert[n]);
+  const threads = threadsOf(options.threads);
+  const { signal } = options;
+  const convert: ConvertInit = { ...options.convert, stats: true };
+  const folder = await openDatasetFolder(options.output, {
+    ...options.folder,
+    configs,
+    sftColumns: sftColumns({ meta: options.withMeta, text: options.convert.sft?.template !== undefined }),
+    dpoColumns: options.withMeta
+      ? [...dpoColumns({ meta: true }), { name: "chosen_index", type: "int32", nullable: true }, { name: "rejected_index", type: "int32", nullable: true }]
+      : dpoColumns({ meta: false }),
+    ...(signal ? { signal } : {}),
+  });
+  const stats = createDatasetStats();
+  const summary = newSummary("build");
+  let source: RecordSource | undefined;
+  try {
+    source = await openRecordSource({
+      rejected: () => folder.openJsonl("rejected.jsonl"),
+      ...options.source,
+      ...(signal ? { signal } : {}),
+    });
+    const write = Object.fromEntries(configs.map((c) => [c, (row: object) => folder.write(c, row)])) as Record<OutputName, (row: object) => Promise<void>>;
+    yield* convertAll(source, convert, write, summary, { threads, stats, ...(signal ? { signal } : {}) });
+    await source.close();
+    finishSummary(summary, source, started);
+    yield { event: "phase", phase: "report" };
+    await folder.writeText("report.html", renderRunReport(summary, stats, options.run));
+    yield { event: "phase", phase: "closing" };
+    const variant: Variant | undefined = summary.variant ?? undefined;
+    const result = await folder.close({
+      tool: options.run.tool,
+      version: options.run.version,
+      command: options.run.command,
+      options: options.run.options,
+      inputs: await source.inputFiles(),
+      records: summary.records,
+      funnel: Object.fromEntries(configs.map((c) => [c, funnelOf(summary.funnel[c])])),
+      ...(variant ? { variant } : {}),
+      languages: options.languages,
+      stats: { dataset: stats, funnel: summary.funnel } satisfies BuildStats,
+    });
+    summary.outputs = result.manifest.files.map((f) => f.path);
+    if (options.folder.resume) summary.reusedShards = result.reusedShards;
+    summary.seconds = (performance.now() - started) / 1000;
+    return { summary, manifest: result.manifest, reusedShards: result.reusedShards };
+  } catch (e) {
+    await Promise.allSettled([folder.abort(), source?.abort()]);
+    throw e;
+  }
+}
+
+/** Drains {@link buildIter}: the same result and errors, no progress. */
+export async function build(options: BuildOptions): Promise<BuildResult> {
+  const iterator = buildIter(options);
+  for (;;) {
+    const step = await iterator.next();
+    if (step.done) return step.value;
+  }
+}

@@ -1,0 +1,138 @@
+import { availableParallelism } from "node:os";
+import { UniqueIds, type JoinCounts } from "@lmsynth/reader";
+import { addRecordStats, type DatasetStats } from "@lmsynth/report";
+import { UsageError, variantOfEvidence, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
+import { createMapper, OUTPUT_NAMES, type ConvertInit, type OutputName } from "./convert-record.js";
+import type { RecordSource } from "./record-source.js";
+
+/** What a conversion run reports at its end, as a table or `--json` (behaviour.md §8). */
+export interface RunSummary {
+  command: string;
+  variant: Variant | null;
+  records: number;
+  /** Lines set aside by `onInvalid: "skip"`. */
+  rejected: number;
+  /** Rows written per output (`sft`, `dpo`, or a command's own, such as `merge`). */
+  rows: Record<string, number>;
+  /** Skip reasons per output and language. */
+  funnel: Record<string, Partial<Record<Lang, Funnel>>>;
+  /** Pairs the margin removed (dpo). */
+  droppedPairs?: number;
+  /** Counts of the on-the-fly join, when sources were joined. */
+  join?: JoinCounts;
+  /** Output files written. */
+  outputs: string[];
+  /** What the user must not miss: a filter applied by skipping, a join that matched little. */
+  warnings?: string[];
+  /** `build --resume`: shards taken from the interrupted run instead of written. */
+  reusedShards?: number;
+  seconds: number;
+}
+
+/** Where each output's rows go. */
+export type OutputWriters = Partial<Record<OutputName, (row: object) => Promise<void>>>;
+
+/** Records read so far: yielded every {@link PROGRESS_EVERY} records while a conversion runs. */
+export interface ConvertProgress {
+  event: "progress";
+  records: number;
+  /** Compressed input bytes read so far, and their total when every input is a file. */
+  bytesRead: number;
+  totalBytes: number | undefined;
+}
+
+const PROGRESS_EVERY = 1024;
+const MAX_THREADS_PER_CORE = 4;
+
+export function newSummary(command: string): RunSummary {
+  return { command, variant: null, records: 0, rejected: 0, rows: {}, funnel: {}, outputs: [], seconds: 0 };
+}
+
+/** Adds one skip to the funnel of `output`. */
+export function countSkip(summary: RunSummary, output: string, lang: Lang, reason: keyof Funnel): void {
+  const byLang = (summary.funnel[output] ??= {});
+  const f = (byLang[lang] ??= {});
+  f[reason] = (f[reason] ?? 0) + 1;
+}
+
+/**
+ * The worker threads to use: `requested`, or the machine's cores.
+ * @throws UsageError above 4 per core: past a few per core, workers only cost memory (a V8 heap each).
+ */
+export function threadsOf(requested: number | undefined): number {
+  const cores = availableParallelism();
+  const most = MAX_THREADS_PER_CORE * cores;
+  const threads = requested ?? cores;
+  if (threads > most) throw new UsageError(`--threads takes at most ${most} (${MAX_THREADS_PER_CORE} per core on this machine), got ${threads}`);
+  return threads;
+}
+
+/**
+ * Reads every record once and feeds each requested output (behaviour.md §6: one pass): parsing and
+ * conversion run in `threads` worker threads, rows arrive here in input order and go to `write`. Counts
+ * records, rows, skips and the variant evidence into `summary`, refuses a repeated `conversation_id`
+ * (`duplicate-id`), and yields progress every 1,024 records.
+ */
+export async function* convertAll(
+  source: RecordSource,
+  init: ConvertInit,
+  write: OutputWriters,
+  summary: RunSummary,
+  options: { threads: number; signal?: AbortSignal; /** Filled from `out.stats` (set `init.stats`). */ stats?: DatasetStats },
+): AsyncGenerator<ConvertProgress, void> {
+  // Built here first, so a bad template is reported as such before any worker starts.
+  await createMapper(init);
+  const names = OUTPUT_NAMES.filter((n) => init[n]);
+  for (const n of names) summary.rows[n] = 0;
+  let evidence = 0;
+  let seen = 0;
+  // The join checks its synth ids itself; a merged input is checked here, where records come in order.
+  const ids = source.join ? undefined : new UniqueIds();
+  for await (const { out, file, line } of source.map(init, options.threads)) {
+    options.signal?.throwIfAborted();
+    ids?.add(out.id, file, line);
+    evidence |= out.evidence;
+    if (++seen % PROGRESS_EVERY === 0) yield { event: "progress", records: seen, bytesRead: source.read.bytesRead, totalBytes: source.totalBytes };
+    if (out.outside) continue;
+    summary.records++;
+    if (options.stats && out.stats) addRecordStats(options.stats, out.stats);
+    for (const n of names) {
+      const result = out[n]!;
+      for (const skip of result.skips) countSkip(summary, n, skip.lang, skip.reason);
+      for (const row of result.rows) await write[n]!(row);
+      summary.rows[n]! += result.rows.length;
+      if (result.droppedPairs) summary.droppedPairs = (summary.droppedPairs ?? 0) + result.droppedPairs;
+    }
+  }
+  summary.variant = source.variantGiven ?? variantOfEvidence(evidence) ?? null;
+}
+
+/** Above this share of synth records without their LMSYS record or instruction, the summary warns. */
+const UNMATCHED_SHARE_WARNING = 0.01;
+
+/** Fills the fields known only at the end of a run, warnings included. */
+export function finishSummary(summary: RunSummary, source: RecordSource, started: number): void {
+  summary.rejected = source.rejected();
+  if (source.join) summary.join = source.join;
+  summary.seconds = (performance.now() - started) / 1000;
+  const warnings = warningsOf(summary);
+  if (warnings.length > 0) summary.warnings = warnings;
+}
+
+/** What the user must not miss in a summary that otherwise looks fine (behaviour.md §9). */
+function warningsOf(s: RunSummary): string[] {
+  const warnings: string[] = [];
+  const join = s.join;
+  const share = (n: number): string => `${n} of ${join!.synth} synth records (${((100 * n) / join!.synth).toFixed(1)}%)`;
+  if (join && join.lmsys > 0 && join.synthWithoutLmsys > UNMATCHED_SHARE_WARNING * join.synth) {
+    warnings.push(`${share(join.synthWithoutLmsys)} have no LMSYS record: are all --lmsys files given?`);
+  }
+  if (join && join.instructions > 0 && join.synthWithoutInstruction > UNMATCHED_SHARE_WARNING * join.synth) {
+    warnings.push(`${share(join.synthWithoutInstruction)} have no Japanese instruction: is the whole --instructions file given?`);
+  }
+  const unknown = Math.max(0, ...Object.values(s.funnel).map((byLang) => Object.values(byLang).reduce((n, f) => n + (f?.["pii-unknown"] ?? 0), 0)));
+  if (unknown > 0) {
+    warnings.push(`--exclude-pii: ${unknown} skipped as pii-unknown: without their LMSYS record it is unknown whether they hold personal data`);
+  }
+  return warnings;
+}

@@ -1,0 +1,14 @@
+/**
+ * @file The per-record pipeline of lmsynth: the conversion each worker thread runs (`createMapper`), the
+ * record source over merged or joined inputs, the one-pass loop that feeds every output in input order, and
+ * the library entry points of a build (`buildIter`, `build`).
+ */
+export { buildIter, build, renderRunReport } from "./build.js";
+export { convertAll, countSkip, finishSummary, newSummary, threadsOf } from "./convert-all.js";
+export { createMapper, inShard, resolveTemplateSpec, OUTPUT_NAMES } from "./convert-record.js";
+export { openRecordSource } from "./record-source.js";
+
+export type { BuildEvent, BuildOptions, BuildResult, BuildRun, BuildStats } from "./build.js";
+export type { ConvertProgress, OutputWriters, RunSummary } from "./convert-all.js";
+export type { ConvertInit, ConvertOut, OutputName, OutputResult, TemplateSpec } from "./convert-record.js";
+export type { RecordSource, RecordSourceOptions, RejectedTarget } from "./record-source.js";

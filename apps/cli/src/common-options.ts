@@ -7,15 +7,16 @@ import { checkValue, type OptionSpec, type OptionTable, type ParsedArgs, type Pa
 /** Flags every command shares. */
 export const GENERAL_OPTIONS = {
   help: { type: "boolean", short: "h", description: "show this help" },
-  quiet: { type: "boolean", short: "q", description: "no progress on stderr" },
+  quiet: { type: "boolean", short: "q", description: "no progress on stderr (the summary stays)" },
+  silent: { type: "boolean", description: "nothing on stderr but errors: no progress, no summary, no warnings" },
   json: { type: "boolean", description: "print the summary as JSON on stdout" },
 } satisfies OptionTable;
 
 /** Flags that say what to read and how to treat bad lines. */
 export const INPUT_OPTIONS = {
-  synth: { type: "string", multiple: true, arg: "file", description: "synth file: join the unmerged sources on the fly (instead of a merged input)" },
-  instructions: { type: "string", multiple: true, arg: "file", description: "Japanese instructions (.jsonl.gz or .gpg) to join with --synth" },
-  lmsys: { type: "string", multiple: true, arg: "file", description: "LMSYS-Chat-1M export (JSONL/gzip) or Parquet shards to join with --synth" },
+  synth: { type: "string", multiple: true, files: true, arg: "file…", description: "synth file: join the unmerged sources on the fly (instead of a merged input)" },
+  instructions: { type: "string", multiple: true, files: true, arg: "file…", description: "Japanese instructions (.jsonl.gz or .gpg) to join with --synth" },
+  lmsys: { type: "string", multiple: true, files: true, arg: "file…", description: "LMSYS-Chat-1M export (JSONL/gzip) or Parquet shards to join with --synth" },
   "keep-unmatched": { type: "boolean", description: "append LMSYS records without synth data (in LMSYS order)" },
   languages: { type: "string", arg: "list|all", default: "Japanese,English", description: "LMSYS Parquet export filter: languages kept" },
   "drop-flagged": { type: "boolean", default: true, description: "LMSYS Parquet export filter: drop conversations with a moderation-flagged message" },

@@ -9,6 +9,8 @@ export interface OptionSpec {
   /** Placeholder in `--help` for string options. */
   arg?: string;
   multiple?: boolean;
+  /** A list of files: the values after the flag up to the next flag all belong to it (`--lmsys a b c`, a shell glob). */
+  files?: boolean;
   choices?: readonly string[];
   /** Parsed as a number, with its sign, and checked against this range. */
   number?: NumberRange;
@@ -59,11 +61,13 @@ export function parseOptions(table: OptionTable, argv: readonly string[]): Parse
 }
 
 /**
- * `--min-margin -5` as `--min-margin=-5`: parseArgs takes a value starting with `-` for a flag, so a
- * negative number would otherwise fail as "ambiguous" instead of being checked against its range.
+ * The command line as parseArgs should see it. `--min-margin -5` becomes `--min-margin=-5`: parseArgs takes
+ * a value starting with `-` for a flag, so a negative number would otherwise fail as "ambiguous" instead of
+ * being checked against its range. A file-list flag takes every value up to the next flag.
  */
 function signedValues(table: OptionTable, argv: readonly string[]): string[] {
   const out: string[] = [];
+  let list: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const next = argv[i + 1];
@@ -71,7 +75,19 @@ function signedValues(table: OptionTable, argv: readonly string[]): string[] {
     if (name !== undefined && table[name]?.number && next !== undefined && /^-[\d.]/.test(next)) {
       out.push(`--${name}=${next}`);
       i++;
-    } else out.push(arg);
+      list = undefined;
+    } else if (list !== undefined && !arg.startsWith("-")) {
+      // `--lmsys a.parquet b.parquet`: a further file of the list flag before it.
+      out.push(`--${list}=${arg}`);
+    } else {
+      out.push(arg);
+      list = undefined;
+      if (name !== undefined && table[name]?.files && next !== undefined && !next.startsWith("-")) {
+        out.push(next);
+        i++;
+        list = name;
+      }
+    }
   }
   return out;
 }

@@ -9,7 +9,7 @@ import { parseOptions, type OptionTable, type ParsedValue } from "./option-table
 import { startProgress } from "./progress.js";
 import { commandLine, recordedOptions } from "./run-record.js";
 import { inputPathsOf, sourceOptionsOf } from "./source-options.js";
-import { printSummary } from "./summary.js";
+import { printSummary, noProgress } from "./summary.js";
 
 type Values = Record<string, ParsedValue | undefined>;
 
@@ -77,7 +77,7 @@ export async function runJsonlCommand(command: JsonlCommand, argv: string[], io:
     const summary = newSummary(command.name);
     try {
       const write = { [command.name]: (row: object) => sink.write(row) };
-      await drawProgress(convertAll(source, init, write, summary, { threads, ...(io.signal ? { signal: io.signal } : {}) }), io, o.quiet === true);
+      await drawProgress(convertAll(source, init, write, summary, { threads, ...(io.signal ? { signal: io.signal } : {}) }), io, noProgress(o));
     } catch (e) {
       await Promise.allSettled([sink.abort(), source.abort()]);
       throw e;
@@ -86,7 +86,7 @@ export async function runJsonlCommand(command: JsonlCommand, argv: string[], io:
     await source.close();
     finishSummary(summary, source, started);
     summary.outputs = output === "-" ? [] : [written.path];
-    printSummary(io, summary, { json: o.json === true, quiet: o.quiet === true });
+    printSummary(io, summary, { json: o.json === true, silent: o.silent === true });
     return 0;
   });
 }

@@ -8,7 +8,11 @@ export function formatSummary(s: RunSummary): string {
     ["records read", String(s.records)],
   ];
   if (s.rejected) rows.push(["lines rejected", String(s.rejected)]);
-  for (const [out, n] of Object.entries(s.rows)) rows.push([`${out} rows written`, String(n)]);
+  for (const [out, n] of Object.entries(s.rows)) {
+    const splits = Object.entries(s.splits?.[out] ?? {});
+    rows.push([`${out} rows written`, String(n)]);
+    if (splits.length > 1) for (const [split, m] of splits) rows.push([`${out} ${split}`, String(m ?? 0)]);
+  }
   for (const [out, byLang] of Object.entries(s.funnel)) {
     for (const lang of (["ja", "en"] as const).filter((l) => byLang[l])) {
       const funnel = byLang[lang];
@@ -20,18 +24,27 @@ export function formatSummary(s: RunSummary): string {
   if (s.droppedPairs) rows.push(["dpo pairs dropped by margin", String(s.droppedPairs)]);
   for (const [k, v] of Object.entries(s.join ?? {})) rows.push([`join ${k}`, String(v)]);
   if (s.reusedShards !== undefined) rows.push(["shards reused", String(s.reusedShards)]);
+  if (s.leftOut) rows.push(["left out (no rows)", s.leftOut.join(", ")]);
   rows.push(["seconds", s.seconds.toFixed(2)]);
   for (const path of s.outputs) rows.push(["wrote", path]);
   const w = Math.max(...rows.map(([k]) => k.length));
-  const table = rows.map(([k, v]) => (k === "wrote" ? `${k.padEnd(w)}  ${v}` : `${k.padEnd(w)}  ${v.padStart(10)}`));
+  const table = rows.map(([k, v]) => (k === "wrote" || k.startsWith("left out") ? `${k.padEnd(w)}  ${v}` : `${k.padEnd(w)}  ${v.padStart(10)}`));
   // Warnings on lines of their own, after the table, where a reader looks last.
   return [...table, ...(s.warnings ?? []).map((w) => `warning: ${w}`)].join("\n") + "\n";
 }
 
-/** Prints the summary: JSON on stdout with `--json`, else the table on stderr unless `--quiet`. */
-export function printSummary(io: CliIo, s: RunSummary, opts: { json?: boolean; quiet?: boolean }): void {
+/**
+ * Prints the summary: JSON on stdout with `--json` (its warnings on stderr too), else the table, warnings
+ * last, on stderr. `--silent` prints nothing on stderr.
+ */
+export function printSummary(io: CliIo, s: RunSummary, opts: { json?: boolean; silent?: boolean }): void {
   if (opts.json) io.stdout.write(JSON.stringify(s, null, 2) + "\n");
-  else if (!opts.quiet) io.stderr.write(formatSummary(s));
-  // Warnings reach stderr even when the table does not: `--quiet` hides progress, not a changed dataset.
-  if (opts.json || opts.quiet) for (const w of s.warnings ?? []) io.stderr.write(`warning: ${w}\n`);
+  if (opts.silent) return;
+  if (opts.json) for (const w of s.warnings ?? []) io.stderr.write(`warning: ${w}\n`);
+  else io.stderr.write(formatSummary(s));
+}
+
+/** `--quiet` and `--silent` both turn progress off. */
+export function noProgress(o: Record<string, unknown>): boolean {
+  return o.quiet === true || o.silent === true;
 }

@@ -96,7 +96,7 @@ describe("the bad-input corpus (test-fixtures/bad/cases.json)", () => {
 
   it.each(CASES.map((c) => [c.name, c] as const))("%s", async (_, c) => {
     if (c.make) writeFileSync(join(made, MAKE[c.make].file), MAKE[c.make].bytes());
-    const argv = [...c.args.map((a) => fill(a)), "--quiet"];
+    const argv = [...c.args.map((a) => fill(a)), "--silent"];
     const r = c.spawn ? spawnCli(argv) : await runMain(argv);
     expect({ code: r.code, stderr: r.stderr }).toEqual({
       code: c.exit,

@@ -64,7 +64,7 @@ describe("lmsynth build", () => {
     expect(JSON.parse(b.stdout).rows).toEqual(rows);
     const run = async (command: string) => {
       const out = join(tmp.dir, `${command}.jsonl`);
-      expect((await runMain([command, "--preset", preset, fixture(input), "--with-meta", "-o", out, "-q"])).code).toBe(0);
+      expect((await runMain([command, "--preset", preset, fixture(input), "--with-meta", "-o", out, "--silent"])).code).toBe(0);
       return jsonLines(readFileSync(out, "utf8"));
     };
     for (const [config, columns] of [
@@ -89,7 +89,7 @@ describe("lmsynth build", () => {
   it("writes byte-identical folders for the same input and options, manifest and card included", async () => {
     const dir = join(tmp.dir, "out");
     const argv = ["build", "--preset", "swallow-v0.1", fixture("sample/llama3.1-sample.jsonl.gz"), "-o", dir, "--format", "parquet,jsonl,arrow"];
-    const more = ["--test-size", "0.3", "--seed", "7", "--max-shard-bytes", "30000", "--max-row-group-bytes", "8000", "-q"];
+    const more = ["--test-size", "0.3", "--seed", "7", "--max-shard-bytes", "30000", "--max-row-group-bytes", "8000", "--silent"];
     expect((await runMain([...argv, ...more])).code).toBe(0);
     renameSync(dir, join(tmp.dir, "first"));
     expect((await runMain([...argv, ...more])).code).toBe(0);
@@ -104,7 +104,7 @@ describe("lmsynth build", () => {
     // (card, manifest, report) can be compared byte for byte.
     const config = join(tmp.dir, "lmsynth.json");
     const dir = join(tmp.dir, "out");
-    const argv = ["build", "--config", config, fixture("sample/llama3.1-sample.jsonl.gz"), "-o", dir, "--test-size", "0.2", "--max-shard-bytes", "30000", "-q"];
+    const argv = ["build", "--config", config, fixture("sample/llama3.1-sample.jsonl.gz"), "-o", dir, "--test-size", "0.2", "--max-shard-bytes", "30000", "--silent"];
     writeFileSync(config, JSON.stringify({ preset: "swallow-v0.1", threads: 1 }));
     expect((await runMain(argv)).code).toBe(0);
     renameSync(dir, join(tmp.dir, "one"));
@@ -147,7 +147,7 @@ describe("lmsynth build", () => {
     const dir = join(tmp.dir, "out");
     mkdirSync(dir);
     writeFileSync(join(dir, "stale.txt"), "old");
-    const argv = ["build", fixture("llama3.1/edge-cases.jsonl"), "-o", dir, "-q"];
+    const argv = ["build", fixture("llama3.1/edge-cases.jsonl"), "-o", dir, "--silent"];
     const refused = await runMain(argv);
     expect({ code: refused.code, stderr: refused.stderr }).toEqual({
       code: 1,
@@ -158,5 +158,37 @@ describe("lmsynth build", () => {
     expect((await runMain([...argv, "--overwrite"])).code).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(["README.md", "dpo", "manifest.json", "report.html", "sft"]);
     expect(tmp.list()).toEqual(["out"]);
+  });
+});
+
+describe("lmsynth build: configs and splits without rows (issue 13)", () => {
+  it("leaves an empty config out of the folder and the card, says so, and counts train/test", async () => {
+    const dir = join(tmp.dir, "out");
+    // Llama-3.1 English records hold one response each: SFT rows, no DPO pair.
+    const r = await runMain(["build", fixture("sample/llama3.1-sample.jsonl.gz"), "--lang", "en", "-o", dir, "--test-size", "0.2", "--json"]);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    const summary = JSON.parse(r.stdout) as { rows: Record<string, number>; splits: Record<string, Record<string, number>>; leftOut: string[] };
+    expect(summary.leftOut).toEqual(["dpo"]);
+    expect(summary.splits.dpo).toEqual({ train: 0, test: 0 });
+    expect(summary.splits.sft!.train! + summary.splits.sft!.test!).toBe(summary.rows.sft);
+    expect(readdirSync(dir).sort()).toEqual(["README.md", "manifest.json", "report.html", "sft"]);
+    const card = readFileSync(join(dir, "README.md"), "utf8");
+    expect(card).not.toContain("config_name: dpo");
+    expect(card).toContain("Left out of the configs above because they have no rows: `dpo`.");
+  });
+
+  it("fails, naming the input, when no row at all was written", async () => {
+    const input = join(tmp.dir, "in.jsonl");
+    // Records whose only responses are English, asked for Japanese: nothing to write.
+    const en = readFileSync(fixture("llama3.1/edge-cases.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => {
+      const record = JSON.parse(l) as Record<string, unknown>;
+      delete record.synthesized_assistant_responses;
+      return JSON.stringify(record);
+    });
+    writeFileSync(input, `${en.join("\n")}\n`);
+    const r = await runMain(["build", input, "-o", join(tmp.dir, "ds"), "--silent"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^Error: ${input.replaceAll(".", "\\.")}: the build wrote no row: every record was skipped \\(no-candidates \\d+.*\\); nothing to publish\\n$`));
+    expect(tmp.list()).toEqual(["in.jsonl"]);
   });
 });

@@ -174,9 +174,9 @@ function planOf(index: number): FuzzCase {
     if (command === "build") {
       // OpenPGP inputs hold instructions: joined to the synth file, as a user would give them.
       const inputs = container === "gpg" ? ["--synth", fixture("split/llama3.1/synth.jsonl"), "--instructions", input] : [input];
-      return ["build", ...inputs, "-o", join(out, "ds"), ...format, ...skip, ...threads, ...keys, "--quiet"];
+      return ["build", ...inputs, "-o", join(out, "ds"), ...format, ...skip, ...threads, ...keys, "--silent"];
     }
-    return [command, input, "-o", join(out, "out.jsonl"), ...skip, ...threads, ...keys, "--quiet"];
+    return [command, input, "-o", join(out, "out.jsonl"), ...skip, ...threads, ...keys, "--silent"];
   };
   return { index, container, base, command, asText, mutations, args, spawn: index % 30 === 7 };
 }

@@ -104,7 +104,16 @@ describe("lmsynth inspect", () => {
         },
       },
       warnings: { annotation_length_mismatch: 0, responses_on_duplicate_or_empty: 0, score_out_of_range: 0 },
+      notes: [],
     });
+  });
+
+  it("says that a synth file alone needs --instructions for Japanese margins, instead of showing zeros", async () => {
+    const r = await runMain(["inspect", fixture("sample/llama3.1-lmsys-chat-1m-synth-ja+en.jsonl.gz"), "--json"]);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { notes: string[] }).notes).toEqual([
+      "272 records with Japanese responses have no Japanese instruction: Japanese margins and selectable counts need --instructions (the .gpg file) with --synth",
+    ]);
   });
 
   it("gemma2 as text: the multi-turn line", async () => {

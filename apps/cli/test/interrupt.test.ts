@@ -103,21 +103,21 @@ describe("SIGINT and SIGTERM remove temporary files and leave no output", () => 
     // train-00000.jsonl only when the folder closes).
     const growing = (): boolean =>
       tempOf("ds").some((t) => entries(join(tmp.dir, t, "sft"), ".train-00000.jsonl.tmp-").some((f) => statSync(join(tmp.dir, t, "sft", f)).size > 0));
-    const r = await interrupt(["build", join(inputs, "merged.jsonl"), "-o", join(tmp.dir, "ds"), "--format", "parquet,jsonl", "--quiet"], signal, growing);
+    const r = await interrupt(["build", join(inputs, "merged.jsonl"), "-o", join(tmp.dir, "ds"), "--format", "parquet,jsonl", "--silent"], signal, growing);
     expect(r).toEqual({ code: EXIT[signal], signal: null, stderr: `Error: interrupted by ${signal}\n`, runningAtSignal: true });
     expect(outputs()).toEqual([]);
   });
 
   it("build, SIGHUP (a closed terminal) while shards are being written: exit 129, nothing left", async () => {
     const growing = (): boolean => tempOf("ds").some((t) => entries(join(tmp.dir, t, "sft"), ".train-00000.jsonl.tmp-").some((f) => statSync(join(tmp.dir, t, "sft", f)).size > 0));
-    const r = await interrupt(["build", join(inputs, "merged.jsonl"), "-o", join(tmp.dir, "ds"), "--format", "parquet,jsonl", "--quiet"], "SIGHUP", growing);
+    const r = await interrupt(["build", join(inputs, "merged.jsonl"), "-o", join(tmp.dir, "ds"), "--format", "parquet,jsonl", "--silent"], "SIGHUP", growing);
     expect(r).toEqual({ code: 129, signal: null, stderr: "Error: interrupted by SIGHUP\n", runningAtSignal: true });
     expect(outputs()).toEqual([]);
   });
 
   it("build, two Ctrl-C in a row: the second leaves at once, and still removes every temporary file and the lock", async () => {
     const growing = (): boolean => tempOf("ds").some((t) => entries(join(tmp.dir, t, "sft"), ".train-00000.jsonl.tmp-").some((f) => statSync(join(tmp.dir, t, "sft", f)).size > 0));
-    const args = ["build", join(inputs, "merged.jsonl"), "-o", join(tmp.dir, "ds"), "--format", "parquet,jsonl", "--quiet"];
+    const args = ["build", join(inputs, "merged.jsonl"), "-o", join(tmp.dir, "ds"), "--format", "parquet,jsonl", "--silent"];
     const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, TMPDIR: spool } });
     let stderr = "";
     child.stderr.on("data", (b: Buffer) => (stderr += b.toString("utf8")));
@@ -136,7 +136,7 @@ describe("SIGINT and SIGTERM remove temporary files and leave no output", () => 
     ["SIGINT", "while the LMSYS records are spooled", () => entries(spool, "lmsynth-join-").length > 0],
     ["SIGTERM", "while merged records are written", () => tempOf("merged.jsonl.gz").some((t) => statSync(join(tmp.dir, t)).size > 0)],
   ] as const)("merge, %s %s", async (signal, _, ready) => {
-    const args = ["merge", "--synth", join(inputs, "synth.jsonl"), "--lmsys", join(inputs, "lmsys.jsonl"), "-o", join(tmp.dir, "merged.jsonl.gz"), "--quiet"];
+    const args = ["merge", "--synth", join(inputs, "synth.jsonl"), "--lmsys", join(inputs, "lmsys.jsonl"), "-o", join(tmp.dir, "merged.jsonl.gz"), "--silent"];
     const r = await interrupt(args, signal, ready);
     expect(r).toEqual({ code: EXIT[signal], signal: null, stderr: `Error: interrupted by ${signal}\n`, runningAtSignal: true });
     expect(outputs()).toEqual([]);
@@ -144,7 +144,7 @@ describe("SIGINT and SIGTERM remove temporary files and leave no output", () => 
   });
 
   it("sft, SIGINT while rows are written", async () => {
-    const r = await interrupt(["sft", join(inputs, "merged.jsonl"), "-o", join(tmp.dir, "sft.jsonl"), "--quiet"], "SIGINT", () =>
+    const r = await interrupt(["sft", join(inputs, "merged.jsonl"), "-o", join(tmp.dir, "sft.jsonl"), "--silent"], "SIGINT", () =>
       tempOf("sft.jsonl").some((t) => statSync(join(tmp.dir, t)).size > 0),
     );
     expect(r).toEqual({ code: 130, signal: null, stderr: "Error: interrupted by SIGINT\n", runningAtSignal: true });
@@ -162,7 +162,7 @@ describe("SIGINT and SIGTERM remove temporary files and leave no output", () => 
     try {
       writeSync(fd, readFileSync(fixture("gpg/file-default.gpg")).subarray(0, 600));
       const r = await interrupt(
-        ["decrypt", fifo, "-o", join(tmp.dir, "plain.jsonl.gz"), "--passphrase-file", PASSPHRASE, "--quiet"],
+        ["decrypt", fifo, "-o", join(tmp.dir, "plain.jsonl.gz"), "--passphrase-file", PASSPHRASE, "--silent"],
         signal,
         () => tempOf("plain.jsonl.gz").length > 0,
         async (seen) => {
@@ -202,7 +202,7 @@ describe("write errors exit 2, name the path and leave nothing behind", () => {
     ["dpo", ["dpo", LLAMA]],
     ["merge", ["merge", "--synth", fixture("split/llama3.1/synth.jsonl"), "--lmsys", fixture("split/llama3.1/lmsys.jsonl")]],
   ])("%s -o /dev/full", async (_, args) => {
-    const r = await runMain([...args, "-o", "/dev/full", "--quiet"]);
+    const r = await runMain([...args, "-o", "/dev/full", "--silent"]);
     expect([r.code, r.stderr]).toEqual([2, "Error: /dev/full: cannot write: ENOSPC: no space left on device, write\n"]);
     expect(statSync("/dev/full").isCharacterDevice()).toBe(true);
   });
@@ -211,7 +211,7 @@ describe("write errors exit 2, name the path and leave nothing behind", () => {
   it.skipIf(!existsSync("/dev/full"))("decrypt -o a link to /dev/full writes in place and fails", async () => {
     const link = join(tmp.dir, "full");
     symlinkSync("/dev/full", link);
-    const r = await runMain(["decrypt", fixture("gpg/file-default.gpg"), "-o", link, "--passphrase-file", PASSPHRASE, "--quiet"]);
+    const r = await runMain(["decrypt", fixture("gpg/file-default.gpg"), "-o", link, "--passphrase-file", PASSPHRASE, "--silent"]);
     expect([r.code, r.stderr]).toEqual([2, `Error: ${link}: cannot write: ENOSPC: no space left on device, write\n`]);
     expect(statSync(link).isCharacterDevice()).toBe(true);
     expect(outputs()).toEqual(["full"]);
@@ -225,7 +225,7 @@ describe("write errors exit 2, name the path and leave nothing behind", () => {
     mkdirSync(ro);
     chmodSync(tmp.dir, 0o755);
     chmodSync(ro, 0o555);
-    const r = spawnUnprivileged([...args.slice(0, -1), join(ro, args.at(-1)!), "--quiet"]);
+    const r = spawnUnprivileged([...args.slice(0, -1), join(ro, args.at(-1)!), "--silent"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`^Error: ${ro}/${output}: cannot write: EACCES: permission denied, ${where.replace("{ro}", ro).replaceAll(".", "\\.")}\\d+-\\d+'\\n$`));
     expect(readdirSync(ro)).toEqual([]);
@@ -234,7 +234,7 @@ describe("write errors exit 2, name the path and leave nothing behind", () => {
   it("build with -o below a regular file", async () => {
     const file = join(tmp.dir, "a-file");
     writeFileSync(file, "");
-    const r = await runMain(["build", LLAMA, "-o", join(file, "ds"), "--quiet"]);
+    const r = await runMain(["build", LLAMA, "-o", join(file, "ds"), "--silent"]);
     expect([r.code, r.stderr]).toEqual([2, `Error: ${file}/ds: cannot write: EEXIST: file already exists, mkdir '${file}'\n`]);
     expect(outputs()).toEqual(["a-file"]);
   });

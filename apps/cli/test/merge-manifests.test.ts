@@ -9,7 +9,7 @@ import { fixture, runMain, tempDir } from "./run-cli.js";
 const tmp = tempDir();
 afterAll(() => tmp.remove());
 const SAMPLE = fixture("sample/llama3.1-sample.jsonl.gz");
-const OPTIONS = ["--preset", "swallow-v0.1", "--format", "jsonl,parquet", "--test-size", "0.3", "--seed", "7", "--max-shard-bytes", "40000", "-q"];
+const OPTIONS = ["--preset", "swallow-v0.1", "--format", "jsonl,parquet", "--test-size", "0.3", "--seed", "7", "--max-shard-bytes", "40000", "--silent"];
 const whole = join(tmp.dir, "whole");
 const part = (i: number): string => join(tmp.dir, `part${i}`);
 const merged = join(tmp.dir, "merged");
@@ -84,9 +84,10 @@ describe("lmsynth build --shard i/N + merge-manifests", () => {
         expect(files).toEqual(Array.from({ length: n }, (_, j) => `${series}-${String(j).padStart(5, "0")}-of-${String(n).padStart(5, "0")}.${ext}`));
       }
     }
-    const yaml = readFileSync(join(merged, "README.md"), "utf8").split("---\n")[1]!;
+    // The card declares the Parquet files (one builder per repository); the JSONL twins are described.
+    const yaml = readFileSync(join(merged, "README.md"), "utf8").split("---\n")[1]!.split("dataset_info:")[0]!;
     const listed = [...yaml.matchAll(/^ {4}- (.+)$/gm)].map((x) => x[1]!);
-    expect(listed.sort()).toEqual(data);
+    expect(listed.sort()).toEqual(data.filter((p) => p.endsWith(".parquet")));
     expect(new Set(listed).size).toBe(listed.length);
   });
 
@@ -117,12 +118,12 @@ describe("lmsynth build --shard i/N + merge-manifests", () => {
     const r = await runMain(["merge-manifests", part(0), other, part(2), "-o", join(tmp.dir, "refused")]);
     expect(r.stderr).toBe(`Error: part 2 was built with option lang = "ja", part 1 with "both"\nRun 'lmsynth merge-manifests --help' for usage.\n`);
     expect(r.code).toBe(1);
-    const again = await runMain(["merge-manifests", part(0), part(1), part(2), "-o", merged, "-q"]);
+    const again = await runMain(["merge-manifests", part(0), part(1), part(2), "-o", merged, "--silent"]);
     expect({ code: again.code, stderr: again.stderr }).toEqual({
       code: 1,
       stderr: `Error: output folder already exists: ${merged}\nRun 'lmsynth merge-manifests --help' for usage.\n`,
     });
-    expect((await runMain(["merge-manifests", part(0), part(1), part(2), "-o", merged, "-q", "--overwrite"])).code).toBe(0);
+    expect((await runMain(["merge-manifests", part(0), part(1), part(2), "-o", merged, "--silent", "--overwrite"])).code).toBe(0);
     expect(tmp.list().filter((name) => name.startsWith("."))).toEqual([]);
   });
 });

@@ -102,7 +102,7 @@ describe("1. a filter that cannot be applied, a source that contributes nothing"
   ])("%s is an error naming it, and nothing is written", (_, name, content, message) => {
     const lmsys = join(tmp.dir, name);
     writeFileSync(lmsys, content);
-    const r = cli(["build", "--preset", "swallow-v0.1", ...joined(lmsys), "-o", join(tmp.dir, "ds"), "-q"]);
+    const r = cli(["build", "--preset", "swallow-v0.1", ...joined(lmsys), "-o", join(tmp.dir, "ds"), "--silent"]);
     expect([r.code, r.stderr]).toEqual([2, `Error: ${lmsys}: ${message}\n`]);
     expect(tmp.list()).toEqual([name]);
   });
@@ -110,14 +110,20 @@ describe("1. a filter that cannot be applied, a source that contributes nothing"
   it("one empty file among several --lmsys files is named", () => {
     const empty = join(tmp.dir, "part-2.jsonl");
     writeFileSync(empty, "");
-    const r = cli(["sft", "--synth", SAMPLE.synth, "--lmsys", SAMPLE.lmsys, "--lmsys", empty, "-o", join(tmp.dir, "sft.jsonl"), "-q"]);
+    const r = cli(["sft", "--synth", SAMPLE.synth, "--lmsys", SAMPLE.lmsys, "--lmsys", empty, "-o", join(tmp.dir, "sft.jsonl"), "--silent"]);
     expect([r.code, r.stderr]).toEqual([2, `Error: ${empty}: contributes no record (an empty file, or every row filtered out)\n`]);
+  });
+
+  it("--lmsys takes every file up to the next flag, as a shell glob gives them (and matching none is an error)", () => {
+    const shards = ["train-00000-of-00002.parquet", "train-00001-of-00002.parquet"].map((f) => fixture(`lmsys-parquet/${f}`));
+    const r = cli(["merge", "--synth", fixture("split/llama3.1/synth.jsonl"), "--lmsys", ...shards, "-o", join(tmp.dir, "m.jsonl"), "--silent"]);
+    expect([r.code, r.stderr]).toEqual([2, `Error: ${shards.join(", ")}: --lmsys: none of its 7 conversation_ids matches a synth record\n`]);
   });
 
   it("a 0-byte .gpg is not an OpenPGP message", () => {
     const gpg = join(tmp.dir, "instructions.jsonl.gz.gpg");
     writeFileSync(gpg, "");
-    const r = cli(["build", "--synth", SAMPLE.synth, "--instructions", gpg, "--lmsys", SAMPLE.lmsys, "--passphrase-file", SAMPLE.passphrase, "-o", join(tmp.dir, "ds"), "-q"]);
+    const r = cli(["build", "--synth", SAMPLE.synth, "--instructions", gpg, "--lmsys", SAMPLE.lmsys, "--passphrase-file", SAMPLE.passphrase, "-o", join(tmp.dir, "ds"), "--silent"]);
     expect([r.code, r.stderr]).toEqual([2, `Error: ${gpg}: not an OpenPGP message (the file is empty), though its name says so\n`]);
     expect(tmp.list()).toEqual(["instructions.jsonl.gz.gpg"]);
   });
@@ -136,20 +142,20 @@ describe("2. no secret on stderr", () => {
 
   it("a refused connection is one line naming its cause, never the token", async () => {
     const ds = join(tmp.dir, "ds");
-    expect(cli(["build", LLAMA, "-o", ds, "-q"]).code).toBe(0);
+    expect(cli(["build", LLAMA, "-o", ds, "--silent"]).code).toBe(0);
     // A port that was just free: nothing listens there.
     const { createServer } = await import("node:net");
     const probe = createServer();
     await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
     const port = (probe.address() as { port: number }).port;
     await new Promise((resolve) => probe.close(resolve));
-    const r = cli(["publish", ds, "--repo", "a/b", "--hub-url", `http://127.0.0.1:${port}`, "-q"], { HF_TOKEN: "hf_Xsecret" });
+    const r = cli(["publish", ds, "--repo", "a/b", "--hub-url", `http://127.0.0.1:${port}`, "--silent"], { HF_TOKEN: "hf_Xsecret" });
     expect([r.code, r.stdout, r.stderr]).toEqual([2, "", `Error: cannot reach http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}\n`]);
   });
 
   it("the Hub echoing the Authorization header back is redacted", async () => {
     const ds = join(tmp.dir, "ds");
-    expect(cli(["build", LLAMA, "-o", ds, "-q"]).code).toBe(0);
+    expect(cli(["build", LLAMA, "-o", ds, "--silent"]).code).toBe(0);
     // A server that answers every request with an error quoting the request's headers.
     const { createServer } = await import("node:http");
     const server = createServer((req, res) => {
@@ -159,7 +165,7 @@ describe("2. no secret on stderr", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as { port: number }).port;
     try {
-      const child = spawn(process.execPath, [BIN, "publish", ds, "--repo", "a/b", "--hub-url", `http://127.0.0.1:${port}`, "-q"], {
+      const child = spawn(process.execPath, [BIN, "publish", ds, "--repo", "a/b", "--hub-url", `http://127.0.0.1:${port}`, "--silent"], {
         cwd: REPO,
         env: { ...process.env, HF_TOKEN: "hf_Xsecret" },
       });
@@ -195,7 +201,7 @@ describe("3. no unverified plaintext reaches an output", () => {
       ["merge", "--synth", gpg, "-o", "-"],
       ["sft", gpg, "-o", "-"],
     ]) {
-      const r = cli([...args, "--passphrase-file", fixture("gpg/passphrase.txt"), "-q"]);
+      const r = cli([...args, "--passphrase-file", fixture("gpg/passphrase.txt"), "--silent"]);
       expect(r.code).toBe(2);
       expect(r.stdout).toBe("");
       expect(r.stderr).toMatch(new RegExp(`^Error: ${gpg.replaceAll(".", "\\.")}: integrity check failed: the file was modified`));
@@ -204,7 +210,7 @@ describe("3. no unverified plaintext reaches an output", () => {
 
   it("decrypt to a device verifies the whole file before the first byte", () => {
     const bytes = readFileSync(fixture("gpg/flipped.gpg"));
-    const r = cli(["decrypt", fixture("gpg/flipped.gpg"), "-o", "/dev/stdout", "--passphrase-file", fixture("gpg/passphrase.txt"), "-q"]);
+    const r = cli(["decrypt", fixture("gpg/flipped.gpg"), "-o", "/dev/stdout", "--passphrase-file", fixture("gpg/passphrase.txt"), "--silent"]);
     expect(bytes.length).toBeGreaterThan(0);
     expect([r.code, r.stdout]).toEqual([2, ""]);
     expect(r.stderr).toMatch(/integrity check failed/);
@@ -217,7 +223,7 @@ describe("4. one writer per output", () => {
     const sleeper = spawn("sleep", ["30"]);
     try {
       writeFileSync(join(tmp.dir, ".ds.lock"), `${sleeper.pid}\n`);
-      const r = cli(["build", LLAMA, "-o", ds, "--resume", "-q"]);
+      const r = cli(["build", LLAMA, "-o", ds, "--resume", "--silent"]);
       expect([r.code, r.stderr]).toEqual([
         1,
         `Error: ${ds} is being written by another lmsynth run (pid ${sleeper.pid}; lock ${join(tmp.dir, ".ds.lock")})\nRun 'lmsynth build --help' for usage.\n`,
@@ -231,7 +237,7 @@ describe("4. one writer per output", () => {
   it("a stale lock (its process is gone) is taken over and removed at the end", () => {
     const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
     writeFileSync(join(tmp.dir, ".sft.jsonl.lock"), `${dead.stdout}\n`);
-    const r = cli(["sft", LLAMA, "-o", join(tmp.dir, "sft.jsonl"), "-q"]);
+    const r = cli(["sft", LLAMA, "-o", join(tmp.dir, "sft.jsonl"), "--silent"]);
     expect([r.code, r.stderr]).toEqual([0, ""]);
     expect(tmp.list()).toEqual(["sft.jsonl"]);
   });
@@ -240,12 +246,12 @@ describe("4. one writer per output", () => {
     const input = join(tmp.dir, "in.jsonl");
     writeFileSync(input, `${Array.from({ length: 20_000 }, (_, i) => JSON.stringify(llama(`writers-${i}`, [6, 8, 7, 5, 8, 3]))).join("\n")}\n`);
     const ds = join(tmp.dir, "ds");
-    const first = spawn(process.execPath, [BIN, "build", input, "-o", ds, "--resume", "-q"], { cwd: REPO });
+    const first = spawn(process.execPath, [BIN, "build", input, "-o", ds, "--resume", "--silent"], { cwd: REPO });
     const firstDone = new Promise<number | null>((resolve) => first.on("close", resolve));
     const lock = join(tmp.dir, ".ds.lock");
     const end = Date.now() + 20_000;
     while (!existsSync(lock) && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-    const second = cli(["build", input, "-o", ds, "--resume", "-q"]);
+    const second = cli(["build", input, "-o", ds, "--resume", "--silent"]);
     expect([second.code, second.stderr.split("\n")[0]]).toEqual([1, `Error: ${ds} is being written by another lmsynth run (pid ${first.pid}; lock ${lock})`]);
     expect(await firstDone).toBe(0);
     expect(readdirSync(tmp.dir).sort()).toEqual(["ds", "in.jsonl"]);
@@ -268,7 +274,7 @@ describe("5. an output never replaces an input", () => {
   ])("%s", (_, argv, message) => {
     const a = copyOf("a.jsonl", LLAMA);
     const before = sha256(a);
-    const r = cli([...argv(a), "-q"]);
+    const r = cli([...argv(a), "--silent"]);
     expect([r.code, r.stderr.split("\n")[0]]).toEqual([1, `Error: ${message.replaceAll("{a}", a)}: writing it would destroy the input`]);
     expect(sha256(a)).toBe(before);
     expect(tmp.list()).toEqual(["a.jsonl"]);
@@ -279,7 +285,7 @@ describe("5. an output never replaces an input", () => {
     symlinkSync(x, join(tmp.dir, "link.gpg"));
     const before = sha256(x);
     for (const out of [x, join(tmp.dir, "link.gpg")]) {
-      const r = cli(["decrypt", x, "-o", out, "--passphrase-file", fixture("gpg/passphrase.txt"), "-q"]);
+      const r = cli(["decrypt", x, "-o", out, "--passphrase-file", fixture("gpg/passphrase.txt"), "--silent"]);
       expect([r.code, r.stderr.split("\n")[0]]).toEqual([1, `Error: -o ${out} is the input ${x}: writing it would destroy the input`]);
     }
     expect(sha256(x)).toBe(before);
@@ -290,7 +296,7 @@ describe("5. an output never replaces an input", () => {
     mkdirSync(data);
     const input = join(data, "in.jsonl");
     writeFileSync(input, readFileSync(LLAMA));
-    const r = cli(["build", input, "-o", data, "--overwrite", "-q"]);
+    const r = cli(["build", input, "-o", data, "--overwrite", "--silent"]);
     expect([r.code, r.stderr.split("\n")[0]]).toEqual([1, `Error: -o ${data} contains the input ${input}: writing it would destroy the input`]);
     expect(readdirSync(data)).toEqual(["in.jsonl"]);
   });
@@ -307,14 +313,14 @@ describe("7. bounded resources", () => {
     ["inspect (one thread)", ["inspect", "/dev/zero"]],
     ["sft (worker threads)", ["sft", "/dev/zero", "-o", "-", "--threads", "2"]],
   ])("%s on /dev/zero stops at the line cap, naming file and line", (_, argv) => {
-    const r = cli([...argv, "--max-line-bytes", String(4 << 20), "-q"]);
+    const r = cli([...argv, "--max-line-bytes", String(4 << 20), "--silent"]);
     expect([r.code, r.stdout, r.stderr]).toEqual([2, "", "Error: /dev/zero:1: line longer than 4194304 bytes (raise the cap with --max-line-bytes)\n"]);
   });
 
   it("the cap names the line it stopped at", () => {
     const input = join(tmp.dir, "long.jsonl");
     writeFileSync(input, `${readFileSync(LLAMA, "utf8").split("\n")[0]}\n{"conversation_id":"${"x".repeat(3 << 20)}"}\n`);
-    const r = cli(["sft", input, "-o", "-", "--max-line-bytes", String(2 << 20), "--threads", "1", "-q"]);
+    const r = cli(["sft", input, "-o", "-", "--max-line-bytes", String(2 << 20), "--threads", "1", "--silent"]);
     expect([r.code, r.stderr]).toEqual([2, `Error: ${input}:2: line longer than 2097152 bytes (raise the cap with --max-line-bytes)\n`]);
   });
 });
@@ -326,7 +332,7 @@ describe("8. publish reads no file outside the folder", () => {
     ["a symlink out of the folder", "link.txt"],
   ])("%s in manifest.json is refused before anything is sent", (_, path) => {
     const ds = join(tmp.dir, "ds");
-    expect(cli(["build", LLAMA, "-o", ds, "-q"]).code).toBe(0);
+    expect(cli(["build", LLAMA, "-o", ds, "--silent"]).code).toBe(0);
     const outside = join(tmp.dir, "outside.txt");
     writeFileSync(outside, "not yours\n");
     symlinkSync(outside, join(ds, "link.txt"));
@@ -335,7 +341,7 @@ describe("8. publish reads no file outside the folder", () => {
     manifest.files.push({ path, rows: 0, bytes: 10, sha256: sha256(outside) });
     writeFileSync(manifestPath, JSON.stringify(manifest));
     if (path !== "link.txt") rmSync(join(ds, "link.txt"));
-    const r = cli(["publish", ds, "--repo", "a/b", "--dry-run", "-q"]);
+    const r = cli(["publish", ds, "--repo", "a/b", "--dry-run", "--silent"]);
     expect([r.code, r.stdout, r.stderr]).toEqual([2, "", `Error: ${ds}: files do not match manifest.json: ${path}: outside\n`]);
   });
 });
@@ -357,7 +363,7 @@ describe("9. option values are parsed with their sign and checked against their 
 
   it("a negative value in range is taken", () => {
     // -1 is no threshold a score can fall below; what matters is that it parses and is checked.
-    const r = cli(["dpo", LLAMA, "-o", join(tmp.dir, "dpo.jsonl"), "--min-chosen-score=0", "--min-margin", "0", "-q"]);
+    const r = cli(["dpo", LLAMA, "-o", join(tmp.dir, "dpo.jsonl"), "--min-chosen-score=0", "--min-margin", "0", "--silent"]);
     expect([r.code, r.stderr]).toEqual([0, ""]);
   });
 });
@@ -373,7 +379,7 @@ describe("10. values the data contract forbids", () => {
 
   it("a score of 1000 is an invalid record at file:line", () => {
     const input = withScore(1000);
-    const r = cli(["dpo", input, "-o", join(tmp.dir, "dpo.jsonl"), "-q"]);
+    const r = cli(["dpo", input, "-o", join(tmp.dir, "dpo.jsonl"), "--silent"]);
     expect([r.code, r.stderr]).toEqual([2, `Error: ${input}:2: \`synthesized_response_scoring_annotations[1].preference_score\`: expected a score in [0, 10] or -1, got 1000\n`]);
     expect(tmp.list()).toEqual(["scores.jsonl"]);
   });
@@ -392,7 +398,7 @@ describe("10. values the data contract forbids", () => {
     const synth = join(tmp.dir, "synth.jsonl");
     const first = readFileSync(fixture("split/llama3.1/synth.jsonl"), "utf8").split("\n").filter(Boolean);
     writeFileSync(synth, `${[...first, first[1]].join("\n")}\n`);
-    const r = cli(["merge", "--synth", synth, "-o", join(tmp.dir, "merged.jsonl"), "-q"]);
+    const r = cli(["merge", "--synth", synth, "-o", join(tmp.dir, "merged.jsonl"), "--silent"]);
     expect([r.code, r.stderr]).toEqual([2, `Error: ${synth}:${first.length + 1}: conversation_id ${idOf(first[1]!)} appears twice: first at line 2\n`]);
     expect(tmp.list()).toEqual(["synth.jsonl"]);
   });
@@ -407,7 +413,7 @@ describe("11. every I/O error names its path", () => {
     expect(spawnSync("mount", ["-t", "tmpfs", "-o", "size=16k", "tmpfs", mnt]).status).toBe(0);
     try {
       const ds = join(mnt, "ds");
-      const r = cli(["build", fixture("sample/llama3.1-sample.jsonl.gz"), "-o", ds, "-q"]);
+      const r = cli(["build", fixture("sample/llama3.1-sample.jsonl.gz"), "-o", ds, "--silent"]);
       expect([r.code, r.stderr]).toEqual([2, `Error: ${ds}/report.html: cannot write: ENOSPC: no space left on device, write\n`]);
       expect(readdirSync(mnt)).toEqual([]);
     } finally {

@@ -13,7 +13,7 @@ const tokenFile = join(parent, "token");
 
 beforeAll(async () => {
   writeFileSync(tokenFile, `${TOKEN}\n`);
-  const run = await runMain(["build", fixture("llama3.1/edge-cases.jsonl"), "-o", dir, "--test-size", "0.3", "--quiet"]);
+  const run = await runMain(["build", fixture("llama3.1/edge-cases.jsonl"), "-o", dir, "--test-size", "0.3", "--silent"]);
   expect(run.code).toBe(0);
 });
 
@@ -38,7 +38,7 @@ describe("lmsynth publish", () => {
   });
 
   it("creates the repo and commits every file byte for byte, the token only in headers", async () => {
-    const run = await runMain(["publish", dir, "--repo", "me/synth", "--hub-url", hub.hubUrl, "--token-file", tokenFile, "--private", "--quiet"]);
+    const run = await runMain(["publish", dir, "--repo", "me/synth", "--hub-url", hub.hubUrl, "--token-file", tokenFile, "--private", "--silent"]);
     expect(run.code).toBe(0);
     expect(run.stdout + run.stderr).not.toContain(TOKEN);
     expect(hub.received.created).toMatchObject({ name: "synth", organization: "me", type: "dataset", visibility: "private" });

@@ -45,8 +45,8 @@ describe("sft(merge(sources)) = sft(sources)", () => {
     ["Parquet written by DuckDB", `${SPLIT}/lmsys.parquet`],
   ])("from %s", async (_, lmsys) => {
     const tag = lmsys.endsWith("parquet") ? "pq" : "js";
-    expect((await runMain(["merge", ...sources(lmsys), "-o", out(`m-${tag}.jsonl.gz`), "--quiet"])).code).toBe(0);
-    const args = ["--lang", "both", "--with-meta", "--quiet"];
+    expect((await runMain(["merge", ...sources(lmsys), "-o", out(`m-${tag}.jsonl.gz`), "--silent"])).code).toBe(0);
+    const args = ["--lang", "both", "--with-meta", "--silent"];
     expect((await runMain(["sft", out(`m-${tag}.jsonl.gz`), ...args, "-o", out(`from-merged-${tag}.jsonl`)])).code).toBe(0);
     expect((await runMain(["sft", ...sources(lmsys), ...args, "-o", out(`from-sources-${tag}.jsonl`)])).code).toBe(0);
     const fromSources = readFileSync(out(`from-sources-${tag}.jsonl`), "utf8");
@@ -61,7 +61,7 @@ describe("sft(merge(sources)) = sft(sources)", () => {
 
 describe("build from the sources", () => {
   it("lists every input in the manifest in command-line order, Parquet shards included, with its sha256", async () => {
-    const run = await runMain(["build", ...sources(`${SPLIT}/lmsys.parquet`), "-o", out("built-from-parquet"), "--quiet"]);
+    const run = await runMain(["build", ...sources(`${SPLIT}/lmsys.parquet`), "-o", out("built-from-parquet"), "--silent"]);
     expect(run.code).toBe(0);
     const manifest = JSON.parse(readFileSync(join(out("built-from-parquet"), "manifest.json"), "utf8")) as { inputs: Array<{ path: string; bytes: number; sha256: string }> };
     const expected = [`${SPLIT}/synth.jsonl`, `${SPLIT}/instructions.jsonl.gz`, `${SPLIT}/lmsys.parquet`].map((f) => {
@@ -80,7 +80,7 @@ describe("the encrypted sample", () => {
   ];
 
   it("joins with the .gpg instructions decrypted in-stream, as the merged sample", async () => {
-    const args = ["--preset", "swallow-v0.1", "--with-meta", "--quiet"];
+    const args = ["--preset", "swallow-v0.1", "--with-meta", "--silent"];
     const run = await runMain(["sft", ...sample, "--passphrase-file", fixture("sample/passphrase.txt"), ...args, "-o", out("sample-sources.jsonl")]);
     expect(run.code).toBe(0);
     expect((await runMain(["sft", fixture("sample/llama3.1-sample.jsonl.gz"), ...args, "-o", out("sample-merged.jsonl")])).code).toBe(0);
@@ -91,7 +91,7 @@ describe("the encrypted sample", () => {
     const gpg = fixture("sample/lmsys-chat-1m-first-turn-user-instructions-ja.jsonl.gz.gpg");
     const home = mkdtempSync(join(tmpdir(), "lmsynth-gnupg-"));
     const expected = execFileSync("gpg", ["--homedir", home, "--batch", "--quiet", "--pinentry-mode", "loopback", "--passphrase-file", fixture("sample/passphrase.txt"), "--decrypt", gpg]);
-    expect((await runMain(["decrypt", gpg, "--passphrase-file", fixture("sample/passphrase.txt"), "-o", out("instr.jsonl.gz"), "--quiet"])).code).toBe(0);
+    expect((await runMain(["decrypt", gpg, "--passphrase-file", fixture("sample/passphrase.txt"), "-o", out("instr.jsonl.gz"), "--silent"])).code).toBe(0);
     expect(readFileSync(out("instr.jsonl.gz")).equals(expected)).toBe(true);
   });
 

@@ -52,14 +52,14 @@ describe("lmsynth report", () => {
     const pages = [];
     for (const threads of ["1", "2"]) {
       const out = join(tmp.dir, `t${threads}.html`);
-      expect((await runMain(["report", "--lang", "both", fixture("llama3.1/edge-cases.jsonl"), "--threads", threads, "-o", out, "-q"])).code).toBe(0);
+      expect((await runMain(["report", "--lang", "both", fixture("llama3.1/edge-cases.jsonl"), "--threads", threads, "-o", out, "--silent"])).code).toBe(0);
       pages.push(chartsOf(readFileSync(out, "utf8")));
     }
     expect(pages[1]).toEqual(pages[0]);
   });
 
   it("writes to stdout with -o -", async () => {
-    const r = await runMain(["report", fixture("llama3.1/edge-cases.jsonl"), "-o", "-", "-q"]);
+    const r = await runMain(["report", fixture("llama3.1/edge-cases.jsonl"), "-o", "-", "--silent"]);
     expect(r.code).toBe(0);
     expect(r.stdout.startsWith("<!doctype html>\n")).toBe(true);
     expect(r.stdout.endsWith("</html>\n")).toBe(true);
@@ -76,7 +76,7 @@ describe("lmsynth report", () => {
 
   it("names the path it cannot write, exit 2, and leaves no temporary file", async () => {
     const out = join(tmp.dir, "missing", "report.html");
-    const r = await runMain(["report", SAMPLE, "-o", out, "-q"]);
+    const r = await runMain(["report", SAMPLE, "-o", out, "--silent"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`^Error: ${out.replaceAll(".", "\\.")}: cannot write: ENOENT`));
     expect(tmp.list()).toEqual([]);

@@ -62,7 +62,7 @@ function summaryOf(stdout: string): Record<string, unknown> {
 describe("lmsynth sft: output files", () => {
   it("writes .jsonl: UTF-8, one row per line, no ASCII escaping, nothing else in the folder", async () => {
     const out = join(tmp.dir, "sft.jsonl");
-    const r = await runMain(["sft", LLAMA, "-o", out, "--quiet"]);
+    const r = await runMain(["sft", LLAMA, "-o", out, "--silent"]);
     expect(r).toMatchObject({ code: 0, stdout: "", stderr: "" });
     const bytes = readFileSync(out);
     expect(bytes.equals(Buffer.from(LLAMA_BEST, "utf8"))).toBe(true);
@@ -73,7 +73,7 @@ describe("lmsynth sft: output files", () => {
 
   it("writes .jsonl.gz: gzip with mtime 0 whose content is the same bytes", async () => {
     const out = join(tmp.dir, "sft.jsonl.gz");
-    expect((await runMain(["sft", LLAMA, "-o", out, "-q"])).code).toBe(0);
+    expect((await runMain(["sft", LLAMA, "-o", out, "--silent"])).code).toBe(0);
     const gz = readFileSync(out);
     expect([...gz.subarray(0, 8)]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0]);
     expect(gunzipSync(gz).equals(Buffer.from(LLAMA_BEST, "utf8"))).toBe(true);
@@ -112,7 +112,7 @@ describe("lmsynth sft: output files", () => {
   });
 
   it("--messages-key conversation --with-meta --select top-k --k 2", async () => {
-    const r = await runMain(["sft", GEMMA3, "-o", "-", "-q", "--messages-key", "conversation", "--with-meta", "--select", "top-k", "--k", "2"]);
+    const r = await runMain(["sft", GEMMA3, "-o", "-", "--silent", "--messages-key", "conversation", "--with-meta", "--select", "top-k", "--k", "2"]);
     expect(r.code).toBe(0);
     const conv = (name: string, i: number, score: number): string =>
       `{"conversation_id":"${idOf(name)}","conversation":[{"role":"user","content":"${jaQ(name)}"},{"role":"assistant","content":"${jaA(name, i)}"}],"lang":"ja","response_index":${i},"score":${score}}\n`;
@@ -120,7 +120,7 @@ describe("lmsynth sft: output files", () => {
   });
 
   it("--multiturn --system on gemma2", async () => {
-    const r = await runMain(["sft", GEMMA2, "-o", "-", "-q", "--multiturn", "--system", "S", "--exclude-template"]);
+    const r = await runMain(["sft", GEMMA2, "-o", "-", "--silent", "--multiturn", "--system", "S", "--exclude-template"]);
     expect(r.code).toBe(0);
     const sys = '{"role":"system","content":"S"},';
     expect(r.stdout).toBe(
@@ -133,7 +133,7 @@ describe("lmsynth sft: output files", () => {
 
 describe("lmsynth sft: inputs", () => {
   it("reads gzip data from stdin (-)", async () => {
-    const r = await runMain(["sft", "-", "-o", "-", "-q"], gzipSync(readFileSync(GEMMA3)));
+    const r = await runMain(["sft", "-", "-o", "-", "--silent"], gzipSync(readFileSync(GEMMA3)));
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(G3_BEST);
   });
@@ -153,18 +153,18 @@ describe("lmsynth sft: inputs", () => {
     const lines = readFileSync(GEMMA3, "utf8").trimEnd().split("\n");
     const input = join(tmp.dir, "crlf.jsonl");
     writeFileSync(input, "\uFEFF" + lines[0] + "\r\n\r\n" + lines[1] + "\r\n   \r\n\n" + lines[2] + "\r\n\r\n");
-    const r = await runMain(["sft", input, "-o", "-", "-q"]);
+    const r = await runMain(["sft", input, "-o", "-", "--silent"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(G3_BEST);
   });
 
   it("reads several inputs in the order given", async () => {
-    const r = await runMain(["sft", GEMMA3, LLAMA, "-o", "-", "-q"]);
+    const r = await runMain(["sft", GEMMA3, LLAMA, "-o", "-", "--silent"]);
     expect(r.stdout).toBe(G3_BEST + LLAMA_BEST);
   });
 
   it("refuses a conversation_id seen twice, naming both places (here: the same file given twice)", async () => {
-    const r = await runMain(["sft", GEMMA3, GEMMA3, "-o", "-", "-q"]);
+    const r = await runMain(["sft", GEMMA3, GEMMA3, "-o", "-", "--silent"]);
     // The rows of the first copy were still buffered: a failed run's stdout gets nothing more.
     expect([r.code, r.stdout]).toEqual([2, ""]);
     expect(r.stderr).toBe(`Error: ${GEMMA3}:1: conversation_id 4598971fe1a8ea6484539ac631510707 appears twice: first at line 1\n`);
@@ -316,7 +316,7 @@ describe("lmsynth sft --on-invalid skip", () => {
   });
 
   it("writes no rejected file when no line is bad", async () => {
-    const r = await runMain(["sft", GEMMA3, "-o", join(tmp.dir, "out.jsonl"), "--on-invalid", "skip", "-q"]);
+    const r = await runMain(["sft", GEMMA3, "-o", join(tmp.dir, "out.jsonl"), "--on-invalid", "skip", "--silent"]);
     expect(r.code).toBe(0);
     expect(tmp.list()).toEqual(["out.jsonl"]);
   });
@@ -429,5 +429,15 @@ describe("lmsynth sft: spawned binary", () => {
 
   it("--version", () => {
     expect(spawnCli(["--version"])).toEqual({ code: 0, stdout: "0.1.0\n", stderr: "" });
+  });
+});
+
+describe("lmsynth sft: --quiet and --silent", () => {
+  it("--quiet hides progress only: the summary stays; --silent prints nothing", async () => {
+    const quiet = await runMain(["sft", GEMMA3, "-o", join(tmp.dir, "a.jsonl"), "-q"]);
+    expect(quiet.code).toBe(0);
+    expect(squeezeTable(quiet.stderr).split("\n").slice(0, 3)).toEqual(["variant gemma-3", "records read 3", "sft rows written 2"]);
+    const silent = await runMain(["sft", GEMMA3, "-o", join(tmp.dir, "b.jsonl"), "--silent"]);
+    expect([silent.code, silent.stderr, silent.stdout]).toEqual([0, "", ""]);
   });
 });

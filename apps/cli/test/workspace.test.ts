@@ -64,7 +64,8 @@ describe("workspace package.json files", () => {
       ["types", "./dist/index.d.ts"],
       ["default", "./dist/index.js"],
     ]);
-    expect(pkg.files).toEqual(["dist"]);
+    // The CLI also ships its committed bin shim (linked by `npm ci` before dist/ exists).
+    expect(pkg.files).toEqual(dir === "apps/cli" ? ["dist", "bin"] : ["dist"]);
     if (dir.startsWith("packages/")) {
       expect(pkg.name).toBe(`@lmsynth/${dir.slice("packages/".length)}`);
       expect(pkg.sideEffects).toBe(false);

@@ -95,6 +95,7 @@ export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEve
   const { signal } = options;
   const convert: ConvertInit = { ...options.convert, stats: true };
   const folder = await openDatasetFolder(options.output, {
+    createdBy: `${options.run.tool} version ${options.run.version}`,
     ...options.folder,
     configs,
     sftColumns: sftColumns({ meta: options.withMeta, text: options.convert.sft?.template !== undefined }),
@@ -116,6 +117,11 @@ export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEve
     yield* convertAll(source, convert, write, summary, { threads, stats, ...(signal ? { signal } : {}) });
     await source.close();
     finishSummary(summary, source, started);
+    // A `--shard` part may be empty on a small input; a whole build that wrote nothing is not what was asked.
+    if (!convert.shard && configs.every((c) => summary.rows[c] === 0)) {
+      const inputs = [...(options.source.files ?? []), ...(options.source.synth ?? [])].join(", ");
+      throw new EmptyBuildError(`${inputs}: the build wrote no row: every record was skipped (${describeFunnel(summary)}); nothing to publish`);
+    }
     yield { event: "phase", phase: "report" };
     await folder.writeText("report.html", renderRunReport(summary, stats, options.run));
     yield { event: "phase", phase: "closing" };
@@ -133,6 +139,12 @@ export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEve
       stats: { dataset: stats, funnel: summary.funnel } satisfies BuildStats,
     });
     summary.outputs = result.manifest.files.map((f) => f.path);
+    summary.splits = result.manifest.counts.rows;
+    const leftOut = configs.flatMap((c) => {
+      const splits = Object.entries(result.manifest.counts.rows[c] ?? {});
+      return splits.every(([, n]) => !n) ? [c] : splits.filter(([, n]) => !n).map(([split]) => `${c}/${split}`);
+    });
+    if (leftOut.length > 0) summary.leftOut = leftOut;
     if (options.folder.resume) summary.reusedShards = result.reusedShards;
     summary.seconds = (performance.now() - started) / 1000;
     return { summary, manifest: result.manifest, reusedShards: result.reusedShards };
@@ -140,6 +152,19 @@ export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEve
     await Promise.allSettled([folder.abort(), source?.abort()]);
     throw e;
   }
+}
+
+/** A build whose every config came out empty: there is nothing the user asked for (exit 2 at the CLI). */
+export class EmptyBuildError extends Error {
+  override name = "EmptyBuildError";
+}
+
+/** The largest skip reasons of the summary, for an empty build's message. */
+function describeFunnel(summary: RunSummary): string {
+  const totals = new Map<string, number>();
+  for (const byLang of Object.values(summary.funnel)) for (const f of Object.values(byLang)) for (const [k, n] of Object.entries(f ?? {})) totals.set(k, (totals.get(k) ?? 0) + (n ?? 0));
+  const top = [...totals].sort((a, b) => b[1] - a[1]).slice(0, 3);
+  return top.length > 0 ? top.map(([k, n]) => `${k} ${n}`).join(", ") : `${summary.records} records read`;
 }
 
 /** Drains {@link buildIter}: the same result and errors, no progress. */

@@ -24,6 +24,10 @@ export interface RunSummary {
   outputs: string[];
   /** What the user must not miss: a filter applied by skipping, a join that matched little. */
   warnings?: string[];
+  /** `build`: rows per config and split (`train`, `test`). */
+  splits?: Record<string, Partial<Record<string, number>>>;
+  /** `build`: configs or `config/split`s with no rows, left out of the card. */
+  leftOut?: string[];
   /** `build --resume`: shards taken from the interrupted run instead of written. */
   reusedShards?: number;
   seconds: number;

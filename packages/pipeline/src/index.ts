@@ -3,7 +3,7 @@
  * record source over merged or joined inputs, the one-pass loop that feeds every output in input order, and
  * the library entry points of a build (`buildIter`, `build`).
  */
-export { buildIter, build, renderRunReport } from "./build.js";
+export { buildIter, build, renderRunReport, EmptyBuildError } from "./build.js";
 export { convertAll, countSkip, finishSummary, newSummary, threadsOf } from "./convert-all.js";
 export { createMapper, inShard, resolveTemplateSpec, OUTPUT_NAMES } from "./convert-record.js";
 export { openRecordSource } from "./record-source.js";

@@ -1,20 +1,30 @@
 import { LMSYS_LICENSE, SKIP_REASONS, VARIANT_TABLE, type DatasetLicense, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
 import type { WrittenFile } from "./byte-output.js";
 import type { DatasetCardSettings, OutputFormat } from "./folder-layout.js";
+import { featuresYaml, type ColumnSpec } from "./row-columns.js";
 import type { DatasetCounts, DatasetManifest } from "./dataset-manifest.js";
 import type { SplitName } from "./split-of.js";
 
-/** One `configs` entry of the card: a config name and, per split, its files (relative paths). */
+/** One `configs` entry of the card: a config name and, per split with rows, its files (relative paths). */
 export interface CardConfig {
   name: string;
   /** The config `load_dataset(repo)` picks without a name. */
   isDefault: boolean;
-  splits: { split: SplitName; paths: string[] }[];
+  splits: { split: SplitName; paths: string[]; rows: number; bytes: number }[];
+  /** Its columns, for `dataset_info`; absent for folders built before they were recorded. */
+  columns?: ColumnSpec[];
+}
+
+/** Files of a format the card does not declare (one builder reads one format), and how to load them. */
+export interface OtherFormat {
+  format: OutputFormat;
+  /** Glob per config and split, e.g. `sft/train-*.jsonl`. */
+  globs: { config: string; split: SplitName; glob: string }[];
 }
 
 /** Everything the dataset card states. */
 export interface DatasetCardInput {
-  /** Heading. Default `LMSYS-Chat-1M-Synth: SFT and DPO`. */
+  /** Heading and `pretty_name`. Default `LMSYS-Chat-1M-Synth: SFT and DPO`. */
   title?: string;
   tool: string;
   version: string;
@@ -23,42 +33,58 @@ export interface DatasetCardInput {
   /** Selects the licences that apply; unknown: only LMSYS-Chat-1M's, plus a note. */
   variant?: Variant;
   languages: Lang[];
+  /** Declared configs: those with rows, in the primary format. */
   configs: CardConfig[];
+  /** Configs or splits left out because they have no rows, as `config` or `config/split`. Default none. */
+  empty?: string[];
+  /** Formats written beside the declared one. Default none. */
+  otherFormats?: OtherFormat[];
   files: WrittenFile[];
   counts: DatasetCounts;
   /** Extra `tags`, after `synthetic` and one per config. */
   tags?: string[];
 }
 
-
 const EXTENSIONS: Record<OutputFormat, string> = { parquet: "parquet", jsonl: "jsonl", arrow: "arrow" };
-// The card's default configs use the first format here that was written; the others get `<config>-<format>`.
+/** The `datasets` builder of each format, for the card's loading snippets. */
+const BUILDERS: Record<OutputFormat, string> = { parquet: "parquet", jsonl: "json", arrow: "arrow" };
+const FORMAT_NAMES: Record<OutputFormat, string> = { parquet: "Parquet", jsonl: "JSONL", arrow: "Arrow" };
+// `datasets` infers one builder for all the configs of a card, so it declares one format: the first written here.
 const FORMAT_PRIORITY: OutputFormat[] = ["parquet", "arrow", "jsonl"];
 
 /**
  * The input of {@link renderDatasetCard} for a folder described by `manifest` and `settings`: one `configs`
- * entry per format and config, listing the manifest's files of each split (`<config>/<split>-*.<ext>`);
- * counts and funnel in `settings.configs` × `settings.splits` order, whatever the manifest's key order.
+ * entry per config with rows, in the primary format (Parquet when written), listing the manifest's files of
+ * each split with rows (`<config>/<split>-*.<ext>`); the other formats as globs; counts and funnel in
+ * `settings.configs` × `settings.splits` order, whatever the manifest's key order.
  * Pure. @internal shared by the folder writer and the merge; not exported from the index.
  */
 export function datasetCardInput(manifest: DatasetManifest, settings: DatasetCardSettings): DatasetCardInput {
   const primary = FORMAT_PRIORITY.find((format) => settings.formats.includes(format)) ?? settings.formats[0]!;
-  const ordered = [primary, ...settings.formats.filter((format) => format !== primary)];
+  const filesOf = (config: string, split: SplitName, format: OutputFormat) =>
+    manifest.files.filter((file) => file.path.startsWith(`${config}/${split}-`) && file.path.endsWith(`.${EXTENSIONS[format]}`));
   const configs: CardConfig[] = [];
-  for (const format of ordered) {
-    for (const config of settings.configs) {
-      configs.push({
-        name: format === primary ? config : `${config}-${format}`,
-        isDefault: format === primary && config === settings.configs[0],
-        splits: settings.splits.map((split) => ({
-          split,
-          paths: manifest.files
-            .map((file) => file.path)
-            .filter((path) => path.startsWith(`${config}/${split}-`) && path.endsWith(`.${EXTENSIONS[format]}`)),
-        })),
-      });
-    }
+  const empty: string[] = [];
+  for (const config of settings.configs) {
+    const splits = settings.splits.flatMap((split) => {
+      const files = filesOf(config, split, primary);
+      const rows = manifest.counts.rows[config]?.[split] ?? 0;
+      if (rows === 0) return [];
+      return [{ split, paths: files.map((f) => f.path), rows, bytes: files.reduce((n, f) => n + f.bytes, 0) }];
+    });
+    const leftOut = settings.splits.filter((split) => !splits.some((s) => s.split === split));
+    if (splits.length === 0) empty.push(config);
+    else for (const split of leftOut) empty.push(`${config}/${split}`);
+    if (splits.length === 0) continue;
+    const columns = settings.columns?.[config];
+    configs.push({ name: config, isDefault: configs.length === 0, splits, ...(columns ? { columns } : {}) });
   }
+  const otherFormats = settings.formats
+    .filter((format) => format !== primary)
+    .map((format) => ({
+      format,
+      globs: configs.flatMap((c) => c.splits.map(({ split }) => ({ config: c.name, split, glob: `${c.name}/${split}-*.${EXTENSIONS[format]}` }))),
+    }));
   const rows: DatasetCounts["rows"] = {};
   const funnel: DatasetCounts["funnel"] = {};
   for (const config of settings.configs) {
@@ -74,8 +100,10 @@ export function datasetCardInput(manifest: DatasetManifest, settings: DatasetCar
     variant: settings.variant,
     languages: settings.languages,
     configs,
+    empty,
+    otherFormats,
     files: manifest.files,
-    counts: { records: manifest.counts.records, rows, funnel },
+    counts: { records: manifest.counts.records, rows, funnel, ...(manifest.counts.languages ? { languages: manifest.counts.languages } : {}) },
     tags: settings.tags,
   };
 }
@@ -141,7 +169,9 @@ export function renderDatasetCard(input: DatasetCardInput): string {
   const largest = Math.max(0, ...dataConfigs.map(rowsOf));
   const tags = [...new Set(["synthetic", ...dataConfigs, ...(input.tags ?? [])])];
 
+  const title = input.title ?? "LMSYS-Chat-1M-Synth: SFT and DPO";
   const yaml: string[] = [
+    `pretty_name: ${JSON.stringify(title)}`,
     "license: other",
     "license_name: mixed",
     "license_link: https://huggingface.co/datasets/tokyotech-llm/lmsys-chat-1m-synth/blob/main/README.md#license-information",
@@ -166,9 +196,18 @@ export function renderDatasetCard(input: DatasetCardInput): string {
       yaml.push(`  - split: ${split}`, "    path:", ...paths.map((path) => `    - ${yamlScalar(path)}`));
     }
   }
+  // What `datasets` would record after loading: features, and per split its rows and (file) bytes.
+  const described = input.configs.filter((config) => config.columns);
+  if (described.length > 0) yaml.push("dataset_info:");
+  for (const config of described) {
+    const bytes = config.splits.reduce((n, s) => n + s.bytes, 0);
+    yaml.push(`- config_name: ${yamlScalar(config.name)}`, "  features:", ...featuresYaml(config.columns!, "  "), "  splits:");
+    for (const { split, rows, bytes: splitBytes } of config.splits) yaml.push(`  - name: ${split}`, `    num_bytes: ${splitBytes}`, `    num_examples: ${rows}`);
+    yaml.push(`  download_size: ${bytes}`, `  dataset_size: ${bytes}`);
+  }
 
   const md: string[] = [
-    `# ${input.title ?? "LMSYS-Chat-1M-Synth: SFT and DPO"}`,
+    `# ${title}`,
     "",
     `Built with ${input.tool} ${input.version} from LMSYS-Chat-1M-Synth${input.variant ? ` (${input.variant} variant)` : ""}.` +
       (input.variant === "llama-3.1" ? " Built with Llama." : ""),
@@ -188,6 +227,16 @@ export function renderDatasetCard(input: DatasetCardInput): string {
       md.push(`| ${cell(config)} | ${split} | ${count(rows ?? 0)} |`);
     }
   }
+  // In config order, whatever order the counts were summed in.
+  const byLang = dataConfigs.map((c) => [c, input.counts.languages?.[c] ?? {}] as const).filter(([, langs]) => Object.keys(langs).length > 0);
+  if (byLang.length > 0) {
+    md.push("", "Rows per language, all splits:", "", "| config | language | rows |", "|---|---|---:|");
+    for (const [config, langs] of byLang) for (const lang of ["ja", "en"] as const) if (langs[lang]) md.push(`| ${cell(config)} | ${lang} | ${count(langs[lang])} |`);
+  }
+  if (input.empty?.length) {
+    md.push("", `Left out of the configs above because they have no rows: ${input.empty.map((e) => `\`${e}\``).join(", ")}.`);
+  }
+  md.push(...usageSection(input));
   md.push("", "## Funnel", "", "Skips by reason, as counted during the build.", "", "| config | reason | count |", "|---|---|---:|");
   for (const [config, funnel] of Object.entries(input.counts.funnel)) {
     for (const [reason, n] of orderedReasons(funnel)) md.push(`| ${cell(config)} | ${cell(reason)} | ${count(n)} |`);
@@ -202,4 +251,29 @@ export function renderDatasetCard(input: DatasetCardInput): string {
   md.push("", "## How it was built", "", `${input.tool} ${input.version}:`, "", `${fence}sh`, input.command, fence, "");
 
   return `---\n${yaml.join("\n")}\n---\n\n${md.join("\n")}`;
+}
+
+/** The trainer of TRL that reads each config's layout as it is. */
+const TRAINERS: Record<string, string> = { sft: "SFTTrainer", dpo: "DPOTrainer" };
+
+/** "How to use": `load_dataset` per declared config and the TRL trainer that reads it, then the other formats. */
+function usageSection(input: DatasetCardInput): string[] {
+  if (input.configs.length === 0) return [];
+  const md = ["", "## How to use", "", "```python", "from datasets import load_dataset", ""];
+  for (const config of input.configs) {
+    md.push(`${config.name} = load_dataset("<this repo or folder>", ${JSON.stringify(config.name)})${TRAINERS[config.name] ? `  # TRL ${TRAINERS[config.name]}` : ""}`);
+  }
+  md.push("```");
+  if (input.configs.some((c) => c.columns?.some((col) => col.name === "text"))) {
+    md.push("", "The `text` column is the chat template applied to the messages; it starts with the BOS token, so a trainer must not add another (TRL: `dataset_text_field=\"text\"` with `add_special_tokens=False`, or train on `messages`).");
+  }
+  for (const other of input.otherFormats ?? []) {
+    const files = other.globs.map((g) => `${JSON.stringify(g.split)}: ${JSON.stringify(g.glob)}`);
+    const byConfig = new Map<string, string[]>();
+    for (const [i, g] of other.globs.entries()) byConfig.set(g.config, [...(byConfig.get(g.config) ?? []), files[i]!]);
+    md.push("", `The same rows as ${FORMAT_NAMES[other.format]} files (not declared above: \`datasets\` reads one format per repository):`, "", "```python");
+    for (const [config, list] of byConfig) md.push(`${config} = load_dataset(${JSON.stringify(BUILDERS[other.format])}, data_dir="<folder>", data_files={${list.join(", ")}})`);
+    md.push("```");
+  }
+  return md;
 }

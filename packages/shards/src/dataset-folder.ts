@@ -37,6 +37,8 @@ export interface DatasetFolderOptions {
   sftColumns?: readonly ColumnSpec[];
   /** DPO columns. Default `dpoColumns()` (with `lang`). */
   dpoColumns?: readonly ColumnSpec[];
+  /** Parquet footer `created_by`, e.g. `lmsynth version 0.2.0`. Default `lmsynth`. */
+  createdBy?: string;
   /** Replace an existing folder at `dir` (swapped in at `close`). Default false: refuse it. */
   overwrite?: boolean;
   /** Checked on every write and on close: once aborted, the folder aborts and the call throws its reason. */
@@ -167,7 +169,7 @@ class ShardSeries {
     readonly config: ConfigName,
     readonly split: SplitName,
     private readonly columns: readonly ColumnSpec[],
-    private readonly options: Required<Pick<DatasetFolderOptions, "formats" | "compression" | "maxRowGroupBytes" | "maxShardBytes">>,
+    private readonly options: Required<Pick<DatasetFolderOptions, "formats" | "compression" | "maxRowGroupBytes" | "maxShardBytes">> & Pick<DatasetFolderOptions, "createdBy">,
     private readonly resume: SeriesResume | undefined,
   ) {}
 
@@ -186,9 +188,11 @@ class ShardSeries {
     if (open.reused && open.rows > open.reused.rows) await this.mismatch(open.reused);
   }
 
-  /** Closes the last shard; a split without rows still gets one empty shard, so every split has a file. */
+  /**
+   * Closes the last shard. A split without rows gets no file: `load_dataset` refuses a declared split with
+   * no data, so the card leaves it out too.
+   */
   async finish(): Promise<void> {
-    if (!this.open && this.shards.length === 0) await this.openShard();
     if (this.open) await this.closeShard();
     const missed = this.resume?.reusable[this.shards.length];
     if (missed) await this.mismatch(missed);
@@ -230,9 +234,9 @@ class ShardSeries {
     for (const file of files) {
       const path = join(this.root, file.relative);
       const { columns } = this;
-      const { compression, maxRowGroupBytes } = this.options;
+      const { compression, maxRowGroupBytes, createdBy } = this.options;
       if (file.format === "parquet") {
-        sinks.push(await openParquetSink(path, { columns, compression, maxRowGroupBytes }));
+        sinks.push(await openParquetSink(path, { columns, compression, maxRowGroupBytes, ...(createdBy ? { createdBy } : {}) }));
       } else if (file.format === "arrow") {
         sinks.push(await openArrowSink(path, { columns, maxBatchBytes: maxRowGroupBytes }));
       } else {
@@ -277,6 +281,8 @@ class DatasetFolderWriter implements DatasetFolder {
   // An extra file is either a sink still open, or written whole (`writeText`), with no sink.
   private readonly extras: { relative: string; sink?: RowSink<unknown>; written?: WrittenFile }[] = [];
   private readonly langs = new Set<Lang>();
+  /** Rows per config and language, for the card. */
+  private readonly langRows: Record<string, Partial<Record<Lang, number>>> = {};
   private state: "open" | "closed" | "aborted" = "open";
   private lastSplit: { id: string | undefined; split: SplitName } = { id: undefined, split: "train" };
 
@@ -369,6 +375,10 @@ class DatasetFolderWriter implements DatasetFolder {
       // The journal names shards before their `-of-N` names; from here on a rerun starts over.
       await this.resume?.journal.discard();
       const files = await this.nameShards();
+      // A config without rows has no files: its folder goes too, so nothing hints at data that is not there.
+      for (const config of this.configs) {
+        if (!files.some((f) => f.path.startsWith(`${config}/`))) await rm(join(this.temp, config), { recursive: true, force: true });
+      }
       const manifest = this.manifest(summary, files);
       await this.writeWhole("manifest.json", formatManifest(manifest));
       await this.writeWhole("README.md", renderDatasetCard(datasetCardInput(manifest, manifest.card!)));
@@ -413,8 +423,12 @@ class DatasetFolderWriter implements DatasetFolder {
     const split = this.lastSplit.split;
     const series = this.series.get(`${config}/${split}`);
     if (!series) throw new UsageError(`config ${config} was not requested for ${this.dir}`);
-    if (lang) this.langs.add(lang);
     await series.write(row as Readonly<Record<string, unknown>>);
+    if (lang) {
+      this.langs.add(lang);
+      const byLang = (this.langRows[config] ??= {});
+      byLang[lang] = (byLang[lang] ?? 0) + 1;
+    }
   }
 
   /** Renames `<split>-<i>.<ext>` to `<split>-<i>-of-<n>.<ext>` now that n is known; returns all files by path. */
@@ -441,6 +455,7 @@ class DatasetFolderWriter implements DatasetFolder {
     for (const config of this.configs) funnel[config] = summary.funnel[config] ?? {};
     const card: DatasetCardSettings = {
       configs: this.configs,
+      columns: Object.fromEntries(this.configs.map((config) => [config, [...columnsOf(this.options, config)]])),
       formats: this.formats,
       splits: this.splits,
       languages: summary.languages ?? (["ja", "en"] as const).filter((lang) => this.langs.has(lang)),
@@ -455,7 +470,7 @@ class DatasetFolderWriter implements DatasetFolder {
       options: summary.options,
       inputs: summary.inputs,
       files,
-      counts: { records: summary.records, rows, funnel },
+      counts: { records: summary.records, rows, funnel, languages: this.langRows },
       card,
       ...(summary.stats ? { stats: summary.stats } : {}),
     };
@@ -487,6 +502,7 @@ function shardOptionsOf(options: DatasetFolderOptions, formats: OutputFormat[]) 
     compression: options.compression ?? "zstd",
     maxRowGroupBytes: options.maxRowGroupBytes ?? 100_000_000,
     maxShardBytes: options.maxShardBytes ?? 500_000_000,
+    ...(options.createdBy ? { createdBy: options.createdBy } : {}),
   };
 }
 

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile, readdir, realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import { InputError, type Funnel } from "@lmsynth/schema";
+import { InputError, type Funnel, type Lang } from "@lmsynth/schema";
 import type { WrittenFile } from "./byte-output.js";
 import type { DatasetCardSettings } from "./folder-layout.js";
 import { ManifestMismatchError, type ManifestProblem } from "./errors.js";
@@ -24,6 +24,8 @@ export interface DatasetCounts {
   rows: Record<string, Partial<Record<SplitName, number>>>;
   /** Skip reasons with counts, per config. */
   funnel: Record<string, Funnel>;
+  /** Rows per config and language (`ja`, `en`), all splits together. */
+  languages?: Record<string, Partial<Record<Lang, number>>>;
 }
 
 /** `manifest.json` of a built folder (behaviour.md §6). File paths are relative to the folder, `/`-separated. */
@@ -73,6 +75,7 @@ export function formatManifest(manifest: DatasetManifest): string {
     counts: sortKeys(manifest.counts),
     card: manifest.card && {
       configs: manifest.card.configs,
+      columns: manifest.card.columns,
       formats: manifest.card.formats,
       splits: manifest.card.splits,
       variant: manifest.card.variant,

@@ -1,4 +1,5 @@
 import type { Lang, Variant } from "@lmsynth/schema";
+import type { ColumnSpec } from "./row-columns.js";
 import type { SplitName } from "./split-of.js";
 
 /** A config of the Hub folder: one subfolder and one `configs` entry of the card. */
@@ -14,6 +15,8 @@ export type OutputFormat = "parquet" | "jsonl" | "arrow";
 export interface DatasetCardSettings {
   /** Configs in card order; the first is the default. */
   configs: ConfigName[];
+  /** The columns of each config: the card's `dataset_info` features. */
+  columns?: Partial<Record<ConfigName, ColumnSpec[]>>;
   /** Formats written, in the order asked for (the card's default configs use the first of parquet, arrow,
    * jsonl written; the others get `<config>-<format>`). */
   formats: OutputFormat[];

@@ -4,7 +4,7 @@ import type { ColumnSource, SchemaElement } from "hyparquet-writer";
 import { compress as zstdCompress } from "zstd-napi";
 import { ByteOutput, type RowSink, type WrittenFile } from "./byte-output.js";
 import { ColumnBatchBuilder, type ColumnBatch } from "./column-batch-builder.js";
-import type { ColumnSpec } from "./row-columns.js";
+import { huggingfaceFeatures, type ColumnSpec } from "./row-columns.js";
 
 /** Parquet page compression (behaviour.md §6 `--compression`). */
 export type Compression = "zstd" | "snappy" | "gzip" | "none";
@@ -108,6 +108,8 @@ class ParquetFileSink<Row extends object> implements RowSink<Row> {
         GZIP: (input) => gzipSync(input),
       },
       createdBy: options.createdBy ?? "lmsynth",
+      // What `datasets` writes itself: a loader reads these types instead of guessing from the Arrow schema.
+      kvMetadata: [{ key: "huggingface", value: JSON.stringify({ info: { features: huggingfaceFeatures(options.columns) } }) }],
     });
   }
 

@@ -197,9 +197,26 @@ export function planDatasetMerge(parts: readonly DatasetManifest[], options: Pla
     options: withoutShard(first.options),
     inputs: first.inputs,
     files: copies.map((c) => c.file),
-    counts: { records: order.reduce((sum, i) => sum + parts[i]!.counts.records, 0), rows, funnel },
+    counts: {
+      records: order.reduce((sum, i) => sum + parts[i]!.counts.records, 0),
+      rows,
+      funnel,
+      ...(parts.some((p) => p.counts.languages) ? { languages: sumLanguages(order.map((i) => parts[i]!.counts.languages)) } : {}),
+    },
     card,
     ...(stats ? { stats } : {}),
   };
   return { order, copies, manifest };
+}
+
+/** Rows per config and language, summed over the parts. */
+function sumLanguages(parts: ReadonlyArray<DatasetCounts["languages"]>): NonNullable<DatasetCounts["languages"]> {
+  const out: NonNullable<DatasetCounts["languages"]> = {};
+  for (const part of parts) {
+    for (const [config, byLang] of Object.entries(part ?? {})) {
+      const sum = (out[config] ??= {});
+      for (const [lang, n] of Object.entries(byLang) as Array<[Lang, number]>) sum[lang] = (sum[lang] ?? 0) + n;
+    }
+  }
+  return out;
 }

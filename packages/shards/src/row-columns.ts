@@ -66,3 +66,28 @@ export function dpoColumns(options: DpoColumnsOptions = {}): ColumnSpec[] {
   if (options.text) columns.push({ name: "text", type: "string", nullable: false });
   return columns;
 }
+
+const DTYPES: Record<Exclude<ColumnType, "messages">, string> = { string: "string", int32: "int32", double: "float64" };
+
+/**
+ * The `datasets` features of `columns`, as `datasets` writes them into a Parquet file's `huggingface`
+ * metadata (`{"info": {"features": …}}`), so a loader reads the same types it would have written.
+ */
+export function huggingfaceFeatures(columns: readonly ColumnSpec[]): Record<string, unknown> {
+  const value = (dtype: string) => ({ dtype, _type: "Value" });
+  return Object.fromEntries(
+    columns.map((c) => [
+      c.name,
+      c.type === "messages" ? { feature: { role: value("string"), content: value("string") }, _type: "List" } : value(DTYPES[c.type]),
+    ]),
+  );
+}
+
+/** The `features` list of a card's `dataset_info` for `columns`, as YAML lines at `indent` spaces. */
+export function featuresYaml(columns: readonly ColumnSpec[], indent: string): string[] {
+  return columns.flatMap((c) =>
+    c.type === "messages"
+      ? [`${indent}- name: ${c.name}`, `${indent}  list:`, `${indent}  - name: role`, `${indent}    dtype: string`, `${indent}  - name: content`, `${indent}    dtype: string`]
+      : [`${indent}- name: ${c.name}`, `${indent}  dtype: ${DTYPES[c.type]}`],
+  );
+}

@@ -11,9 +11,9 @@ const input: DatasetCardInput = {
     {
       name: "sft",
       isDefault: true,
-      splits: [{ split: "train", paths: ["sft/train-00000-of-00002.parquet", "sft/train-00001-of-00002.parquet"] }],
+      splits: [{ split: "train", paths: ["sft/train-00000-of-00002.parquet", "sft/train-00001-of-00002.parquet"], rows: 1510, bytes: 0 }],
     },
-    { name: "dpo", isDefault: false, splits: [{ split: "train", paths: ["dpo/train-00000-of-00001.parquet"] }] },
+    { name: "dpo", isDefault: false, splits: [{ split: "train", paths: ["dpo/train-00000-of-00001.parquet"], rows: 1200, bytes: 0 }] },
   ],
   files: [
     { path: "dpo/train-00000-of-00001.parquet", rows: 1200, bytes: 34567, sha256: "a".repeat(64) },
@@ -70,6 +70,7 @@ describe("sizeCategory", () => {
 });
 
 const CARD = `---
+pretty_name: "LMSYS-Chat-1M-Synth: SFT and DPO"
 license: other
 license_name: mixed
 license_link: https://huggingface.co/datasets/tokyotech-llm/lmsys-chat-1m-synth/blob/main/README.md#license-information
@@ -115,6 +116,15 @@ Records read: 2,000
 |---|---|---:|
 | sft | train | 1,510 |
 | dpo | train | 1,200 |
+
+## How to use
+
+\`\`\`python
+from datasets import load_dataset
+
+sft = load_dataset("<this repo or folder>", "sft")  # TRL SFTTrainer
+dpo = load_dataset("<this repo or folder>", "dpo")  # TRL DPOTrainer
+\`\`\`
 
 ## Funnel
 

@@ -199,15 +199,15 @@ describe("openDatasetFolder", () => {
     expect(Object.keys(a.manifest)).toEqual(["tool", "version", "command", "options", "inputs", "files", "counts", "card"]);
     expect(a.manifest.card).toEqual({
       configs: ["sft", "dpo"],
+      columns: { sft: sftColumns(), dpo: dpoColumns() },
       formats: ["parquet", "jsonl", "arrow"],
       splits: ["train", "test"],
       languages: ["ja", "en"],
       variant: "llama-3.1",
     });
-    expect(text.slice(text.indexOf('  "card"'))).toBe(
-      '  "card": {\n    "configs": [\n      "sft",\n      "dpo"\n    ],\n    "formats": [\n      "parquet",\n      "jsonl",\n      "arrow"\n    ],\n' +
-        '    "splits": [\n      "train",\n      "test"\n    ],\n    "variant": "llama-3.1",\n    "languages": [\n      "ja",\n      "en"\n    ]\n  }\n}\n',
-    );
+    // The card settings in their declared order, columns after configs (what merge-manifests renders from).
+    expect(Object.keys(JSON.parse(text).card)).toEqual(["configs", "columns", "formats", "splits", "variant", "languages"]);
+    expect(text.endsWith('    "languages": [\n      "ja",\n      "en"\n    ]\n  }\n}\n')).toBe(true);
     expect(JSON.parse(text).options).toEqual({ compression: "zstd", format: ["parquet", "jsonl", "arrow"], seed: 7, testSize: 0.25 });
     expect(a.manifest.counts).toEqual({
       records: 150,
@@ -216,10 +216,11 @@ describe("openDatasetFolder", () => {
         dpo: { train: a.manifest.counts.rows.dpo!.train, test: 100 - a.manifest.counts.rows.dpo!.train! },
       },
       funnel: summary.funnel,
+      languages: { sft: { ja: 150, en: 150 }, dpo: { ja: 100 } },
     });
   });
 
-  it("writes a card whose configs list exactly the data files present, per format", async () => {
+  it("writes a card that declares the Parquet configs only, listing exactly their data files", async () => {
     const dir = join(parent, "out");
     const { manifest } = await build(dir);
     const card = await readFile(join(dir, "README.md"), "utf8");
@@ -227,35 +228,32 @@ describe("openDatasetFolder", () => {
     const listed = listedInCard(card);
     const present = (cfg: string, spl: string, ext: string) =>
       manifest.files.map((f) => f.path).filter((p) => p.startsWith(`${cfg}/${spl}-`) && p.endsWith(ext));
-    expect([...listed.keys()]).toEqual([
-      "sft/train", "sft/test", "dpo/train", "dpo/test",
-      "sft-jsonl/train", "sft-jsonl/test", "dpo-jsonl/train", "dpo-jsonl/test",
-      "sft-arrow/train", "sft-arrow/test", "dpo-arrow/train", "dpo-arrow/test",
-    ]);
+    // `datasets` infers one builder per repository: the JSONL and Arrow twins are described, not declared.
+    expect([...listed.keys()]).toEqual(["sft/train", "sft/test", "dpo/train", "dpo/test"]);
     for (const [key, paths] of listed) {
-      const [name, spl] = key.split("/") as [string, string];
-      const [cfg, format = "parquet"] = name.split("-") as [string, string?];
-      expect(paths).toEqual(present(cfg, spl, `.${format}`));
+      const [cfg, spl] = key.split("/") as [string, string];
+      expect(paths).toEqual(present(cfg, spl, ".parquet"));
     }
-    const allListed = [...listed.values()].flat().sort();
-    expect(allListed).toEqual(manifest.files.map((f) => f.path));
+    expect([...listed.values()].flat().sort()).toEqual(manifest.files.map((f) => f.path).filter((p) => p.endsWith(".parquet")));
+    expect(card).toContain('sft = load_dataset("json", data_dir="<folder>", data_files={"train": "sft/train-*.jsonl", "test": "sft/test-*.jsonl"})');
+    expect(card).toContain('dpo = load_dataset("arrow", data_dir="<folder>", data_files={"train": "dpo/train-*.arrow", "test": "dpo/test-*.arrow"})');
+    expect(yaml).toContain("dataset_info:\n- config_name: sft\n  features:\n  - name: conversation_id\n    dtype: string\n  - name: messages\n    list:\n");
     expect(yaml).toContain("- config_name: sft\n  default: true\n  data_files:\n");
     expect(yaml).toContain("language:\n- ja\n- en\n");
     expect(card).toContain("```sh\nlmsynth build merged.jsonl.gz -o out --test-size 0.25 --seed 7 --format parquet,jsonl,arrow\n```");
   });
 
-  it("writes one empty shard for a split without rows, and only train without testSize", async () => {
+  it("writes no file for a config or split without rows, leaves it out of the card, and only train without testSize", async () => {
     const dir = join(parent, "out");
     const folder = await openDatasetFolder(dir, {});
     await folder.writeSft(sftRows[0]!);
     const { manifest } = await folder.close(summary);
-    expect(manifest.files.map((f) => [f.path, f.rows])).toEqual([
-      ["dpo/train-00000-of-00001.parquet", 0],
-      ["sft/train-00000-of-00001.parquet", 1],
-    ]);
-    expect(await duckdbRows(join(dir, "dpo/train-00000-of-00001.parquet"))).toEqual([]);
+    expect(manifest.files.map((f) => [f.path, f.rows])).toEqual([["sft/train-00000-of-00001.parquet", 1]]);
     expect(await duckdbRows(join(dir, "sft/train-00000-of-00001.parquet"))).toEqual([firstSft]);
     expect(manifest.counts.rows).toEqual({ sft: { train: 1 }, dpo: { train: 0 } });
+    const card = await readFile(join(dir, "README.md"), "utf8");
+    expect([...listedInCard(card).keys()]).toEqual(["sft/train"]);
+    expect(card).toContain("Left out of the configs above because they have no rows: `dpo`.");
   });
 
   it("lists an extra JSONL file (rejected rows) in the manifest", async () => {

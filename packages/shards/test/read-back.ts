@@ -51,6 +51,7 @@ export function listedInCard(card: string): Map<string, string[]> {
   let config = "";
   let split = "";
   for (const line of card.split("---\n")[1]!.split("\n")) {
+    if (line === "dataset_info:") break;
     const c = /^- config_name: (.+)$/.exec(line);
     const s = /^ {2}- split: (.+)$/.exec(line);
     const p = /^ {4}- (.+)$/.exec(line);

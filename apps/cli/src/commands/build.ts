@@ -8,7 +8,7 @@ import type { CliIo } from "../io.js";
 import { BYTES, parseOptions, type OptionTable } from "../option-table.js";
 import { drawProgress, parallelismOf, rejectedOutput, runOf } from "../run-jsonl.js";
 import { inputPathsOf, sourceOptionsOf } from "../source-options.js";
-import { printSummary } from "../summary.js";
+import { noProgress, printSummary } from "../summary.js";
 import { TEMPLATE_OPTIONS, templateSpecOf } from "../template-options.js";
 
 export const TABLE = {
@@ -31,7 +31,7 @@ export const TABLE = {
 
 export const USAGE = "lmsynth build <input…> -o <dir>";
 export const SUMMARY =
-  "The main job: one streaming pass producing SFT and DPO shards (Parquet/Arrow/JSONL), a dataset card and a manifest, laid out for the Hub (behaviour.md §6).";
+  "The main job: one streaming pass producing SFT and DPO shards (Parquet/Arrow/JSONL), a dataset card and a manifest, laid out for the Hub (README: \"Output\").";
 
 const FORMATS: readonly OutputFormat[] = ["parquet", "jsonl", "arrow"];
 
@@ -59,7 +59,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const withMeta = o["with-meta"] === true;
   const template = templateSpecOf(o);
   const { threads, shard } = parallelismOf(o);
-  const quiet = o.quiet === true;
+  const quiet = noProgress(o);
   const run = runOf("build", argv, o);
   const options: BuildOptions = {
     output: dir,
@@ -93,7 +93,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const claims = [{ flag: "-o", path: dir }, rejectedOutput(o, undefined)];
   return withClaimedOutputs(claims, inputPathsOf(args.positionals, o), async () => {
     const { summary } = await drawProgress(buildIter(options), io, quiet);
-    printSummary(io, summary, { json: o.json === true, quiet });
+    printSummary(io, summary, { json: o.json === true, silent: o.silent === true });
     return 0;
   });
 }

@@ -26,7 +26,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const done = await decryptFile(positionals[0]!, o.output as string, { passphrase, ...(io.signal ? { signal: io.signal } : {}) });
     const summary = { command: "decrypt", input: positionals[0], output: done.path, bytes: done.bytes, seconds: (performance.now() - started) / 1000 };
     if (o.json) io.stdout.write(JSON.stringify(summary, null, 2) + "\n");
-    else if (!o.quiet) io.stderr.write(`decrypted ${summary.input} → ${summary.output} (${done.bytes} bytes, integrity checked)\n`);
+    else if (!o.silent) io.stderr.write(`decrypted ${summary.input} → ${summary.output} (${done.bytes} bytes, integrity checked)\n`);
     return 0;
   });
 }

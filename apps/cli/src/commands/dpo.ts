@@ -14,7 +14,7 @@ export const TABLE = {
 } satisfies OptionTable;
 
 export const USAGE = "lmsynth dpo <input…> -o <out.jsonl|out.jsonl.gz|->";
-export const SUMMARY = "Turns judge scores into DPO preference pairs (behaviour.md §4).";
+export const SUMMARY = "Turns judge scores into DPO preference pairs (README: \"DPO pairs\").";
 
 export function run(argv: string[], io: CliIo): Promise<number> {
   return runJsonlCommand(

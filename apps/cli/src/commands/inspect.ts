@@ -7,6 +7,7 @@ import { withClaimedOutputs } from "../output-claim.js";
 import type { CliIo } from "../io.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
 import { startProgress } from "../progress.js";
+import { noProgress } from "../summary.js";
 
 export const TABLE = {
   ...INPUT_OPTIONS,
@@ -45,6 +46,8 @@ export interface InspectReport {
   langs: Partial<Record<Lang, LangStats>>;
   /** Broken invariants (input-format.md §3), counted, not fatal. */
   warnings: DatasetWarnings;
+  /** What the input cannot tell, and what to give to tell it (e.g. a synth file without its instructions). */
+  notes: string[];
 }
 
 /** The fields `inspect` prints, in its key order; the length histograms are shown only by `lmsynth report`. */
@@ -67,13 +70,15 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const o: typeof args.values = { "on-invalid": "skip", ...args.values };
   const stats = createDatasetStats();
   const rejected = { flag: "--rejected", path: o.rejected as string | undefined };
+  let withoutInstruction = 0;
   return withClaimedOutputs([rejected], inputPathsOf(args.positionals, o), async () => {
     // Without --rejected, inspect only counts and lists bad lines; it writes no file.
     const source = await openRecordSource(sourceOptionsOf(args.positionals, o, io, undefined));
-    const progress = startProgress(io, o.quiet === true, source.read, source.totalBytes);
+    const progress = startProgress(io, noProgress(o), source.read, source.totalBytes);
     try {
       for await (const { record } of source.records) {
         addRecord(stats, record);
+        if (record.synthesized_assistant_responses?.length && !record.translated_conversation?.length) withoutInstruction++;
         progress.tick(stats.records);
       }
     } catch (e) {
@@ -92,6 +97,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       flags: stats.flags,
       langs: Object.fromEntries(Object.entries(stats.langs).map(([lang, s]) => [lang, inspectLang(s)])),
       warnings: stats.warnings,
+      // A synth file alone has no Japanese instructions: its records are not eligible, so margins would read 0.
+      notes:
+        withoutInstruction > 0
+          ? [`${withoutInstruction} records with Japanese responses have no Japanese instruction: Japanese margins and selectable counts need --instructions (the .gpg file) with --synth`]
+          : [],
     };
     if (o.json) io.stdout.write(JSON.stringify(report, null, 2) + "\n");
     else io.stdout.write(formatReport(report));
@@ -124,6 +134,7 @@ export function formatReport(r: InspectReport): string {
       lines.push(`  margin ${b.padStart(2)}  ${String(n).padStart(8)}  keep@${b.padStart(2)} ${String(s.pairs_at_min_margin[b] ?? 0).padStart(8)}  ${bar(n, mmax)}`);
     }
   }
+  for (const note of r.notes) lines.push("", `note: ${note}`);
   const w = r.warnings;
   lines.push("", `warnings: annotation length mismatch ${w.annotation_length_mismatch}, responses on duplicate/empty ${w.responses_on_duplicate_or_empty}, score out of range ${w.score_out_of_range}`);
   return lines.join("\n") + "\n";

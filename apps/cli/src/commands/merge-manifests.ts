@@ -7,7 +7,7 @@ import { withClaimedOutputs } from "../output-claim.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
 import { commandLine } from "../run-record.js";
 import { newSummary, type BuildStats } from "@lmsynth/pipeline";
-import { printSummary } from "../summary.js";
+import { noProgress, printSummary } from "../summary.js";
 
 export const TABLE = {
   output: { type: "string", short: "o", arg: "dir", description: "merged output folder (must not exist, unless --overwrite)" },
@@ -19,7 +19,7 @@ export const USAGE = "lmsynth merge-manifests <part-dir…> -o <dir>";
 export const SUMMARY =
   "Combines the folders of `lmsynth build --shard i/N` (N runs, otherwise the same options and inputs) into one Hub folder: " +
   "shards renamed to global indices in shard order, counts and funnel summed, report.html, card and manifest rendered again " +
-  "(architecture.md \"Scale\"). Every part is verified against its manifest first; the parts are left as they are.";
+  "(README: \"Scale-out\"). Every part is verified against its manifest first; the parts are left as they are.";
 
 /**
  * The report of the merged folder, from the sums of the parts' `manifest.stats` (see `BuildStats`): the same
@@ -55,7 +55,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (args.positionals.length === 0) throw new UsageError("no part folder given: lmsynth merge-manifests <part-dir…> -o <dir>");
   const started = performance.now();
   // Hashing every part's files takes a while on real data: say so, where a person is watching.
-  if (io.stderr.isTTY && o.quiet !== true) io.stderr.write("verifying the parts against their manifests…\n");
+  if (io.stderr.isTTY && !noProgress(o)) io.stderr.write("verifying the parts against their manifests…\n");
   return withClaimedOutputs([{ flag: "-o", path: dir }], args.positionals, async () => {
     const { manifest } = await mergeDatasetFolders(args.positionals, dir, {
       command: commandLine("merge-manifests", argv),
@@ -75,7 +75,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     summary.funnel = stats?.funnel ?? {};
     summary.outputs = manifest.files.map((f) => f.path);
     summary.seconds = (performance.now() - started) / 1000;
-    printSummary(io, summary, { json: o.json === true, quiet: o.quiet === true });
+    printSummary(io, summary, { json: o.json === true, silent: o.silent === true });
     return 0;
   });
 }

@@ -8,7 +8,7 @@ import type { CliIo } from "../io.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
 import { startProgress } from "../progress.js";
 import { rejectedOutput } from "../run-jsonl.js";
-import { printSummary } from "../summary.js";
+import { printSummary, noProgress } from "../summary.js";
 
 export const TABLE = {
   output: { type: "string", short: "o", arg: "file", description: "merged output .jsonl.gz, .jsonl, or - for stdout" },
@@ -18,7 +18,7 @@ export const TABLE = {
 
 export const USAGE = "lmsynth merge --lmsys <f…> --instructions <f> --synth <f> -o <out.jsonl.gz>";
 export const SUMMARY =
-  "The dataset's two-step merge in one streaming pass (input-format.md §4): LMSYS fields, then the Japanese instruction, then the synth fields, in synth order.";
+  "The dataset's two-step merge in one streaming pass: LMSYS fields, then the Japanese instruction, then the synth fields, in synth order.";
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseOptions(TABLE, argv);
@@ -34,7 +34,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const sink = await openJsonlSink<object>(output, { stdout: io.stdout });
     const summary = newSummary("merge");
     summary.rows.merge = 0;
-    const progress = startProgress(io, o.quiet === true, source.read, source.totalBytes);
+    const progress = startProgress(io, noProgress(o), source.read, source.totalBytes);
     try {
       for await (const { record, file, line } of source.records) {
         await sink.write(record).catch((e: unknown) => {
@@ -57,7 +57,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     finishSummary(summary, source, started);
     summary.variant = source.variant() ?? null;
     summary.outputs = output === "-" ? [] : [written.path];
-    printSummary(io, summary, { json: o.json === true, quiet: o.quiet === true });
+    printSummary(io, summary, { json: o.json === true, silent: o.silent === true });
     return 0;
   });
 }

@@ -3,11 +3,12 @@ import { UsageError } from "@lmsynth/schema";
 import { GENERAL_OPTIONS } from "../common-options.js";
 import type { CliIo } from "../io.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
+import { noProgress } from "../summary.js";
 
 export const TABLE = {
   repo: { type: "string", arg: "owner/name", description: "Hub dataset repository (created when missing)" },
   "token-file": { type: "string", arg: "file", description: "file holding the Hub token (or env HF_TOKEN); never printed" },
-  "hub-url": { type: "string", arg: "url", default: "https://huggingface.co", description: "Hub endpoint" },
+  "hub-url": { type: "string", arg: "url", description: "Hub endpoint (default: env HF_ENDPOINT, else https://huggingface.co)" },
   private: { type: "boolean", description: "create the repository private" },
   "dry-run": { type: "boolean", description: "verify the folder and list what would be sent; no network" },
   message: { type: "string", arg: "text", description: "commit title" },
@@ -16,18 +17,18 @@ export const TABLE = {
 
 export const USAGE = "lmsynth publish <dir> --repo owner/name";
 export const SUMMARY =
-  "Uploads a folder written by `lmsynth build` to a Hub dataset repo in one commit, after checking every file against manifest.json (behaviour.md §7).";
+  "Uploads a folder written by `lmsynth build` to a Hub dataset repo in one commit, after checking every file against manifest.json (README: \"Publish\").";
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const { values: o, positionals } = parseOptions(TABLE, argv);
   if (positionals.length !== 1) throw new UsageError("publish takes one folder (the -o of lmsynth build)");
   if (typeof o.repo !== "string") throw new UsageError("missing --repo owner/name");
   const token = await resolveHubToken({ ...(o["token-file"] ? { tokenFile: o["token-file"] as string } : {}), env: io.env });
-  const quiet = o.quiet === true;
+  const quiet = noProgress(o);
   const tty = io.stderr.isTTY === true && !quiet;
   const events = publishFolderIter(positionals[0]!, {
     repo: o.repo,
-    hubUrl: (o["hub-url"] as string | undefined) ?? "https://huggingface.co",
+    hubUrl: (o["hub-url"] as string | undefined) ?? (io.env.HF_ENDPOINT || "https://huggingface.co"),
     ...(token ? { token } : {}),
     ...(o.private ? { private: true } : {}),
     ...(o["dry-run"] ? { dryRun: true } : {}),
@@ -44,7 +45,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const result = step.value;
   if (tty) io.stderr.write("\r\x1b[K");
   if (o.json) io.stdout.write(JSON.stringify(result, null, 2) + "\n");
-  else if (!quiet) {
+  else if (o.silent !== true) {
     const verb = result.dryRun ? "would upload" : "uploaded";
     for (const f of result.files) io.stderr.write(`${verb} ${f.path} (${f.bytes} bytes)\n`);
     io.stderr.write(result.commit ? `committed ${result.commit.url}\n` : `dry run: ${result.files.length} files to ${result.repo}, nothing sent\n`);

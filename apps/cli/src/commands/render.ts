@@ -8,7 +8,7 @@ import type { CliIo } from "../io.js";
 import { withClaimedOutputs } from "../output-claim.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
 import { startProgress } from "../progress.js";
-import { printSummary } from "../summary.js";
+import { printSummary, noProgress } from "../summary.js";
 import { resolveTemplateSpec, type RunSummary } from "@lmsynth/pipeline";
 import { TEMPLATE_OPTIONS, templateSpecOf } from "../template-options.js";
 
@@ -55,7 +55,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   return withClaimedOutputs([{ flag: "-o", path: o.output as string }], positionals, async () => {
     const sink = await openJsonlSink<object>(o.output as string, { stdout: io.stdout });
     const summary: RunSummary = { command: "render", variant: null, records: 0, rejected: 0, rows: { render: 0 }, funnel: {}, outputs: [], seconds: 0 };
-    const progress = startProgress(io, o.quiet === true, read, undefined);
+    const progress = startProgress(io, noProgress(o), read, undefined);
     try {
       for await (const { record } of readRecords(positionals, { stdin: io.stdin, progress: read, schema: RenderableRowSchema })) {
         io.signal?.throwIfAborted();
@@ -79,7 +79,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const written = await sink.close();
     summary.outputs = o.output === "-" ? [] : [written.path];
     summary.seconds = (performance.now() - started) / 1000;
-    printSummary(io, summary, { json: o.json === true, quiet: o.quiet === true });
+    printSummary(io, summary, { json: o.json === true, silent: o.silent === true });
     return 0;
   });
 }

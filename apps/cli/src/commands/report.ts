@@ -11,7 +11,7 @@ import { withClaimedOutputs } from "../output-claim.js";
 import type { CliIo } from "../io.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
 import { drawProgress, parallelismOf, rejectedOutput, runOf } from "../run-jsonl.js";
-import { printSummary } from "../summary.js";
+import { printSummary, noProgress } from "../summary.js";
 
 // The report counts what `build` would write, so it takes build's selection flags but none of its file ones.
 export const TABLE = {
@@ -64,7 +64,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const discard = async (): Promise<void> => {};
     const writers = Object.fromEntries(OUTPUT_NAMES.map((n) => [n, discard]));
     try {
-      await drawProgress(convertAll(source, init, writers, summary, { threads, stats, ...(io.signal ? { signal: io.signal } : {}) }), io, o.quiet === true);
+      await drawProgress(convertAll(source, init, writers, summary, { threads, stats, ...(io.signal ? { signal: io.signal } : {}) }), io, noProgress(o));
     } catch (e) {
       await source.abort();
       throw e;
@@ -74,7 +74,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     await writeReport(output, renderRunReport(summary, stats, runOf("report", argv, o)), io);
     summary.outputs = output === "-" ? [] : [output];
     summary.seconds = (performance.now() - started) / 1000;
-    printSummary(io, summary, { json: o.json === true, quiet: o.quiet === true });
+    printSummary(io, summary, { json: o.json === true, silent: o.silent === true });
     return 0;
   });
 }

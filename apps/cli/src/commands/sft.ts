@@ -16,7 +16,7 @@ export const TABLE = {
 } satisfies OptionTable;
 
 export const USAGE = "lmsynth sft <input…> -o <out.jsonl|out.jsonl.gz|->";
-export const SUMMARY = "Turns records into SFT conversations (behaviour.md §3).";
+export const SUMMARY = "Turns records into SFT conversations (README: \"Selection rules\").";
 
 export function run(argv: string[], io: CliIo): Promise<number> {
   return runJsonlCommand(

@@ -24,11 +24,12 @@ export function formatSummary(s: RunSummary): string {
   if (s.droppedPairs) rows.push(["dpo pairs dropped by margin", String(s.droppedPairs)]);
   for (const [k, v] of Object.entries(s.join ?? {})) rows.push([`join ${k}`, String(v)]);
   if (s.reusedShards !== undefined) rows.push(["shards reused", String(s.reusedShards)]);
+  if (s.alreadyComplete) rows.push(["left as it is", "already complete"]);
   if (s.leftOut) rows.push(["left out (no rows)", s.leftOut.join(", ")]);
   rows.push(["seconds", s.seconds.toFixed(2)]);
   for (const path of s.outputs) rows.push(["wrote", path]);
   const w = Math.max(...rows.map(([k]) => k.length));
-  const table = rows.map(([k, v]) => (k === "wrote" || k.startsWith("left out") ? `${k.padEnd(w)}  ${v}` : `${k.padEnd(w)}  ${v.padStart(10)}`));
+  const table = rows.map(([k, v]) => (k === "wrote" || k.startsWith("left ") ? `${k.padEnd(w)}  ${v}` : `${k.padEnd(w)}  ${v.padStart(10)}`));
   // Warnings on lines of their own, after the table, where a reader looks last.
   return [...table, ...(s.warnings ?? []).map((w) => `warning: ${w}`)].join("\n") + "\n";
 }

@@ -1,6 +1,7 @@
 import { createDatasetStats, renderReportHtml, type DatasetStats } from "@lmsynth/report";
 import { type Funnel, type Lang, type Variant } from "@lmsynth/schema";
-import { dpoColumns, openDatasetFolder, sftColumns, type DatasetFolderOptions, type DatasetManifest } from "@lmsynth/shards";
+import { stat } from "node:fs/promises";
+import { dpoColumns, openDatasetFolder, sftColumns, verifyManifest, type DatasetFolderOptions, type DatasetManifest } from "@lmsynth/shards";
 import { convertAll, finishSummary, newSummary, threadsOf, type ConvertProgress, type RunSummary } from "./convert-all.js";
 import { OUTPUT_NAMES, type ConvertInit, type OutputName } from "./convert-record.js";
 import { openRecordSource, type RecordSource, type RecordSourceOptions } from "./record-source.js";
@@ -90,6 +91,8 @@ export function renderRunReport(summary: RunSummary, stats: DatasetStats, run: B
  */
 export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEvent, BuildResult> {
   const started = performance.now();
+  const done = options.folder.resume && !options.folder.overwrite ? await completedBuild(options) : undefined;
+  if (done) return done;
   const configs = OUTPUT_NAMES.filter((n) => options.convert[n]);
   const threads = threadsOf(options.threads);
   const { signal } = options;
@@ -152,6 +155,31 @@ export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEve
     await Promise.allSettled([folder.abort(), source?.abort()]);
     throw e;
   }
+}
+
+/**
+ * With `resume`, a folder at `output` that a run of the same options over the same inputs completed (its
+ * manifest verifies against its files, its options and input sizes are this run's): there is nothing to
+ * resume, so a rerun (a requeued job that had finished) succeeds without rewriting it. Undefined otherwise.
+ */
+async function completedBuild(options: BuildOptions): Promise<BuildResult | undefined> {
+  const manifest = await verifyManifest(options.output).catch(() => undefined);
+  if (!manifest || JSON.stringify(sortedKeys(manifest.options)) !== JSON.stringify(sortedKeys(options.run.options))) return undefined;
+  const inputs = options.folder.resume!.inputs;
+  const sizes = await Promise.all(inputs.map((p) => stat(p).then((s) => s.size, () => -1)));
+  if (manifest.inputs.length !== inputs.length || manifest.inputs.some((input, i) => input.path !== inputs[i] || input.bytes !== sizes[i])) return undefined;
+  const summary = newSummary("build");
+  summary.records = manifest.counts.records;
+  for (const [config, splits] of Object.entries(manifest.counts.rows)) summary.rows[config] = Object.values(splits).reduce((a, b) => a + (b ?? 0), 0);
+  summary.splits = manifest.counts.rows;
+  summary.outputs = manifest.files.map((f) => f.path);
+  summary.reusedShards = 0;
+  summary.alreadyComplete = true;
+  return { summary, manifest, reusedShards: 0 };
+}
+
+function sortedKeys(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** A build whose every config came out empty: there is nothing the user asked for (exit 2 at the CLI). */

@@ -28,6 +28,8 @@ export interface RunSummary {
   splits?: Record<string, Partial<Record<string, number>>>;
   /** `build`: configs or `config/split`s with no rows, left out of the card. */
   leftOut?: string[];
+  /** `build --resume` on a folder that run had completed: nothing was read or written. */
+  alreadyComplete?: boolean;
   /** `build --resume`: shards taken from the interrupted run instead of written. */
   reusedShards?: number;
   seconds: number;

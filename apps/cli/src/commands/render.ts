@@ -24,15 +24,19 @@ export const SUMMARY =
   "Chat-template text as transformers' apply_chat_template renders it: SFT rows → {conversation_id, text}; DPO rows → {conversation_id, prompt, chosen, rejected} split as TRL splits them.";
 
 const messages = z.array(MessageSchema);
-/** An SFT row (under `messages` or the upstream `conversation`) or a TRL DPO row. */
+/**
+ * An SFT row (under `messages` or the upstream `conversation`), a TRL DPO row, or an `ultrafeedback_binarized`
+ * row (string `prompt`, whole conversations in `chosen` and `rejected`: split at their last message).
+ */
 const RenderableRowSchema = z.union([
   z.looseObject({ conversation_id: z.string().optional(), prompt: messages, chosen: messages, rejected: messages }),
+  z.looseObject({ conversation_id: z.string().optional(), prompt: z.string(), chosen: messages.min(2), rejected: messages.min(2) }),
   z.looseObject({ conversation_id: z.string().optional(), messages }),
   z.looseObject({ conversation_id: z.string().optional(), conversation: messages }),
 ]);
 /** What the schema lets through, as the renderers read it. */
 type RenderableRow = { conversation_id?: string } & (
-  | { prompt: Message[]; chosen: Message[]; rejected: Message[] }
+  | { prompt: Message[] | string; chosen: Message[]; rejected: Message[] }
   | { messages: Message[] }
   | { conversation: Message[] }
 );
@@ -61,10 +65,16 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         io.signal?.throwIfAborted();
         const row = record as unknown as RenderableRow;
         const id = row.conversation_id ?? "";
-        const out =
+        // ultrafeedback: the prompt messages are the chosen conversation but its last message.
+        const pair =
           "prompt" in row
-            ? renderDpoRow({ conversation_id: id, prompt: withSystem(row.prompt, system), chosen: row.chosen, rejected: row.rejected }, renderer)
-            : renderSftRow({ conversation_id: id, messages: withSystem("messages" in row ? row.messages : row.conversation, system) }, renderer);
+            ? typeof row.prompt === "string"
+              ? { prompt: row.chosen.slice(0, -1), chosen: row.chosen.slice(-1), rejected: row.rejected.slice(-1) }
+              : { prompt: row.prompt, chosen: row.chosen, rejected: row.rejected }
+            : undefined;
+        const out = pair
+          ? renderDpoRow({ conversation_id: id, prompt: withSystem(pair.prompt, system), chosen: pair.chosen, rejected: pair.rejected }, renderer)
+          : renderSftRow({ conversation_id: id, messages: withSystem("messages" in row ? row.messages : (row as { conversation: Message[] }).conversation, system) }, renderer);
         await sink.write(out);
         summary.records++;
         summary.rows.render!++;

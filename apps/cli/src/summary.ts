@@ -4,7 +4,7 @@ import type { CliIo } from "./io.js";
 /** The summary as aligned text lines. */
 export function formatSummary(s: RunSummary): string {
   const rows: Array<[string, string]> = [
-    ["variant", s.variant ?? "unknown"],
+    ["variant", s.variant ?? s.variants?.join(" + ") ?? "unknown"],
     ["records read", String(s.records)],
   ];
   if (s.rejected) rows.push(["lines rejected", String(s.rejected)]);

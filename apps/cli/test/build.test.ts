@@ -192,3 +192,22 @@ describe("lmsynth build: configs and splits without rows (issue 13)", () => {
     expect(tmp.list()).toEqual(["in.jsonl"]);
   });
 });
+
+describe("lmsynth build: mixed inputs (issue 13)", () => {
+  it("names every variant present and the licence of each, telling the variant of each input file", async () => {
+    const dir = join(tmp.dir, "out");
+    const r = await runMain(["build", fixture("sample/llama3.1-sample.jsonl.gz"), fixture("gemma2/edge-cases.jsonl"), "-o", dir, "--json"]);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout) as { variant: string | null; variants: string[] };
+    expect([summary.variant, summary.variants]).toEqual([null, ["llama-3.1", "gemma-2"]]);
+    const card = readFileSync(join(dir, "README.md"), "utf8");
+    expect(card).toContain("from LMSYS-Chat-1M-Synth (llama-3.1, gemma-2 variants). Built with Llama.\n");
+    expect(card.split("\n").filter((l) => l.startsWith("- [")).map((l) => l.slice(3, l.indexOf("]")))).toEqual([
+      "LMSYS-Chat-1M Dataset License Agreement",
+      "Llama 3.1 Community License",
+      "Gemma Terms of Use",
+    ]);
+    expect(manifestOf(dir).card).toMatchObject({ variants: ["llama-3.1", "gemma-2"] });
+    expect(manifestOf(dir).card!.variant).toBeUndefined();
+  });
+});

@@ -138,6 +138,7 @@ export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEve
       records: summary.records,
       funnel: Object.fromEntries(configs.map((c) => [c, funnelOf(summary.funnel[c])])),
       ...(variant ? { variant } : {}),
+      ...(summary.variants ? { variants: summary.variants } : {}),
       languages: options.languages,
       stats: { dataset: stats, funnel: summary.funnel } satisfies BuildStats,
     });

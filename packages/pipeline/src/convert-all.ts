@@ -1,14 +1,17 @@
 import { availableParallelism } from "node:os";
 import { UniqueIds, type JoinCounts } from "@lmsynth/reader";
 import { addRecordStats, type DatasetStats } from "@lmsynth/report";
-import { UsageError, variantOfEvidence, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
+import { UsageError, VARIANTS, variantOfEvidence, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
 import { createMapper, OUTPUT_NAMES, type ConvertInit, type OutputName } from "./convert-record.js";
 import type { RecordSource } from "./record-source.js";
 
 /** What a conversion run reports at its end, as a table or `--json` (behaviour.md §8). */
 export interface RunSummary {
   command: string;
+  /** The variant of the inputs; null when unknown, or when they mix several (see `variants`). */
   variant: Variant | null;
+  /** Every variant present when the input files hold more than one (each file is told apart on its own). */
+  variants?: Variant[];
   records: number;
   /** Lines set aside by `onInvalid: "skip"`. */
   rejected: number;
@@ -92,12 +95,16 @@ export async function* convertAll(
   for (const n of names) summary.rows[n] = 0;
   let evidence = 0;
   let seen = 0;
+  // Per input file: a record alone cannot tell its variant (a Llama record without English responses
+  // looks like Gemma-3), but a file can.
+  const fileEvidence = new Map<string, number>();
   // The join checks its synth ids itself; a merged input is checked here, where records come in order.
   const ids = source.join ? undefined : new UniqueIds();
   for await (const { out, file, line } of source.map(init, options.threads)) {
     options.signal?.throwIfAborted();
     ids?.add(out.id, file, line);
     evidence |= out.evidence;
+    fileEvidence.set(file, (fileEvidence.get(file) ?? 0) | out.evidence);
     if (++seen % PROGRESS_EVERY === 0) yield { event: "progress", records: seen, bytesRead: source.read.bytesRead, totalBytes: source.totalBytes };
     if (out.outside) continue;
     summary.records++;
@@ -110,7 +117,11 @@ export async function* convertAll(
       if (result.droppedPairs) summary.droppedPairs = (summary.droppedPairs ?? 0) + result.droppedPairs;
     }
   }
-  summary.variant = source.variantGiven ?? variantOfEvidence(evidence) ?? null;
+  const variants = VARIANTS.filter((v) => [...fileEvidence.values()].some((bits) => variantOfEvidence(bits) === v));
+  if (!source.variantGiven && variants.length > 1) {
+    summary.variants = variants;
+    summary.variant = null;
+  } else summary.variant = source.variantGiven ?? variantOfEvidence(evidence) ?? null;
 }
 
 /** Above this share of synth records without their LMSYS record or instruction, the summary warns. */

@@ -32,6 +32,8 @@ export interface DatasetCardInput {
   command: string;
   /** Selects the licences that apply; unknown: only LMSYS-Chat-1M's, plus a note. */
   variant?: Variant;
+  /** Every variant present, when more than one: one licence each. */
+  variants?: Variant[];
   languages: Lang[];
   /** Declared configs: those with rows, in the primary format. */
   configs: CardConfig[];
@@ -98,6 +100,7 @@ export function datasetCardInput(manifest: DatasetManifest, settings: DatasetCar
     version: manifest.version,
     command: manifest.command,
     variant: settings.variant,
+    ...(settings.variants ? { variants: settings.variants } : {}),
     languages: settings.languages,
     configs,
     empty,
@@ -109,11 +112,15 @@ export function datasetCardInput(manifest: DatasetManifest, settings: DatasetCar
 }
 
 /**
- * The licences that apply to a dataset built from `variant` (the upstream card's "mixed" licence): always
- * the LMSYS-Chat-1M agreement, plus the responses' licence from the variant table.
+ * The licences that apply to a dataset built from `variant` (or several: mixed inputs), the upstream card's
+ * "mixed" licence: always the LMSYS-Chat-1M agreement, plus each variant's responses licence from the
+ * variant table, once each.
  */
-export function datasetLicenses(variant: Variant | undefined): DatasetLicense[] {
-  return variant ? [LMSYS_LICENSE, VARIANT_TABLE[variant].license] : [LMSYS_LICENSE];
+export function datasetLicenses(variant: Variant | readonly Variant[] | undefined): DatasetLicense[] {
+  const variants = variant === undefined ? [] : typeof variant === "string" ? [variant] : variant;
+  const out = [LMSYS_LICENSE];
+  for (const v of variants) if (!out.some((l) => l.name === VARIANT_TABLE[v].license.name)) out.push(VARIANT_TABLE[v].license);
+  return out;
 }
 
 /** The Hub's `size_categories` bucket of a row count. */
@@ -162,7 +169,8 @@ const count = (n: number): string => n.toLocaleString("en-US");
  * the file list with rows, bytes and sha256, and the exact command and tool version. Pure and deterministic.
  */
 export function renderDatasetCard(input: DatasetCardInput): string {
-  const licenses = datasetLicenses(input.variant);
+  const present = input.variants ?? (input.variant ? [input.variant] : []);
+  const licenses = datasetLicenses(present);
   const rowsOf = (config: string): number =>
     Object.values(input.counts.rows[config] ?? {}).reduce((a, b) => a + (b ?? 0), 0);
   const dataConfigs = Object.keys(input.counts.rows);
@@ -209,8 +217,8 @@ export function renderDatasetCard(input: DatasetCardInput): string {
   const md: string[] = [
     `# ${title}`,
     "",
-    `Built with ${input.tool} ${input.version} from LMSYS-Chat-1M-Synth${input.variant ? ` (${input.variant} variant)` : ""}.` +
-      (input.variant === "llama-3.1" ? " Built with Llama." : ""),
+    `Built with ${input.tool} ${input.version} from LMSYS-Chat-1M-Synth${present.length > 0 ? ` (${present.join(", ")} variant${present.length > 1 ? "s" : ""})` : ""}.` +
+      (present.includes("llama-3.1") ? " Built with Llama." : ""),
     "",
     ...(input.files.some((file) => file.path === "report.html")
       ? ["Charts of this build (funnel, judge scores, DPO margins, lengths): [report.html](report.html), a self-contained page to download and open in a browser.", ""]
@@ -243,7 +251,7 @@ export function renderDatasetCard(input: DatasetCardInput): string {
   }
   md.push("", "## License information", "");
   for (const license of licenses) md.push(`- [${license.name}](${license.url}): ${license.covers}.`);
-  if (!input.variant) md.push("- The licence of the model that generated the assistant responses.");
+  if (present.length === 0) md.push("- The licence of the model that generated the assistant responses.");
   md.push("", "## Files", "", "| path | rows | bytes | sha256 |", "|---|---:|---:|---|");
   for (const file of input.files) md.push(`| ${cell(file.path)} | ${count(file.rows)} | ${count(file.bytes)} | \`${file.sha256}\` |`);
   const longestTicks = Math.max(2, ...(input.command.match(/`+/g) ?? []).map((run) => run.length));

@@ -75,6 +75,8 @@ export interface DatasetSummary {
   funnel: Partial<Record<ConfigName, Funnel>>;
   /** Selects the licences named on the card. */
   variant?: Variant;
+  /** Every variant present, when the inputs hold more than one: the card names each one's licence. */
+  variants?: Variant[];
   /** Languages of the rows. Default: the `lang` values seen, `ja` before `en`. */
   languages?: Lang[];
   /** Card heading. */
@@ -461,6 +463,7 @@ class DatasetFolderWriter implements DatasetFolder {
       languages: summary.languages ?? (["ja", "en"] as const).filter((lang) => this.langs.has(lang)),
     };
     if (summary.variant) card.variant = summary.variant;
+    if (summary.variants && summary.variants.length > 1) card.variants = summary.variants;
     if (summary.title !== undefined) card.title = summary.title;
     if (summary.tags) card.tags = summary.tags;
     return {

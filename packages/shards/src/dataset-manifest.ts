@@ -79,6 +79,7 @@ export function formatManifest(manifest: DatasetManifest): string {
       formats: manifest.card.formats,
       splits: manifest.card.splits,
       variant: manifest.card.variant,
+      variants: manifest.card.variants,
       languages: manifest.card.languages,
       title: manifest.card.title,
       tags: manifest.card.tags,

@@ -24,6 +24,8 @@ export interface DatasetCardSettings {
   splits: SplitName[];
   /** Selects the licences named on the card. */
   variant?: Variant;
+  /** Every variant present, when the inputs hold more than one (then `variant` is absent). */
+  variants?: Variant[];
   /** Languages listed in the YAML. */
   languages: Lang[];
   /** Card heading, when not the default. */

@@ -37,6 +37,27 @@ describe("lmsynth publish", () => {
     expect(hub.received.requests).toEqual([]);
   });
 
+  it("creates a new repo private unless --public, which first names the licences the data carries", async () => {
+    for (const [flags, visibility] of [[[], "private"], [["--public"], "public"]] as const) {
+      // A Hub of its own per run, so that each publish creates its repo.
+      const own = await startFakeHub("me/synth", false);
+      try {
+        const run = await runMain(["publish", dir, "--repo", "me/synth", "--hub-url", own.hubUrl, "--token-file", tokenFile, ...flags, "--silent"]);
+        expect(run.code).toBe(0);
+        expect(own.received.created).toMatchObject({ visibility });
+        expect(run.stderr).toBe(
+          visibility === "private"
+            ? ""
+            : "publishing publicly: the data carries these licences, and the rows hold LMSYS-Chat-1M text in the clear:\n" +
+                "  LMSYS-Chat-1M Dataset License Agreement (https://huggingface.co/datasets/lmsys/lmsys-chat-1m): user instructions (original and Japanese translations)\n" +
+                "  Llama 3.1 Community License (https://www.llama.com/llama3_1/license/): assistant responses and scores generated with Llama 3.1\n",
+        );
+      } finally {
+        await own.close();
+      }
+    }
+  });
+
   it("creates the repo and commits every file byte for byte, the token only in headers", async () => {
     const run = await runMain(["publish", dir, "--repo", "me/synth", "--hub-url", hub.hubUrl, "--token-file", tokenFile, "--private", "--silent"]);
     expect(run.code).toBe(0);

@@ -14,8 +14,11 @@ export interface PublishOptions {
   token?: string;
   /** Hub endpoint (`--hub-url`). Default `https://huggingface.co`. */
   hubUrl?: string;
-  /** Create the repo private when it does not exist (an existing repo keeps its visibility). Default false. */
-  private?: boolean;
+  /**
+   * Create the repo public when it does not exist. Default false: private, since every row holds text under
+   * the LMSYS-Chat-1M Dataset License Agreement (an existing repo keeps its visibility).
+   */
+  public?: boolean;
   /** Verify the folder and list what would be sent; no network. Default false. */
   dryRun?: boolean;
   /** Commit title. Default `Upload dataset built with lmsynth`. */
@@ -95,7 +98,7 @@ async function* sendFolder(
   let created = false;
   if (!(await repoExists({ repo, ...hub }))) {
     yield { event: "phase", phase: "creating-repo" };
-    await createRepo({ repo, ...hub, visibility: options.private ? "private" : "public" });
+    await createRepo({ repo, ...hub, visibility: options.public ? "public" : "private" });
     created = true;
   }
   options.signal?.throwIfAborted();

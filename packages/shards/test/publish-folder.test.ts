@@ -66,7 +66,8 @@ describe("publishFolder", () => {
   it("creates a missing repo and commits every file, byte for byte", async () => {
     const { hubUrl, received } = await start(false);
     const events: PublishEvent[] = [];
-    const iterator = publishFolderIter(dir, { repo: "alice/synth", token: TOKEN, hubUrl, private: true });
+    // No visibility given: a new repository is private.
+    const iterator = publishFolderIter(dir, { repo: "alice/synth", token: TOKEN, hubUrl });
     let step = await iterator.next();
     while (!step.done) {
       events.push(step.value);

@@ -1,4 +1,6 @@
-import { publishFolderIter, resolveHubToken } from "@lmsynth/shards";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { datasetLicenses, publishFolderIter, resolveHubToken, type DatasetManifest } from "@lmsynth/shards";
 import { UsageError } from "@lmsynth/schema";
 import { GENERAL_OPTIONS } from "../common-options.js";
 import type { CliIo } from "../io.js";
@@ -9,7 +11,8 @@ export const TABLE = {
   repo: { type: "string", arg: "owner/name", description: "Hub dataset repository (created when missing)" },
   "token-file": { type: "string", arg: "file", description: "file holding the Hub token (or env HF_TOKEN); never printed" },
   "hub-url": { type: "string", arg: "url", description: "Hub endpoint (default: env HF_ENDPOINT, else https://huggingface.co)" },
-  private: { type: "boolean", description: "create the repository private" },
+  private: { type: "boolean", description: "create the repository private (the default)" },
+  public: { type: "boolean", description: "create the repository public; prints the licences the data carries first" },
   "dry-run": { type: "boolean", description: "verify the folder and list what would be sent; no network" },
   message: { type: "string", arg: "text", description: "commit title" },
   ...GENERAL_OPTIONS,
@@ -19,10 +22,25 @@ export const USAGE = "lmsynth publish <dir> --repo owner/name";
 export const SUMMARY =
   "Uploads a folder written by `lmsynth build` to a Hub dataset repo in one commit, after checking every file against manifest.json (README: \"Publish\").";
 
+/** The licences of a built folder's data, from its manifest, as lines for stderr. */
+async function licenceNotice(dir: string): Promise<string> {
+  const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8").catch(() => "{}")) as Partial<DatasetManifest>;
+  const card = manifest.card;
+  const licences = datasetLicenses(card?.variants ?? card?.variant);
+  return [
+    "publishing publicly: the data carries these licences, and the rows hold LMSYS-Chat-1M text in the clear:",
+    ...licences.map((l) => `  ${l.name} (${l.url}): ${l.covers}`),
+    "",
+  ].join("\n");
+}
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const { values: o, positionals } = parseOptions(TABLE, argv);
   if (positionals.length !== 1) throw new UsageError("publish takes one folder (the -o of lmsynth build)");
   if (typeof o.repo !== "string") throw new UsageError("missing --repo owner/name");
+  if (o.public === true && o.private === true) throw new UsageError("--public and --private together: choose one");
+  // Public is a choice to make knowing what the rows carry: say it before anything is sent.
+  if (o.public === true && o["dry-run"] !== true) io.stderr.write(await licenceNotice(positionals[0]!));
   const token = await resolveHubToken({ ...(o["token-file"] ? { tokenFile: o["token-file"] as string } : {}), env: io.env });
   const quiet = noProgress(o);
   const tty = io.stderr.isTTY === true && !quiet;
@@ -30,7 +48,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     repo: o.repo,
     hubUrl: (o["hub-url"] as string | undefined) ?? (io.env.HF_ENDPOINT || "https://huggingface.co"),
     ...(token ? { token } : {}),
-    ...(o.private ? { private: true } : {}),
+    ...(o.public === true ? { public: true } : {}),
     ...(o["dry-run"] ? { dryRun: true } : {}),
     ...(typeof o.message === "string" ? { commitTitle: o.message } : {}),
     ...(io.signal ? { signal: io.signal } : {}),

@@ -1,7 +1,7 @@
 import { createDatasetStats, renderReportHtml, type DatasetStats } from "@lmsynth/report";
 import { type Funnel, type Lang, type Variant } from "@lmsynth/schema";
 import { stat } from "node:fs/promises";
-import { dpoColumns, openDatasetFolder, sftColumns, verifyManifest, type DatasetFolderOptions, type DatasetManifest } from "@lmsynth/shards";
+import { dpoColumns, openDatasetFolder, sftColumns, sortKeys, verifyManifest, type DatasetFolderOptions, type DatasetManifest } from "@lmsynth/shards";
 import { convertAll, finishSummary, newSummary, threadsOf, type ConvertProgress, type RunSummary } from "./convert-all.js";
 import { OUTPUT_NAMES, type ConvertInit, type OutputName } from "./convert-record.js";
 import { openRecordSource, type RecordSource, type RecordSourceOptions } from "./record-source.js";
@@ -165,7 +165,7 @@ export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEve
  */
 async function completedBuild(options: BuildOptions): Promise<BuildResult | undefined> {
   const manifest = await verifyManifest(options.output).catch(() => undefined);
-  if (!manifest || JSON.stringify(sortedKeys(manifest.options)) !== JSON.stringify(sortedKeys(options.run.options))) return undefined;
+  if (!manifest || JSON.stringify(sortKeys(manifest.options)) !== JSON.stringify(sortKeys(options.run.options))) return undefined;
   const inputs = options.folder.resume!.inputs;
   const sizes = await Promise.all(inputs.map((p) => stat(p).then((s) => s.size, () => -1)));
   if (manifest.inputs.length !== inputs.length || manifest.inputs.some((input, i) => input.path !== inputs[i] || input.bytes !== sizes[i])) return undefined;
@@ -177,10 +177,6 @@ async function completedBuild(options: BuildOptions): Promise<BuildResult | unde
   summary.reusedShards = 0;
   summary.alreadyComplete = true;
   return { summary, manifest, reusedShards: 0 };
-}
-
-function sortedKeys(value: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** A build whose every config came out empty: there is nothing the user asked for (exit 2 at the CLI). */

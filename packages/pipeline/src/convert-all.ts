@@ -93,18 +93,23 @@ export async function* convertAll(
   await createMapper(init);
   const names = OUTPUT_NAMES.filter((n) => init[n]);
   for (const n of names) summary.rows[n] = 0;
-  let evidence = 0;
   let seen = 0;
-  // Per input file: a record alone cannot tell its variant (a Llama record without English responses
-  // looks like Gemma-3), but a file can.
+  // Variant evidence per input file: a record alone cannot tell its variant (a Llama record without English
+  // responses looks like Gemma-3), but a file can. Kept for the current file, stored when the file changes.
   const fileEvidence = new Map<string, number>();
+  let current: string | undefined;
+  let bits = 0;
   // The join checks its synth ids itself; a merged input is checked here, where records come in order.
   const ids = source.join ? undefined : new UniqueIds();
   for await (const { out, file, line } of source.map(init, options.threads)) {
     options.signal?.throwIfAborted();
     ids?.add(out.id, file, line);
-    evidence |= out.evidence;
-    fileEvidence.set(file, (fileEvidence.get(file) ?? 0) | out.evidence);
+    if (file !== current) {
+      if (current !== undefined) fileEvidence.set(current, (fileEvidence.get(current) ?? 0) | bits);
+      current = file;
+      bits = 0;
+    }
+    bits |= out.evidence;
     if (++seen % PROGRESS_EVERY === 0) yield { event: "progress", records: seen, bytesRead: source.read.bytesRead, totalBytes: source.totalBytes };
     if (out.outside) continue;
     summary.records++;
@@ -117,7 +122,10 @@ export async function* convertAll(
       if (result.droppedPairs) summary.droppedPairs = (summary.droppedPairs ?? 0) + result.droppedPairs;
     }
   }
-  const variants = VARIANTS.filter((v) => [...fileEvidence.values()].some((bits) => variantOfEvidence(bits) === v));
+  if (current !== undefined) fileEvidence.set(current, (fileEvidence.get(current) ?? 0) | bits);
+  const perFile = [...fileEvidence.values()];
+  const variants = VARIANTS.filter((v) => perFile.some((b) => variantOfEvidence(b) === v));
+  const evidence = perFile.reduce((all, b) => all | b, 0);
   if (!source.variantGiven && variants.length > 1) {
     summary.variants = variants;
     summary.variant = null;

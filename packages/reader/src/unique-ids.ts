@@ -12,8 +12,9 @@ export class UniqueIds {
 
   /** @throws InputError (`duplicate-id`) at the second line, naming the first. */
   add(id: string, file: string, line: number): void {
-    let index = this.files.lastIndexOf(file);
-    if (index === -1) index = this.files.push(file) - 1;
+    // Records come file by file: the last file is almost always the one.
+    let index = this.files.length - 1;
+    if (this.files[index] !== file) index = this.files.push(file) - 1;
     const first = this.seen.get(id);
     if (first === undefined) {
       this.seen.set(id, index * 2 ** 32 + line);

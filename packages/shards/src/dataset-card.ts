@@ -276,9 +276,8 @@ function usageSection(input: DatasetCardInput): string[] {
     md.push("", "The `text` column is the chat template applied to the messages; it starts with the BOS token, so a trainer must not add another (TRL: `dataset_text_field=\"text\"` with `add_special_tokens=False`, or train on `messages`).");
   }
   for (const other of input.otherFormats ?? []) {
-    const files = other.globs.map((g) => `${JSON.stringify(g.split)}: ${JSON.stringify(g.glob)}`);
     const byConfig = new Map<string, string[]>();
-    for (const [i, g] of other.globs.entries()) byConfig.set(g.config, [...(byConfig.get(g.config) ?? []), files[i]!]);
+    for (const g of other.globs) byConfig.set(g.config, [...(byConfig.get(g.config) ?? []), `${JSON.stringify(g.split)}: ${JSON.stringify(g.glob)}`]);
     md.push("", `The same rows as ${FORMAT_NAMES[other.format]} files (not declared above: \`datasets\` reads one format per repository):`, "", "```python");
     for (const [config, list] of byConfig) md.push(`${config} = load_dataset(${JSON.stringify(BUILDERS[other.format])}, data_dir="<folder>", data_files={${list.join(", ")}})`);
     md.push("```");

@@ -49,7 +49,8 @@ export interface DatasetManifest {
 /** Files a folder may hold besides those the manifest lists. */
 export const UNLISTED_FILES = ["README.md", "manifest.json"] as const;
 
-function sortKeys(value: unknown): unknown {
+/** `value` with the keys of every object sorted (arrays keep their order): a canonical form to compare. */
+export function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value !== null && typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);

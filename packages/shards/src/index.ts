@@ -13,7 +13,7 @@ export { sftColumns, dpoColumns } from "./row-columns.js";
 export { splitOf, splitFraction } from "./split-of.js";
 export { openDatasetFolder } from "./dataset-folder.js";
 export { renderDatasetCard, datasetLicenses, sizeCategory } from "./dataset-card.js";
-export { formatManifest, verifyManifest, describeInputFile, UNLISTED_FILES } from "./dataset-manifest.js";
+export { formatManifest, sortKeys, verifyManifest, describeInputFile, UNLISTED_FILES } from "./dataset-manifest.js";
 export { planDatasetMerge } from "./plan-dataset-merge.js";
 export { mergeDatasetFolders } from "./merge-dataset-folders.js";
 export { publishFolderIter, publishFolder, resolveHubToken } from "./publish-folder.js";

@@ -46,6 +46,22 @@ def test_the_card_parses_and_its_yaml_is_consistent(builds, name):
             assert set(paths) <= listed
 
 
+@pytest.mark.parametrize("name", BUILDS)
+def test_the_card_gates_access_on_the_lmsys_terms(builds, name):
+    # The Hub reads these keys of the card's metadata to show the access form, as for lmsys/lmsys-chat-1m.
+    data = DatasetCard.load(builds[name] / "README.md").data.to_dict()
+    assert data["extra_gated_prompt"].startswith(
+        "The rows hold text of LMSYS-Chat-1M, under the LMSYS-Chat-1M Dataset License Agreement (https://huggingface.co/datasets/lmsys/lmsys-chat-1m)"
+    )
+    assert data["extra_gated_fields"] == {
+        "Name": "text",
+        "Affiliation": "text",
+        "I agree to the LMSYS-Chat-1M Dataset License Agreement": "checkbox",
+        "I will delete conversations whose deletion is requested, from this data and what I build from it": "checkbox",
+    }
+    assert data["extra_gated_button_content"] == "I agree to the terms of the LMSYS-Chat-1M Dataset License Agreement"
+
+
 def test_parquet_files_carry_the_datasets_features_and_the_tool(builds):
     import json
 

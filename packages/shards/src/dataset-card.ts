@@ -183,6 +183,14 @@ export function renderDatasetCard(input: DatasetCardInput): string {
     "license: other",
     "license_name: mixed",
     "license_link: https://huggingface.co/datasets/tokyotech-llm/lmsys-chat-1m-synth/blob/main/README.md#license-information",
+    // Every row holds LMSYS-Chat-1M text in the clear: access is gated on its terms, as lmsys/lmsys-chat-1m is.
+    `extra_gated_prompt: ${JSON.stringify(GATED_PROMPT)}`,
+    "extra_gated_fields:",
+    "  Name: text",
+    "  Affiliation: text",
+    `  ${JSON.stringify(`I agree to the ${LMSYS_LICENSE.name}`)}: checkbox`,
+    `  ${JSON.stringify("I will delete conversations whose deletion is requested, from this data and what I build from it")}: checkbox`,
+    `extra_gated_button_content: ${JSON.stringify(`I agree to the terms of the ${LMSYS_LICENSE.name}`)}`,
     "language:",
     ...input.languages.map((lang) => `- ${lang}`),
     "task_categories:",
@@ -252,6 +260,12 @@ export function renderDatasetCard(input: DatasetCardInput): string {
   md.push("", "## License information", "");
   for (const license of licenses) md.push(`- [${license.name}](${license.url}): ${license.covers}.`);
   if (present.length === 0) md.push("- The licence of the model that generated the assistant responses.");
+  md.push(
+    "",
+    "### Deletion requests",
+    "",
+    `The ${LMSYS_LICENSE.name} gives the authors of the conversations the right to request their deletion, in whole or in part; whoever holds a copy of this data must then delete it. To apply a request to a copy of this folder, list the \`conversation_id\`s one per line and run \`lmsynth delete-ids <folder> --ids <list>\`, then \`lmsynth publish <folder> --repo <repo>\`: only the shards that held them are rewritten and sent, and the folder equals a fresh build with \`--exclude-ids <list>\`. Remove the same conversations from everything built from it.`,
+  );
   md.push("", "## Files", "", "| path | rows | bytes | sha256 |", "|---|---:|---:|---|");
   for (const file of input.files) md.push(`| ${cell(file.path)} | ${count(file.rows)} | ${count(file.bytes)} | \`${file.sha256}\` |`);
   const longestTicks = Math.max(2, ...(input.command.match(/`+/g) ?? []).map((run) => run.length));
@@ -260,6 +274,11 @@ export function renderDatasetCard(input: DatasetCardInput): string {
 
   return `---\n${yaml.join("\n")}\n---\n\n${md.join("\n")}`;
 }
+
+/** The gate of the Hub repository: the terms a visitor accepts before the files are shown. */
+const GATED_PROMPT =
+  `The rows hold text of LMSYS-Chat-1M, under the ${LMSYS_LICENSE.name} (${LMSYS_LICENSE.url}): ` +
+  "you agree to its terms, including the authors' Right to Request Deletion, before you access this data.";
 
 /** The trainer of TRL that reads each config's layout as it is. */
 const TRAINERS: Record<string, string> = { sft: "SFTTrainer", dpo: "DPOTrainer" };

@@ -74,6 +74,13 @@ pretty_name: "LMSYS-Chat-1M-Synth: SFT and DPO"
 license: other
 license_name: mixed
 license_link: https://huggingface.co/datasets/tokyotech-llm/lmsys-chat-1m-synth/blob/main/README.md#license-information
+extra_gated_prompt: "The rows hold text of LMSYS-Chat-1M, under the LMSYS-Chat-1M Dataset License Agreement (https://huggingface.co/datasets/lmsys/lmsys-chat-1m): you agree to its terms, including the authors' Right to Request Deletion, before you access this data."
+extra_gated_fields:
+  Name: text
+  Affiliation: text
+  "I agree to the LMSYS-Chat-1M Dataset License Agreement": checkbox
+  "I will delete conversations whose deletion is requested, from this data and what I build from it": checkbox
+extra_gated_button_content: "I agree to the terms of the LMSYS-Chat-1M Dataset License Agreement"
 language:
 - ja
 task_categories:
@@ -140,6 +147,10 @@ Skips by reason, as counted during the build.
 
 - [LMSYS-Chat-1M Dataset License Agreement](https://huggingface.co/datasets/lmsys/lmsys-chat-1m): user instructions (original and Japanese translations).
 - [Gemma Terms of Use](https://ai.google.dev/gemma/terms): assistant responses generated with Gemma.
+
+### Deletion requests
+
+The LMSYS-Chat-1M Dataset License Agreement gives the authors of the conversations the right to request their deletion, in whole or in part; whoever holds a copy of this data must then delete it. To apply a request to a copy of this folder, list the \`conversation_id\`s one per line and run \`lmsynth delete-ids <folder> --ids <list>\`, then \`lmsynth publish <folder> --repo <repo>\`: only the shards that held them are rewritten and sent, and the folder equals a fresh build with \`--exclude-ids <list>\`. Remove the same conversations from everything built from it.
 
 ## Files
 

@@ -1,6 +1,7 @@
 // A local stand-in for the Hugging Face Hub endpoints `@huggingface/hub` calls for a dataset commit: repo
-// info, repo create, preupload, LFS batch (basic transfer, so no Xet), LFS PUT, and the NDJSON commit.
-// Listens on 127.0.0.1 only. Shared by the shards and CLI publish tests.
+// info, repo create, preupload, LFS batch (basic transfer, so no Xet), LFS PUT, and the NDJSON commit, plus
+// what reading a repo needs: the file tree and `resolve` downloads. Commits are applied to an in-memory
+// copy of the repo (`files`). Listens on 127.0.0.1 only. Shared by the shards and CLI publish tests.
 import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { createServer } from "node:http";
@@ -12,7 +13,9 @@ import { createServer } from "node:http";
  * commit's NDJSON lines.
  */
 export async function startFakeHub(repo = "alice/synth", existing = false) {
-  const received = { requests: [], authorizations: { api: new Set(), storage: new Set() }, preupload: [], lfs: new Map() };
+  const received = { requests: [], authorizations: { api: new Set(), storage: new Set() }, preupload: [], lfs: new Map(), commits: [] };
+  /** The repo's files: path → { bytes, lfs } (lfs: stored through LFS, listed with its sha256). */
+  const files = new Map();
   let exists = existing;
   const server = createServer(async (req, res) => {
     const chunks = [];
@@ -55,8 +58,29 @@ export async function startFakeHub(repo = "alice/synth", existing = false) {
       return;
     }
     if (route === `POST /api/datasets/${repo}/commit/main`) {
-      received.commit = body.toString("utf8").split("\n").map((line) => JSON.parse(line));
+      received.commit = body.toString("utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line));
+      received.commits.push(received.commit);
+      for (const { key, value } of received.commit) {
+        if (key === "file") files.set(value.path, { bytes: Buffer.from(value.content, "base64"), lfs: false });
+        else if (key === "lfsFile") files.set(value.path, { bytes: received.lfs.get(value.oid), lfs: true });
+        else if (key === "deletedFile") files.delete(value.path);
+      }
       return json(200, { commitOid: "c0ffee", commitUrl: `${base}/datasets/${repo}/commit/c0ffee` });
+    }
+    if (route === `GET /api/datasets/${repo}/tree/main`) {
+      return json(
+        200,
+        [...files].map(([path, { bytes, lfs }]) => {
+          const sha256 = createHash("sha256").update(bytes).digest("hex");
+          return { type: "file", path, size: bytes.length, oid: sha256.slice(0, 40), ...(lfs ? { lfs: { oid: sha256, size: bytes.length, pointerSize: 128 } } : {}) };
+        }),
+      );
+    }
+    if (req.method === "GET" && url.pathname.startsWith(`/datasets/${repo}/resolve/main/`)) {
+      const file = files.get(decodeURIComponent(url.pathname.slice(`/datasets/${repo}/resolve/main/`.length)));
+      if (!file) return json(404, { error: "Entry not found" });
+      res.writeHead(200).end(file.bytes);
+      return;
     }
     json(404, { error: `unexpected ${route}` });
   });
@@ -65,6 +89,7 @@ export async function startFakeHub(repo = "alice/synth", existing = false) {
   return {
     hubUrl: `http://127.0.0.1:${server.address().port}`,
     received,
+    files,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { commitIter, createRepo, repoExists, type CommitOperation } from "@huggingface/hub";
+import { commitIter, createRepo, listFiles, repoExists, type CommitOperation } from "@huggingface/hub";
 import { InputError, UsageError, redactSecrets } from "@lmsynth/schema";
-import { UNLISTED_FILES, verifyManifest } from "./dataset-manifest.js";
+import { UNLISTED_FILES, verifyManifest, type DatasetManifest } from "./dataset-manifest.js";
 import { PublishError } from "./errors.js";
 
 /** Options of {@link publishFolderIter}. */
@@ -23,13 +23,16 @@ export interface PublishOptions {
   dryRun?: boolean;
   /** Commit title. Default `Upload dataset built with lmsynth`. */
   commitTitle?: string;
+  /** Send every file and delete the remote's others even when the remote does not match its own
+   * `manifest.json` (changed by hand, or not a folder lmsynth published). Default false: refuse. */
+  force?: boolean;
   /** Checked between steps and passed to the uploads. */
   signal?: AbortSignal;
 }
 
 /** Progress of a publish: its phases, then per-file hashing/upload progress from 0 to 1 (hub's events). */
 export type PublishEvent =
-  | { event: "phase"; phase: "verifying" | "creating-repo" | "preuploading" | "uploadingLargeFiles" | "committing" }
+  | { event: "phase"; phase: "verifying" | "creating-repo" | "comparing" | "preuploading" | "uploadingLargeFiles" | "committing" }
   | { event: "fileProgress"; path: string; progress: number; state: "hashing" | "uploading" | "error" };
 
 /** What a publish sent (or would send, with `dryRun`). */
@@ -38,8 +41,12 @@ export interface PublishResult {
   dryRun: boolean;
   /** True when the repo did not exist and was created. */
   created: boolean;
-  /** Files in upload order: `README.md`, `manifest.json`, then the manifest's files. Paths relative. */
+  /** Files sent (or to send) in upload order: `README.md`, `manifest.json`, then the manifest's files.
+   * Paths relative. Against a remote published before, only the files whose sha256 differs from its
+   * manifest's. */
   files: { path: string; bytes: number }[];
+  /** Remote files the commit deletes (listed in the remote's manifest, not in the folder's). */
+  deleted: string[];
   /** The commit; absent for a dry run. */
   commit?: { oid: string; url: string };
 }
@@ -48,11 +55,16 @@ export interface PublishResult {
  * Publishes a built folder to a Hub dataset repo (behaviour.md §7), hub's `commitIter` style: yields
  * {@link PublishEvent}s and returns a {@link PublishResult}; {@link publishFolder} drains it. First checks
  * `manifest.json` against the folder (sizes and sha256 of every file, nothing unlisted besides `README.md`
- * and `manifest.json`); then, unless `dryRun`, creates the repo when missing and uploads every file in one
- * commit with `@huggingface/hub` (LFS for what the Hub's preupload marks so; Xet when the server offers it).
+ * and `manifest.json`); then, unless `dryRun`, creates the repo (private unless `public`) when missing and
+ * uploads every file in one commit with `@huggingface/hub` (LFS for what the Hub's preupload marks so; Xet
+ * when the server offers it). A repo that exists must match its own `manifest.json` (every listed file there
+ * with its size, and its sha256 for LFS files; nothing unlisted), unless `force`: then one commit sends only
+ * the files whose sha256 changed, with `README.md` and `manifest.json`, and deletes the files the folder no
+ * longer lists (after `deleteIds`, the rewritten shards). Nothing changed: no commit.
  * @throws ManifestMismatchError when the folder does not match its manifest (nothing is sent).
  * @throws UsageError when the repo name is not `owner/name` or the token is missing or malformed.
- * @throws PublishError when the network or the Hub fails a request: one line, the token redacted.
+ * @throws PublishError when the network or the Hub fails a request (one line, the token redacted), or the
+ * remote does not match its manifest and `force` is off (nothing is sent).
  */
 export async function* publishFolderIter(
   dir: string,
@@ -72,13 +84,13 @@ export async function* publishFolderIter(
     if (bytes !== undefined) files.push({ path, bytes });
   }
   for (const file of manifest.files) files.push({ path: file.path, bytes: file.bytes });
-  if (options.dryRun) return { repo: options.repo, dryRun: true, created: false, files };
+  if (options.dryRun) return { repo: options.repo, dryRun: true, created: false, files, deleted: [] };
 
   const accessToken = options.token;
   if (!accessToken) throw new UsageError("publish needs a Hub token: set HF_TOKEN or pass --token-file");
   checkTokenShape(accessToken);
   try {
-    return yield* sendFolder(dir, files, options, accessToken);
+    return yield* sendFolder(dir, manifest, files, options, accessToken);
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
     throw publishErrorOf(error, options.hubUrl ?? "https://huggingface.co", accessToken);
@@ -88,7 +100,8 @@ export async function* publishFolderIter(
 /** Creates the repo when missing and commits `files`: the network half of {@link publishFolderIter}. */
 async function* sendFolder(
   dir: string,
-  files: PublishResult["files"],
+  manifest: DatasetManifest,
+  all: PublishResult["files"],
   options: PublishOptions,
   accessToken: string,
 ): AsyncGenerator<PublishEvent, PublishResult> {
@@ -96,17 +109,42 @@ async function* sendFolder(
   const hub = { hubUrl: options.hubUrl, accessToken };
   options.signal?.throwIfAborted();
   let created = false;
+  let files = all;
+  let deleted: string[] = [];
   if (!(await repoExists({ repo, ...hub }))) {
     yield { event: "phase", phase: "creating-repo" };
     await createRepo({ repo, ...hub, visibility: options.public ? "public" : "private" });
     created = true;
+  } else {
+    yield { event: "phase", phase: "comparing" };
+    const remote = await remoteState(options.repo, options.hubUrl ?? "https://huggingface.co", accessToken);
+    const problems = remote.manifest ? mismatches(remote.manifest, remote.files) : [...remote.files.keys()].filter((p) => !IGNORED_REMOTE.has(p));
+    if (problems.length > 0 && !options.force) {
+      throw new PublishError(
+        `${options.repo}: the remote does not match ${remote.manifest ? "its own manifest.json" : "a folder lmsynth published (it has no manifest.json)"} ` +
+          `(${problems.slice(0, 5).join(", ")}${problems.length > 5 ? ", …" : ""}): nothing sent; --force replaces it with this folder`,
+      );
+    }
+    if (remote.manifest && problems.length === 0) {
+      // Published before and untouched since: send what changed (e.g. the shards `delete-ids` rewrote).
+      const before = new Map(remote.manifest.files.map((f) => [f.path, f.sha256]));
+      const changed = new Set(manifest.files.filter((f) => before.get(f.path) !== f.sha256).map((f) => f.path));
+      const local = new Set(manifest.files.map((f) => f.path));
+      deleted = remote.manifest.files.filter((f) => !local.has(f.path)).map((f) => f.path);
+      const same = changed.size === 0 && deleted.length === 0 && remote.manifestText === (await readFile(join(dir, "manifest.json"), "utf8"));
+      files = same ? [] : all.filter((f) => (UNLISTED_FILES as readonly string[]).includes(f.path) || changed.has(f.path));
+    } else {
+      // --force: the remote becomes this folder.
+      const local = new Set(all.map((f) => f.path));
+      deleted = [...remote.files.keys()].filter((p) => !local.has(p) && !IGNORED_REMOTE.has(p));
+    }
+    if (files.length === 0 && deleted.length === 0) return { repo: options.repo, dryRun: false, created, files, deleted };
   }
   options.signal?.throwIfAborted();
-  const operations: CommitOperation[] = files.map(({ path }) => ({
-    operation: "addOrUpdate",
-    path,
-    content: pathToFileURL(join(dir, ...path.split("/"))),
-  }));
+  const operations: CommitOperation[] = [
+    ...files.map(({ path }): CommitOperation => ({ operation: "addOrUpdate", path, content: pathToFileURL(join(dir, ...path.split("/"))) })),
+    ...deleted.map((path): CommitOperation => ({ operation: "delete", path })),
+  ];
   const output = yield* commitIter({
     repo,
     ...hub,
@@ -119,8 +157,46 @@ async function* sendFolder(
     dryRun: false,
     created,
     files,
+    deleted,
     ...(output ? { commit: { oid: output.commit.oid, url: output.commit.url } } : {}),
   };
+}
+
+/** Remote files that are not the folder's: the Hub's own. */
+const IGNORED_REMOTE = new Set([".gitattributes"]);
+
+/** The remote's files (size, and sha256 for LFS files) and its `manifest.json`, if it has one. */
+async function remoteState(repo: string, hubUrl: string, accessToken: string) {
+  const files = new Map<string, { size: number; sha256?: string }>();
+  for await (const entry of listFiles({ repo: { type: "dataset", name: repo }, recursive: true, hubUrl, accessToken })) {
+    if (entry.type === "file") files.set(entry.path, { size: entry.size, ...(entry.lfs ? { sha256: entry.lfs.oid } : {}) });
+  }
+  if (!files.has("manifest.json")) return { files, manifest: undefined, manifestText: undefined };
+  const response = await fetch(`${hubUrl}/datasets/${repo}/resolve/main/manifest.json`, { headers: { Authorization: `Bearer ${accessToken}` } });
+  if (!response.ok) throw new Error(`cannot read the remote manifest.json: HTTP ${response.status}`);
+  const manifestText = await response.text();
+  let manifest: DatasetManifest | undefined;
+  try {
+    manifest = JSON.parse(manifestText) as DatasetManifest;
+    if (!Array.isArray(manifest.files)) manifest = undefined;
+  } catch {
+    manifest = undefined;
+  }
+  return { files, manifest, manifestText };
+}
+
+/** Where the remote's files differ from its manifest: missing, other size or sha256 (LFS), or unlisted. */
+function mismatches(manifest: DatasetManifest, files: ReadonlyMap<string, { size: number; sha256?: string }>): string[] {
+  const problems: string[] = [];
+  const listed = new Set<string>([...UNLISTED_FILES, ...IGNORED_REMOTE]);
+  for (const f of manifest.files) {
+    listed.add(f.path);
+    const remote = files.get(f.path);
+    if (!remote) problems.push(`${f.path} missing`);
+    else if (remote.size !== f.bytes || (remote.sha256 !== undefined && remote.sha256 !== f.sha256)) problems.push(`${f.path} differs`);
+  }
+  for (const path of files.keys()) if (!listed.has(path)) problems.push(`${path} unlisted`);
+  return problems;
 }
 
 /**
@@ -128,7 +204,7 @@ async function* sendFolder(
  * network failure names its cause (`ECONNREFUSED 127.0.0.1:9`), the Hub's own answer keeps its words.
  */
 function publishErrorOf(error: unknown, hubUrl: string, token: string): unknown {
-  if (error instanceof UsageError || (error instanceof Error && error.name === "AbortError")) return error;
+  if (error instanceof UsageError || error instanceof PublishError || (error instanceof Error && error.name === "AbortError")) return error;
   const messages: string[] = [];
   for (let e = error, depth = 0; e !== undefined && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     messages.push(e instanceof Error ? e.message : String(e));

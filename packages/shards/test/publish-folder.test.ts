@@ -77,6 +77,7 @@ describe("publishFolder", () => {
     expect(step.value).toEqual({
       repo: "alice/synth",
       dryRun: false,
+      deleted: [],
       created: true,
       files: [...files].map(([path, bytes]) => ({ path, bytes: bytes.byteLength })),
       commit: { oid: "c0ffee", url: `${hubUrl}/datasets/alice/synth/commit/c0ffee` },
@@ -122,6 +123,7 @@ describe("publishFolder", () => {
     expect(result).toEqual({
       repo: "alice/synth",
       dryRun: true,
+      deleted: [],
       created: false,
       files: [...(await folderFiles())].map(([path, bytes]) => ({ path, bytes: bytes.byteLength })),
     });

@@ -14,13 +14,14 @@ export const TABLE = {
   private: { type: "boolean", description: "create the repository private (the default)" },
   public: { type: "boolean", description: "create the repository public; prints the licences the data carries first" },
   "dry-run": { type: "boolean", description: "verify the folder and list what would be sent; no network" },
+  force: { type: "boolean", description: "replace a remote that does not match its own manifest.json (changed by hand, or not published by lmsynth)" },
   message: { type: "string", arg: "text", description: "commit title" },
   ...GENERAL_OPTIONS,
 } satisfies OptionTable;
 
 export const USAGE = "lmsynth publish <dir> --repo owner/name";
 export const SUMMARY =
-  "Uploads a folder written by `lmsynth build` to a Hub dataset repo in one commit, after checking every file against manifest.json (README: \"Publish\").";
+  "Uploads a folder written by `lmsynth build` to a Hub dataset repo in one commit, after checking every file against manifest.json; to a repo published before, only the files that changed (README: \"Publish\").";
 
 /** The licences of a built folder's data, from its manifest, as lines for stderr. */
 async function licenceNotice(dir: string): Promise<string> {
@@ -50,6 +51,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     ...(token ? { token } : {}),
     ...(o.public === true ? { public: true } : {}),
     ...(o["dry-run"] ? { dryRun: true } : {}),
+    ...(o.force === true ? { force: true } : {}),
     ...(typeof o.message === "string" ? { commitTitle: o.message } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
   });
@@ -66,7 +68,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   else if (o.silent !== true) {
     const verb = result.dryRun ? "would upload" : "uploaded";
     for (const f of result.files) io.stderr.write(`${verb} ${f.path} (${f.bytes} bytes)\n`);
-    io.stderr.write(result.commit ? `committed ${result.commit.url}\n` : `dry run: ${result.files.length} files to ${result.repo}, nothing sent\n`);
+    for (const path of result.deleted) io.stderr.write(`deleted ${path}\n`);
+    io.stderr.write(
+      result.commit
+        ? `committed ${result.commit.url}\n`
+        : result.dryRun
+          ? `dry run: ${result.files.length} files to ${result.repo}, nothing sent\n`
+          : `${result.repo} already holds this folder: nothing sent\n`,
+    );
   }
   return 0;
 }

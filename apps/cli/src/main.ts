@@ -22,6 +22,10 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<CommandModul
   inspect: { about: "detect the variant, count and validate records, print a summary", load: () => import("./commands/inspect.js") },
   report: { about: "the visual report of a build alone: funnel, scores, margins, lengths as one HTML file", load: () => import("./commands/report.js") },
   publish: { about: "upload a built folder to a Hugging Face Hub dataset repo", load: () => import("./commands/publish.js") },
+  "delete-ids": {
+    about: "remove conversations from a built folder in place (deletion requests), as a fresh build would",
+    load: () => import("./commands/delete-ids.js"),
+  },
   "merge-manifests": {
     about: "combine the folders of build --shard i/N runs into one Hub folder (counts, report, card, manifest)",
     load: () => import("./commands/merge-manifests.js"),

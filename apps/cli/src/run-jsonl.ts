@@ -1,4 +1,4 @@
-import { convertAll, finishSummary, newSummary, openRecordSource, threadsOf, type BuildRun, type ConvertInit, type ConvertProgress, type OutputName } from "@lmsynth/pipeline";
+import { EXCLUDE_IDS_OPTION, convertAll, finishSummary, newSummary, openRecordSource, threadsOf, type BuildRun, type ConvertInit, type ConvertProgress, type OutputName } from "@lmsynth/pipeline";
 import { UsageError } from "@lmsynth/schema";
 import { openJsonlSink } from "@lmsynth/shards";
 import { resolveOptions } from "./common-options.js";
@@ -8,7 +8,8 @@ import { withClaimedOutputs, type NamedPath } from "./output-claim.js";
 import { parseOptions, type OptionTable, type ParsedValue } from "./option-table.js";
 import { startProgress } from "./progress.js";
 import { commandLine, recordedOptions } from "./run-record.js";
-import { inputPathsOf, sourceOptionsOf } from "./source-options.js";
+import { exclusionOf, inputPathsOf, sourceOptionsOf } from "./source-options.js";
+import type { IdList } from "@lmsynth/reader";
 import { printSummary, noProgress } from "./summary.js";
 
 type Values = Record<string, ParsedValue | undefined>;
@@ -43,12 +44,13 @@ export async function drawProgress<R>(events: AsyncGenerator<ConvertProgress | {
 }
 
 /** Who ran this and how, for the card, the manifest and the report. */
-export function runOf(command: string, argv: readonly string[], o: Values): BuildRun {
+export function runOf(command: string, argv: readonly string[], o: Values, exclusion?: IdList): BuildRun {
   return {
     tool: "lmsynth",
     version: VERSION,
     command: commandLine(command, argv),
-    options: recordedOptions(o),
+    // A deletion list is recorded by its sha256, never its contents or path.
+    options: { ...recordedOptions(o), ...(exclusion ? { [EXCLUDE_IDS_OPTION]: exclusion.files.map((f) => f.sha256) } : {}) },
     ...(typeof o.preset === "string" ? { preset: o.preset } : {}),
   };
 }
@@ -72,7 +74,8 @@ export async function runJsonlCommand(command: JsonlCommand, argv: string[], io:
   const started = performance.now();
   const rejected = (o.rejected as string | undefined) ?? (output === "-" ? "lmsynth.rejected.jsonl" : `${output}.rejected.jsonl`);
   return withClaimedOutputs([{ flag: "-o", path: output }, rejectedOutput(o, rejected)], inputPathsOf(args.positionals, o), async () => {
-    const source = await openRecordSource(sourceOptionsOf(args.positionals, o, io, rejected));
+    const exclusion = await exclusionOf(o);
+    const source = await openRecordSource(sourceOptionsOf(args.positionals, o, io, rejected, exclusion));
     const sink = await openJsonlSink<object>(output, { stdout: io.stdout });
     const summary = newSummary(command.name);
     try {

@@ -5,9 +5,14 @@ function quote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
+/** Arguments as one shell-quoted string. */
+export function quoteArgs(args: readonly string[]): string {
+  return args.map(quote).join(" ");
+}
+
 /** The exact command line of a run, as the card, the manifest and the report record it. */
 export function commandLine(command: string, argv: readonly string[]): string {
-  return ["lmsynth", command, ...argv].map(quote).join(" ");
+  return quoteArgs(["lmsynth", command, ...argv]);
 }
 
 // Not recorded: they change how a run goes or where it writes, never what it writes.

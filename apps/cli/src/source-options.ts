@@ -1,4 +1,5 @@
-import type { RecordSourceOptions, RejectedTarget } from "@lmsynth/pipeline";
+import { EXCLUDE_IDS_OPTION, type RecordSourceOptions, type RejectedTarget } from "@lmsynth/pipeline";
+import { readIdList, type IdList } from "@lmsynth/reader";
 import type { Variant } from "@lmsynth/schema";
 import type { CliIo } from "./io.js";
 import type { ParsedValue } from "./option-table.js";
@@ -7,7 +8,7 @@ type Values = Record<string, ParsedValue | undefined>;
 
 /** Every file a converting command reads: no output may be, or contain, one of them. */
 export function inputPathsOf(positionals: readonly string[], o: Values): string[] {
-  const lists = [o.synth, o.instructions, o.lmsys].flatMap((v) => (Array.isArray(v) ? v : []));
+  const lists = [o.synth, o.instructions, o.lmsys, o[EXCLUDE_IDS_OPTION]].flatMap((v) => (Array.isArray(v) ? v : []));
   const single = [o["passphrase-file"], o.config].filter((v): v is string => typeof v === "string");
   return [...positionals, ...lists, ...single];
 }
@@ -16,7 +17,7 @@ export function inputPathsOf(positionals: readonly string[], o: Values): string[
  * The input flags (`INPUT_OPTIONS`) as the pipeline's source options. Skipped lines go to `--rejected`, else
  * to `defaultRejected`; with neither, they are only counted.
  */
-export function sourceOptionsOf(positionals: readonly string[], o: Values, io: CliIo, defaultRejected: RejectedTarget): RecordSourceOptions {
+export function sourceOptionsOf(positionals: readonly string[], o: Values, io: CliIo, defaultRejected: RejectedTarget, exclusion?: IdList): RecordSourceOptions {
   const list = (v: ParsedValue | undefined): string[] => (Array.isArray(v) ? v : []);
   const rejected = (o.rejected as string | undefined) ?? defaultRejected;
   return {
@@ -37,5 +38,12 @@ export function sourceOptionsOf(positionals: readonly string[], o: Values, io: C
     onInvalid: o["on-invalid"] === "skip" ? "skip" : "fail",
     ...(rejected !== undefined ? { rejected } : {}),
     ...(typeof o["max-line-bytes"] === "number" ? { maxLineBytes: o["max-line-bytes"] } : {}),
+    ...(exclusion ? { excludeIds: exclusion.ids } : {}),
   };
+}
+
+/** The deletion lists of `--exclude-ids`, read before any input is opened; undefined without the flag. */
+export async function exclusionOf(o: Values): Promise<IdList | undefined> {
+  const paths = o[EXCLUDE_IDS_OPTION];
+  return Array.isArray(paths) && paths.length > 0 ? readIdList(paths) : undefined;
 }

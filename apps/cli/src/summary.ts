@@ -8,6 +8,10 @@ export function formatSummary(s: RunSummary): string {
     ["records read", String(s.records)],
   ];
   if (s.rejected) rows.push(["lines rejected", String(s.rejected)]);
+  if (s.deleted) {
+    rows.push(["records deleted (--exclude-ids)", String(s.deleted.records)]);
+    for (const [out, n] of Object.entries(s.deleted.rows)) rows.push([`${out} rows withheld`, String(n)]);
+  }
   for (const [out, n] of Object.entries(s.rows)) {
     const splits = Object.entries(s.splits?.[out] ?? {});
     rows.push([`${out} rows written`, String(n)]);

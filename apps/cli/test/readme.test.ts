@@ -2,7 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs test helper shared with the shards tests, without type declarations
@@ -77,6 +77,9 @@ async function makeWorkspace(dir: string): Promise<void> {
   } finally {
     db.closeSync();
   }
+  // A deletion request naming a conversation of merged.jsonl.gz, and one the data does not hold.
+  const first = (JSON.parse(gunzipSync(readFileSync(fixture("sample/llama3.1-sample.jsonl.gz"))).toString("utf8").split("\n")[0]!) as { conversation_id: string }).conversation_id;
+  writeFileSync(join(dir, "deletion-requests.txt"), `${first}\nnot-in-the-data\n`);
   // A built folder for the publish examples.
   const built = spawnSync(process.execPath, [join(REPO, "apps/cli/dist/bin.js"), "build", "merged.jsonl.gz", "-o", "out/ds", "--silent"], { cwd: dir, encoding: "utf8" });
   if (built.status !== 0) throw new Error(built.stderr);

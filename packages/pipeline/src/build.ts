@@ -1,5 +1,5 @@
 import { createDatasetStats, renderReportHtml, type DatasetStats } from "@lmsynth/report";
-import { type Funnel, type Lang, type Variant } from "@lmsynth/schema";
+import { UsageError, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
 import { stat } from "node:fs/promises";
 import { dpoColumns, openDatasetFolder, sftColumns, sortKeys, verifyManifest, type DatasetFolderOptions, type DatasetManifest } from "@lmsynth/shards";
 import { convertAll, finishSummary, newSummary, threadsOf, type ConvertProgress, type RunSummary } from "./convert-all.js";
@@ -59,9 +59,10 @@ export interface BuildStats {
   funnel: RunSummary["funnel"];
 }
 
-/** The funnel of one output summed over languages, as the card shows it. */
-function funnelOf(byLang: Partial<Record<Lang, Funnel>> | undefined): Funnel {
+/** The funnel of one output summed over languages, as the card shows it, with the rows withheld as `deleted`. */
+function funnelOf(byLang: Partial<Record<Lang, Funnel>> | undefined, deleted: number | undefined): Funnel {
   const out: Funnel = {};
+  if (deleted) out.deleted = deleted;
   for (const f of Object.values(byLang ?? {})) for (const [k, n] of Object.entries(f ?? {})) out[k as keyof Funnel] = (out[k as keyof Funnel] ?? 0) + n;
   return out;
 }
@@ -73,6 +74,7 @@ export function renderRunReport(summary: RunSummary, stats: DatasetStats, run: B
     records: summary.records,
     rows: summary.rows,
     funnel: summary.funnel,
+    ...(summary.deleted ? { deleted: summary.deleted.rows } : {}),
     variant: summary.variant,
     ...(run.preset !== undefined ? { preset: run.preset } : {}),
     options: run.options,
@@ -80,6 +82,36 @@ export function renderRunReport(summary: RunSummary, stats: DatasetStats, run: B
     version: run.version,
   });
 }
+
+/**
+ * The report of a folder from its manifest alone (`manifest.stats`, see {@link BuildStats}): the page its
+ * build rendered, after `mergeDatasetFolders` summed parts or `deleteIds` removed rows.
+ * @throws UsageError for a manifest without stats (written by an older lmsynth).
+ */
+export function renderManifestReport(manifest: DatasetManifest): string {
+  const stats = manifest.stats as BuildStats | undefined;
+  if (!stats?.dataset) throw new UsageError("the manifest keeps no stats (built by an older lmsynth): build again");
+  const summary = newSummary("build");
+  summary.records = manifest.counts.records;
+  const configs = manifest.card?.configs ?? [];
+  for (const config of configs) summary.rows[config] = Object.values(manifest.counts.rows[config] ?? {}).reduce((a, b) => a + (b ?? 0), 0);
+  summary.funnel = stats.funnel;
+  summary.variant = manifest.card?.variant ?? null;
+  if (manifest.options[EXCLUDE_IDS_OPTION] !== undefined) {
+    summary.deleted = { records: 0, rows: Object.fromEntries(configs.map((c) => [c, manifest.counts.funnel[c]?.deleted ?? 0])) };
+  }
+  const preset = manifest.options.preset;
+  return renderRunReport(summary, stats.dataset, {
+    tool: manifest.tool,
+    version: manifest.version,
+    command: manifest.command,
+    options: manifest.options,
+    ...(typeof preset === "string" ? { preset } : {}),
+  });
+}
+
+/** The recorded option naming the deletion lists applied, by sha256 (`--exclude-ids`, `deleteIds`). */
+export const EXCLUDE_IDS_OPTION = "exclude-ids";
 
 /**
  * The main job as a library call (behaviour.md §6), `commitIter` style: one streaming pass over the input
@@ -117,7 +149,8 @@ export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEve
       ...(signal ? { signal } : {}),
     });
     const write = Object.fromEntries(configs.map((c) => [c, (row: object) => folder.write(c, row)])) as Record<OutputName, (row: object) => Promise<void>>;
-    yield* convertAll(source, convert, write, summary, { threads, stats, ...(signal ? { signal } : {}) });
+    const withhold = Object.fromEntries(configs.map((c) => [c, (row: object) => folder.withhold(c, row)]));
+    yield* convertAll(source, convert, write, summary, { threads, stats, withhold, ...(signal ? { signal } : {}) });
     await source.close();
     finishSummary(summary, source, started);
     // A `--shard` part may be empty on a small input; a whole build that wrote nothing is not what was asked.
@@ -136,7 +169,7 @@ export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEve
       options: options.run.options,
       inputs: await source.inputFiles(),
       records: summary.records,
-      funnel: Object.fromEntries(configs.map((c) => [c, funnelOf(summary.funnel[c])])),
+      funnel: Object.fromEntries(configs.map((c) => [c, funnelOf(summary.funnel[c], summary.deleted?.rows[c])])),
       ...(variant ? { variant } : {}),
       ...(summary.variants ? { variants: summary.variants } : {}),
       languages: options.languages,

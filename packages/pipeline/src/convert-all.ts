@@ -21,6 +21,9 @@ export interface RunSummary {
   funnel: Record<string, Partial<Record<Lang, Funnel>>>;
   /** Pairs the margin removed (dpo). */
   droppedPairs?: number;
+  /** With a deletion list (`--exclude-ids`): records it matched, and rows withheld per output (also in each
+   * output's funnel as `deleted`). */
+  deleted?: { records: number; rows: Record<string, number> };
   /** Counts of the on-the-fly join, when sources were joined. */
   join?: JoinCounts;
   /** Output files written. */
@@ -40,6 +43,9 @@ export interface RunSummary {
 
 /** Where each output's rows go. */
 export type OutputWriters = Partial<Record<OutputName, (row: object) => Promise<void>>>;
+
+/** Where the rows of a deleted conversation go instead (a Hub folder keeps its cuts: `DatasetFolder.withhold`). */
+export type OutputWithholders = Partial<Record<OutputName, (row: object) => Promise<void>>>;
 
 /** Records read so far: yielded every {@link PROGRESS_EVERY} records while a conversion runs. */
 export interface ConvertProgress {
@@ -87,12 +93,20 @@ export async function* convertAll(
   init: ConvertInit,
   write: OutputWriters,
   summary: RunSummary,
-  options: { threads: number; signal?: AbortSignal; /** Filled from `out.stats` (set `init.stats`). */ stats?: DatasetStats },
+  options: {
+    threads: number;
+    signal?: AbortSignal;
+    /** Filled from `out.stats` (set `init.stats`). */
+    stats?: DatasetStats;
+    /** Given the rows of conversations under a deletion request; default: they are dropped. */
+    withhold?: OutputWithholders;
+  },
 ): AsyncGenerator<ConvertProgress, void> {
   // Built here first, so a bad template is reported as such before any worker starts.
   await createMapper(init);
   const names = OUTPUT_NAMES.filter((n) => init[n]);
   for (const n of names) summary.rows[n] = 0;
+  if (source.excluding) summary.deleted = { records: 0, rows: Object.fromEntries(names.map((n) => [n, 0])) };
   let seen = 0;
   // Variant evidence per input file: a record alone cannot tell its variant (a Llama record without English
   // responses looks like Gemma-3), but a file can. Kept for the current file, stored when the file changes.
@@ -114,9 +128,18 @@ export async function* convertAll(
     if (out.outside) continue;
     summary.records++;
     if (options.stats && out.stats) addRecordStats(options.stats, out.stats);
+    // A deleted conversation is read and converted like any other (the statistics describe the input), but
+    // its rows are withheld: counted per output as `deleted`, never written.
+    const excluded = source.excluded(out.id);
+    if (excluded) summary.deleted!.records++;
     for (const n of names) {
       const result = out[n]!;
       for (const skip of result.skips) countSkip(summary, n, skip.lang, skip.reason);
+      if (excluded) {
+        for (const row of result.rows) await options.withhold?.[n]?.(row);
+        summary.deleted!.rows[n]! += result.rows.length;
+        continue;
+      }
       for (const row of result.rows) await write[n]!(row);
       summary.rows[n]! += result.rows.length;
       if (result.droppedPairs) summary.droppedPairs = (summary.droppedPairs ?? 0) + result.droppedPairs;
@@ -138,6 +161,8 @@ const UNMATCHED_SHARE_WARNING = 0.01;
 /** Fills the fields known only at the end of a run, warnings included. */
 export function finishSummary(summary: RunSummary, source: RecordSource, started: number): void {
   summary.rejected = source.rejected();
+  // Rejected lines of listed conversations were dropped where they were read.
+  if (summary.deleted) summary.deleted.records += source.deleted();
   if (source.join) summary.join = source.join;
   summary.seconds = (performance.now() - started) / 1000;
   const warnings = warningsOf(summary);

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from "node:crypto";
-import { UsageError, variantEvidence, variantOfEvidence, type Variant } from "@lmsynth/schema";
+import { UsageError, conversationIdIn, variantEvidence, variantOfEvidence, type Variant } from "@lmsynth/schema";
 import { createMapper, type ConvertInit, type ConvertOut } from "./convert-record.js";
 import {
   decryptStream,
@@ -44,6 +44,14 @@ export interface RecordSource {
   inputFiles(): Promise<Array<{ path: string; bytes: number; sha256: string }>>;
   /** Counts of the join, when `--synth` sources were joined on the fly. */
   join: JoinCounts | undefined;
+  /** True for a record of the deletion list (`excludeIds`). `records` leaves them out itself; a converting
+   * caller of `map` withholds their rows. */
+  excluded(id: string): boolean;
+  /** True when a deletion list was given (even one that matches nothing here). */
+  excluding: boolean;
+  /** Records `records` left out as listed in `excludeIds`, and rejected lines of listed conversations (not
+   * counted as rejected, and not written to `rejected`). */
+  deleted(): number;
   /** Commits the rejected-lines file (if any) after a successful run. */
   close(): Promise<void>;
   /** Removes the rejected-lines file of a failed run. */
@@ -82,6 +90,8 @@ export interface RecordSourceOptions {
   rejected?: RejectedTarget;
   /** Longest line accepted, in bytes. Default 256 MiB. */
   maxLineBytes?: number;
+  /** Conversations under a deletion request (`--exclude-ids`): they reach no output. */
+  excludeIds?: ReadonlySet<string>;
 }
 
 /**
@@ -112,6 +122,8 @@ export async function openRecordSource(options: RecordSourceOptions): Promise<Re
   const hashes = new Map<string, { hash: Hash; bytes: number }>();
   let evidence = 0;
   let passphrase: Promise<string> | undefined;
+  const exclude = options.excludeIds;
+  let deleted = 0;
   const readOptions: ReadRecordsOptions = {
     ...(options.stdin ? { stdin: options.stdin } : {}),
     onRawChunk(file, chunk) {
@@ -131,6 +143,13 @@ export async function openRecordSource(options: RecordSourceOptions): Promise<Re
     onInvalid: skip ? "skip" : "fail",
     ...(options.maxLineBytes !== undefined ? { maxLineBytes: options.maxLineBytes } : {}),
     onRejected: async (r) => {
+      // A line of a listed conversation goes nowhere, not even to the rejected lines: its text is what the
+      // deletion request is about.
+      const id = exclude && conversationIdIn(r.text);
+      if (id && exclude.has(id)) {
+        deleted++;
+        return;
+      }
       rejected++;
       if (rejectedExamples.length < MAX_EXAMPLES) rejectedExamples.push(`${r.file}:${r.line}: ${r.detail}`);
       if (openRejected === undefined) return;
@@ -154,6 +173,10 @@ export async function openRecordSource(options: RecordSourceOptions): Promise<Re
     for await (const r of inner) {
       options.signal?.throwIfAborted();
       evidence |= variantEvidence(r.record);
+      if (exclude?.has(r.record.conversation_id)) {
+        deleted++;
+        continue;
+      }
       yield r;
     }
   }
@@ -175,6 +198,9 @@ export async function openRecordSource(options: RecordSourceOptions): Promise<Re
     rejected: () => rejected,
     rejectedExamples,
     join,
+    excluded: (id) => exclude?.has(id) === true,
+    excluding: exclude !== undefined,
+    deleted: () => deleted,
     async inputFiles() {
       const out = [];
       for (const path of inputs.filter((p) => p !== "-" || hashes.has(p))) {

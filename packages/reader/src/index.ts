@@ -12,6 +12,7 @@ export { mapRecords } from "./map-records.js";
 export { mapBlock } from "./map-block.js";
 export { decryptStream, decryptFile, readPassphrase, isOpenPgp } from "./decrypt.js";
 export { readParquet, isParquet } from "./read-parquet.js";
+export { readIdList } from "./read-id-list.js";
 
 export type { LocatedRecord, RejectedLine, ReadRecordsOptions } from "./read-records.js";
 export type { InputKind, OpenInputOptions } from "./open-input.js";
@@ -20,3 +21,4 @@ export type { MapRecordsOptions, MappedRecord } from "./map-records.js";
 export type { RecordMapper, RecordMapperModule, BlockResult } from "./map-block.js";
 export type { DecryptStreamOptions, DecryptFileOptions, DecryptedFile, ReadPassphraseOptions } from "./decrypt.js";
 export type { ReadParquetOptions, ParquetCounts } from "./read-parquet.js";
+export type { IdList, IdListFile } from "./read-id-list.js";

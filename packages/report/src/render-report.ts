@@ -14,6 +14,9 @@ export interface ReportInput {
   rows: Partial<Record<ReportOutput, number>>;
   /** Skip reasons per output and language, as the run summary holds them (`RunSummary.funnel`). */
   funnel: Partial<Record<ReportOutput, Partial<Record<Lang, Funnel>>>>;
+  /** Rows withheld per output because their conversation is under a deletion request (`--exclude-ids`,
+   * `delete-ids`): the first bar of the funnel, present when a deletion list was applied. */
+  deleted?: Partial<Record<ReportOutput, number>>;
   /** Variant given or detected; null or undefined prints "unknown". */
   variant?: Variant | null;
   /** `--preset` in force, if any. */
@@ -264,7 +267,11 @@ export function renderReportHtml(input: ReportInput): string {
       name: `funnel-${o}`,
       caption: o === "sft" ? "SFT" : "DPO",
       note: `${fmt(input.rows[o]!)} rows from ${fmt(input.records)} records`,
-      bars: [...funnelBars(input.funnel[o] ?? {}), { label: "rows written", value: input.rows[o]!, tone: "kept" }],
+      bars: [
+        ...(input.deleted?.[o] !== undefined ? [{ label: "deleted (rows)", value: input.deleted[o], tone: "skip" }] : []),
+        ...funnelBars(input.funnel[o] ?? {}),
+        { label: "rows written", value: input.rows[o]!, tone: "kept" },
+      ],
     }),
   );
 

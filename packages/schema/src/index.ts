@@ -29,3 +29,4 @@ export type {
 export type { Lang, SftRow, DpoRow, SkipReason, Funnel } from "./rows.js";
 export type { Variant, VariantSpec, DatasetLicense } from "./variant.js";
 export type { InputErrorReason } from "./errors.js";
+export { conversationIdIn } from "./conversation-id-in.js";

@@ -31,11 +31,12 @@ export interface DpoRow {
 }
 
 /**
- * Why a record (per language) produced no row, in pipeline order (behaviour.md §2–4: record filters, then
- * candidates, then pairing) — the order the card and the report list them in. The same literals appear in
+ * Why a record (per language) produced no row, in pipeline order (behaviour.md §2–4: a deletion request
+ * (`--exclude-ids`), record filters, then candidates, then pairing) — the order the card and the report list them in. The same literals appear in
  * the funnel, in `--rejected` rows and in error `reason`s (behaviour.md §2, §4, §9).
  */
 export const SKIP_REASONS = [
+  "deleted",
   "no-candidates",
   "empty-instruction",
   "duplicate-instruction",

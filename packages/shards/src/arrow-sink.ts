@@ -93,6 +93,12 @@ class ArrowFileSink<Row extends object> implements RowSink<Row> {
     await this.drain();
   }
 
+  async withhold(bytes: number): Promise<void> {
+    const batch = this.builder.withhold(bytes);
+    if (batch) this.writer.write(this.recordBatch(batch));
+    await this.drain();
+  }
+
   close(): Promise<WrittenFile> {
     return this.output.finishAndClose(async () => {
       const batch = this.builder.flush();

@@ -27,6 +27,9 @@ export interface RowSink<Row> {
    * measured (and type-checked) twice; sinks that do not size by bytes ignore it.
    */
   write(row: Row, bytes?: number): Promise<void>;
+  /** Counts a withheld row of measured `bytes` toward the row-group cut without writing it (see
+   * `ColumnBatchBuilder.withhold`); absent on sinks that do not cut by bytes. */
+  withhold?(bytes: number): Promise<void>;
   close(): Promise<WrittenFile>;
   abort(): Promise<void>;
 }

@@ -84,6 +84,8 @@ export class ColumnBatchBuilder {
   private count = 0;
   private size = 0;
   private appended = 0;
+  /** Rows of the pending batch, withheld ones included: a cut never happens before the first. */
+  private slots = 0;
 
   constructor(
     readonly specs: readonly ColumnSpec[],
@@ -113,19 +115,42 @@ export class ColumnBatchBuilder {
    */
   append(row: Readonly<Record<string, unknown>>, bytes = measureRow(this.specs, row, this.appended)): ColumnBatch | undefined {
     this.appended++;
-    const cut = this.count > 0 && this.size + bytes > this.highWaterMark ? this.flush() : undefined;
+    const cut = this.cutBefore(bytes);
     for (let c = 0; c < this.specs.length; c++) this.columns[c]!.push(row[this.specs[c]!.name] ?? null);
     this.count++;
+    this.slots++;
     this.size += bytes;
     return cut;
   }
 
+  /**
+   * Counts a withheld row of `bytes` (a conversation under a deletion request) toward the cut without adding
+   * it, so that the batches around it are cut where they would be with it: deleting rows from a written file
+   * and writing without them from the start give the same batches.
+   * @returns the batch that was cut, or undefined.
+   */
+  withhold(bytes: number): ColumnBatch | undefined {
+    this.appended++;
+    const cut = this.cutBefore(bytes);
+    this.slots++;
+    this.size += bytes;
+    return cut;
+  }
+
+  private cutBefore(bytes: number): ColumnBatch | undefined {
+    if (this.slots === 0 || this.size + bytes <= this.highWaterMark) return undefined;
+    const batch = this.flush();
+    this.slots = 0;
+    this.size = 0;
+    return batch;
+  }
+
   /** Returns the pending rows as a batch (undefined when there are none) and starts a new one. */
   flush(): ColumnBatch | undefined {
-    if (this.count === 0) return undefined;
-    const batch = { rows: this.count, bytes: this.size, columns: this.columns };
-    this.columns = this.specs.map(() => []);
+    const batch = this.count === 0 ? undefined : { rows: this.count, bytes: this.size, columns: this.columns };
+    if (batch) this.columns = this.specs.map(() => []);
     this.count = 0;
+    this.slots = 0;
     this.size = 0;
     return batch;
   }

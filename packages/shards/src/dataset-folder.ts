@@ -7,6 +7,7 @@ import type { RowSink, WrittenFile } from "./byte-output.js";
 import { measureRow } from "./column-batch-builder.js";
 import { datasetCardInput, renderDatasetCard } from "./dataset-card.js";
 import type { ConfigName, DatasetCardSettings, OutputFormat } from "./folder-layout.js";
+import { commitFolder } from "./folder-files.js";
 import { formatManifest, type DatasetManifest, type InputFile } from "./dataset-manifest.js";
 import { ResumeMismatchError } from "./errors.js";
 import { openJsonlSink } from "./jsonl-sink.js";
@@ -108,6 +109,9 @@ export interface DatasetFolder {
   writeDpo(row: DpoRow): Promise<void>;
   /** Writes a row of `config` (its columns' shape) to the shard of its split. @throws RowTypeError, OutputError. */
   write(config: ConfigName, row: object): Promise<void>;
+  /** Takes a row of a conversation under a deletion request: not written, but counted toward the cuts of its
+   * split's shards and row groups, so that they fall where they would with it (see `deleteIds`). */
+  withhold(config: ConfigName, row: object): Promise<void>;
   /** Opens an extra JSONL file inside the folder (e.g. `rejected.jsonl`); it is listed in the manifest. */
   openJsonl<Row>(relativePath: string): Promise<RowSink<Row>>;
   /** Writes a whole text file inside the folder (e.g. `report.html`), UTF-8; listed in the manifest with
@@ -177,10 +181,7 @@ class ShardSeries {
 
   async write(row: Readonly<Record<string, unknown>>): Promise<void> {
     const bytes = measureRow(this.columns, row, this.rows);
-    if (this.open && this.open.bytes > 0 && this.open.bytes + bytes > this.options.maxShardBytes) {
-      await this.closeShard();
-    }
-    const open = this.open ?? (await this.openShard());
+    const open = await this.shardFor(bytes);
     const projected = projectRow(this.columns, row);
     open.digest?.update(`${JSON.stringify(projected)}\n`);
     for (const sink of open.sinks) await sink.write(projected, bytes);
@@ -191,13 +192,38 @@ class ShardSeries {
   }
 
   /**
+   * Counts a row of a conversation under a deletion request toward the shard and row-group cuts without
+   * writing it: every cut falls where it would with the row, so a folder built with `--exclude-ids` equals
+   * the same build with its rows deleted afterwards (`deleteIds` rewrites only the shards that held them).
+   */
+  async withhold(row: Readonly<Record<string, unknown>>): Promise<void> {
+    const bytes = measureRow(this.columns, row, this.rows);
+    const open = await this.shardFor(bytes);
+    open.digest?.update(`-${bytes}\n`);
+    for (const sink of open.sinks) await sink.withhold?.(bytes);
+    open.bytes += bytes;
+  }
+
+  /** The open shard a row of `bytes` goes to, after cutting the current one if the row would overflow it. */
+  private async shardFor(bytes: number): Promise<OpenShard> {
+    if (this.open && this.open.bytes > 0 && this.open.bytes + bytes > this.options.maxShardBytes) {
+      await this.closeShard();
+    }
+    return this.open ?? (await this.openShard());
+  }
+
+  /**
    * Closes the last shard. A split without rows gets no file: `load_dataset` refuses a declared split with
-   * no data, so the card leaves it out too.
+   * no data, so the card leaves it out too (also when every row it would hold was withheld).
    */
   async finish(): Promise<void> {
     if (this.open) await this.closeShard();
     const missed = this.resume?.reusable[this.shards.length];
     if (missed) await this.mismatch(missed);
+    if (this.rows === 0 && this.shards.length > 0) {
+      for (const file of this.shards.flat()) await rm(join(this.root, file.relative), { force: true });
+      this.shards.length = 0;
+    }
   }
 
   async abort(): Promise<void> {
@@ -384,7 +410,7 @@ class DatasetFolderWriter implements DatasetFolder {
       const manifest = this.manifest(summary, files);
       await this.writeWhole("manifest.json", formatManifest(manifest));
       await this.writeWhole("README.md", renderDatasetCard(datasetCardInput(manifest, manifest.card!)));
-      await this.commit();
+      await commitFolder(this.temp, this.dir, this.options.overwrite === true);
       this.untrack();
       this.state = "closed";
       let reusedShards = 0;
@@ -417,20 +443,30 @@ class DatasetFolderWriter implements DatasetFolder {
 
   async write(config: ConfigName, row: object): Promise<void> {
     await this.checkOpen();
-    // Rows of one conversation come together (select all, both languages, SFT then DPO): hash it once.
-    const { conversation_id: id, lang } = row as { conversation_id: string; lang?: Lang };
-    if (id !== this.lastSplit.id) {
-      this.lastSplit = { id, split: splitOf(id, this.options.testSize ?? 0, this.options.seed ?? 0) };
-    }
-    const split = this.lastSplit.split;
-    const series = this.series.get(`${config}/${split}`);
-    if (!series) throw new UsageError(`config ${config} was not requested for ${this.dir}`);
-    await series.write(row as Readonly<Record<string, unknown>>);
+    const { lang } = row as { lang?: Lang };
+    await this.seriesOf(config, row).write(row as Readonly<Record<string, unknown>>);
     if (lang) {
       this.langs.add(lang);
       const byLang = (this.langRows[config] ??= {});
       byLang[lang] = (byLang[lang] ?? 0) + 1;
     }
+  }
+
+  async withhold(config: ConfigName, row: object): Promise<void> {
+    await this.checkOpen();
+    await this.seriesOf(config, row).withhold(row as Readonly<Record<string, unknown>>);
+  }
+
+  /** The shard series of `row`: its config and the split of its conversation. */
+  private seriesOf(config: ConfigName, row: object): ShardSeries {
+    // Rows of one conversation come together (select all, both languages, SFT then DPO): hash it once.
+    const id = (row as { conversation_id: string }).conversation_id;
+    if (id !== this.lastSplit.id) {
+      this.lastSplit = { id, split: splitOf(id, this.options.testSize ?? 0, this.options.seed ?? 0) };
+    }
+    const series = this.series.get(`${config}/${this.lastSplit.split}`);
+    if (!series) throw new UsageError(`config ${config} was not requested for ${this.dir}`);
+    return series;
   }
 
   /** Renames `<split>-<i>.<ext>` to `<split>-<i>-of-<n>.<ext>` now that n is known; returns all files by path. */
@@ -475,27 +511,9 @@ class DatasetFolderWriter implements DatasetFolder {
       files,
       counts: { records: summary.records, rows, funnel, languages: this.langRows },
       card,
+      shards: (({ compression, maxRowGroupBytes, createdBy }) => ({ compression, maxRowGroupBytes, ...(createdBy ? { createdBy } : {}) }))(shardOptionsOf(this.options, this.formats)),
       ...(summary.stats ? { stats: summary.stats } : {}),
     };
-  }
-
-  /** Moves the finished temp folder to `dir`; an existing one (with `overwrite`) is swapped out, then removed. */
-  private async commit(): Promise<void> {
-    const existing = await stat(this.dir).catch(() => undefined);
-    if (!existing) {
-      await rename(this.temp, this.dir);
-      return;
-    }
-    if (!this.options.overwrite) throw new UsageError(`output folder already exists: ${this.dir}`);
-    const old = join(dirname(this.dir), `.${basename(this.dir)}.old-${process.pid}-${folderSequence++}`);
-    await rename(this.dir, old);
-    try {
-      await rename(this.temp, this.dir);
-    } catch (error) {
-      await rename(old, this.dir).catch(() => {});
-      throw error;
-    }
-    await rm(old, { recursive: true, force: true });
   }
 }
 

@@ -6,6 +6,7 @@ import { InputError, type Funnel, type Lang } from "@lmsynth/schema";
 import type { WrittenFile } from "./byte-output.js";
 import type { DatasetCardSettings } from "./folder-layout.js";
 import { ManifestMismatchError, type ManifestProblem } from "./errors.js";
+import type { Compression } from "./parquet-sink.js";
 import type { SplitName } from "./split-of.js";
 
 /** One input of a build, as recorded in the manifest. */
@@ -41,9 +42,19 @@ export interface DatasetManifest {
   /** What the card was rendered from besides counts and files (absent in folders written before it was
    * kept; such folders cannot be merged). */
   card?: DatasetCardSettings;
+  /** How the shards were encoded, so that `deleteIds` can rewrite one exactly as the build would (absent in
+   * folders written before it was kept). */
+  shards?: ShardSettings;
   /** Raw counters of the build (nested objects of numbers, e.g. the report's statistics), summed key by key
    * when parts are merged; their key order is kept as written. */
   stats?: Record<string, unknown>;
+}
+
+/** The encoding settings of a folder's shards (see `DatasetFolderOptions`). */
+export interface ShardSettings {
+  compression: Compression;
+  maxRowGroupBytes: number;
+  createdBy?: string;
 }
 
 /** Files a folder may hold besides those the manifest lists. */
@@ -85,6 +96,7 @@ export function formatManifest(manifest: DatasetManifest): string {
       title: manifest.card.title,
       tags: manifest.card.tags,
     },
+    shards: manifest.shards && { compression: manifest.shards.compression, maxRowGroupBytes: manifest.shards.maxRowGroupBytes, createdBy: manifest.shards.createdBy },
     stats: manifest.stats,
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;

@@ -2,7 +2,8 @@
  * @file Output side of lmsynth (behaviour.md §6–7): row sinks (JSONL, Parquet, Arrow IPC) that write to a
  * temporary name and rename on close, the pure rows → column batches builder that sizes row groups, the
  * Hub folder (shards, splits, dataset card, manifest, atomic commit, resume after an interruption), the
- * merge of `--shard i/N` parts into one folder, and publish to the Hub.
+ * merge of `--shard i/N` parts into one folder, deletion of conversations from a built folder, and publish
+ * to the Hub.
  * Owns all output I/O.
  */
 export { openJsonlSink } from "./jsonl-sink.js";
@@ -16,6 +17,8 @@ export { renderDatasetCard, datasetLicenses, sizeCategory } from "./dataset-card
 export { formatManifest, sortKeys, verifyManifest, describeInputFile, UNLISTED_FILES } from "./dataset-manifest.js";
 export { planDatasetMerge } from "./plan-dataset-merge.js";
 export { mergeDatasetFolders } from "./merge-dataset-folders.js";
+export { deleteFolderRows } from "./delete-rows.js";
+export { readShardRows } from "./read-shard-rows.js";
 export { publishFolderIter, publishFolder, resolveHubToken } from "./publish-folder.js";
 export { RowTypeError, ManifestMismatchError, ResumeMismatchError, PublishError } from "./errors.js";
 
@@ -36,7 +39,8 @@ export type {
 export type { ConfigName, OutputFormat, DatasetCardSettings } from "./folder-layout.js";
 export type { DatasetCardInput, CardConfig } from "./dataset-card.js";
 export type { DatasetLicense } from "@lmsynth/schema";
-export type { DatasetManifest, DatasetCounts, InputFile } from "./dataset-manifest.js";
+export type { DatasetManifest, DatasetCounts, InputFile, ShardSettings } from "./dataset-manifest.js";
+export type { DeleteFolderRowsOptions, DeleteFolderRowsResult } from "./delete-rows.js";
 export type { PlanDatasetMergeOptions, DatasetMergePlan, MergeCopy } from "./plan-dataset-merge.js";
 export type { MergeDatasetFoldersOptions } from "./merge-dataset-folders.js";
 export type { PublishOptions, PublishEvent, PublishResult, ResolveHubTokenOptions } from "./publish-folder.js";

@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
-import { copyFile, link, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { InputError, UsageError, OutputError } from "@lmsynth/schema";
 import type { WrittenFile } from "./byte-output.js";
 import { datasetCardInput, renderDatasetCard } from "./dataset-card.js";
 import type { DatasetFolderResult } from "./dataset-folder.js";
 import { formatManifest, verifyManifest, type DatasetManifest } from "./dataset-manifest.js";
+import { commitFolder, linkOrCopy } from "./folder-files.js";
 import { planDatasetMerge } from "./plan-dataset-merge.js";
 
 /** Options of {@link mergeDatasetFolders}. */
@@ -23,16 +24,6 @@ export interface MergeDatasetFoldersOptions {
 }
 
 let mergeSequence = 0;
-
-/** Hard-links `from` to `to` (data files are never rewritten in place, so sharing them is safe), copying
- * when the file system cannot link (another device, no link support). */
-async function linkOrCopy(from: string, to: string): Promise<void> {
-  try {
-    await link(from, to);
-  } catch {
-    await copyFile(from, to);
-  }
-}
 
 /**
  * Merges build folders made with the same options except `--shard i/N` (scale-out, architecture.md "Scale")
@@ -85,21 +76,7 @@ export async function mergeDatasetFolders(
     await writeFile(join(temp, "manifest.json"), formatManifest(manifest));
     await writeFile(join(temp, "README.md"), renderDatasetCard(datasetCardInput(manifest, manifest.card)));
     options.signal?.throwIfAborted();
-    const existing = await stat(absolute).catch(() => undefined);
-    if (existing) {
-      if (!options.overwrite) throw new UsageError(`output folder already exists: ${absolute}`);
-      const old = join(dirname(absolute), `.${basename(absolute)}.old-${process.pid}-${mergeSequence++}`);
-      await rename(absolute, old);
-      try {
-        await rename(temp, absolute);
-      } catch (error) {
-        await rename(old, absolute).catch(() => {});
-        throw error;
-      }
-      await rm(old, { recursive: true, force: true });
-    } else {
-      await rename(temp, absolute);
-    }
+    await commitFolder(temp, absolute, options.overwrite === true);
     return { dir: absolute, manifest, reusedShards: 0 };
   } catch (error) {
     await rm(temp, { recursive: true, force: true }).catch(() => {});

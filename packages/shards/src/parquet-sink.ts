@@ -119,6 +119,11 @@ class ParquetFileSink<Row extends object> implements RowSink<Row> {
     if (batch) await this.writeGroup(batch);
   }
 
+  async withhold(bytes: number): Promise<void> {
+    const batch = this.builder.withhold(bytes);
+    if (batch) await this.writeGroup(batch);
+  }
+
   close(): Promise<WrittenFile> {
     return this.output.finishAndClose(async () => {
       const batch = this.builder.flush();

@@ -33,7 +33,8 @@ export interface DatasetMergePlan {
   manifest: DatasetManifest & { card: DatasetCardSettings };
 }
 
-const SHARD_FILE = /^([^/]+)\/([^/]+)-(\d{5})-of-(\d{5})\.(\w+)$/;
+/** `<config>/<split>-<i>-of-<n>.<ext>`: a data shard of a built folder. */
+export const SHARD_FILE = /^([^/]+)\/([^/]+)-(\d{5})-of-(\d{5})\.(\w+)$/;
 const pad5 = (n: number): string => String(n).padStart(5, "0");
 
 /** `{"shard": "i/N"}` of a part's options as numbers; no shard is the whole (0 of 1). */
@@ -204,6 +205,7 @@ export function planDatasetMerge(parts: readonly DatasetManifest[], options: Pla
       ...(parts.some((p) => p.counts.languages) ? { languages: sumLanguages(order.map((i) => parts[i]!.counts.languages)) } : {}),
     },
     card,
+    ...(first.shards ? { shards: first.shards } : {}),
     ...(stats ? { stats } : {}),
   };
   return { order, copies, manifest };

@@ -99,3 +99,31 @@ describe("ColumnBatchBuilder", () => {
     expect(builder.flush()?.columns[0]).toEqual(["a", "c"]);
   });
 });
+
+describe("ColumnBatchBuilder.withhold", () => {
+  // Each row of `row(id, "x")` measures 36 bytes; a mark of 100 holds two of them.
+  const spec = sftColumns({ meta: false });
+  const rowsOf = (batch: { columns: unknown[][] } | undefined) => batch?.columns[0];
+
+  it("cuts where the withheld rows would have been, so deleting rows later gives the same batches", () => {
+    const withheld = new ColumnBatchBuilder(spec, { highWaterMark: 100 });
+    const batches: unknown[] = [];
+    batches.push(rowsOf(withheld.append(row("a", "x"))));
+    batches.push(rowsOf(withheld.withhold(36)));
+    batches.push(rowsOf(withheld.append(row("c", "x"))));
+    batches.push(rowsOf(withheld.append(row("d", "x"))));
+    batches.push(rowsOf(withheld.flush()));
+    // a + (b) fill the first batch; c and d the second.
+    expect(batches).toEqual([undefined, undefined, ["a"], undefined, ["c", "d"]]);
+  });
+
+  it("gives no batch for a stretch of withheld rows only", () => {
+    const builder = new ColumnBatchBuilder(spec, { highWaterMark: 100 });
+    expect(builder.withhold(36)).toBeUndefined();
+    expect(builder.withhold(36)).toBeUndefined();
+    expect(builder.withhold(36)).toBeUndefined();
+    expect(rowsOf(builder.append(row("d", "x")))).toBeUndefined();
+    expect(rowsOf(builder.flush())).toEqual(["d"]);
+    expect(builder.flush()).toBeUndefined();
+  });
+});

@@ -196,7 +196,7 @@ describe("openDatasetFolder", () => {
         '  "options": {\n    "compression": "zstd",\n    "format": [\n      "parquet",\n      "jsonl",\n      "arrow"\n    ],\n' +
         '    "seed": 7,\n    "testSize": 0.25\n  },\n  ',
     );
-    expect(Object.keys(a.manifest)).toEqual(["tool", "version", "command", "options", "inputs", "files", "counts", "card"]);
+    expect(Object.keys(a.manifest)).toEqual(["tool", "version", "command", "options", "inputs", "files", "counts", "card", "shards"]);
     expect(a.manifest.card).toEqual({
       configs: ["sft", "dpo"],
       columns: { sft: sftColumns(), dpo: dpoColumns() },
@@ -207,7 +207,7 @@ describe("openDatasetFolder", () => {
     });
     // The card settings in their declared order, columns after configs (what merge-manifests renders from).
     expect(Object.keys(JSON.parse(text).card)).toEqual(["configs", "columns", "formats", "splits", "variant", "languages"]);
-    expect(text.endsWith('    "languages": [\n      "ja",\n      "en"\n    ]\n  }\n}\n')).toBe(true);
+    expect(text.endsWith('    "languages": [\n      "ja",\n      "en"\n    ]\n  },\n  "shards": {\n    "compression": "zstd",\n    "maxRowGroupBytes": 8000\n  }\n}\n')).toBe(true);
     expect(JSON.parse(text).options).toEqual({ compression: "zstd", format: ["parquet", "jsonl", "arrow"], seed: 7, testSize: 0.25 });
     expect(a.manifest.counts).toEqual({
       records: 150,

@@ -7,7 +7,7 @@ import { withClaimedOutputs } from "../output-claim.js";
 import type { CliIo } from "../io.js";
 import { BYTES, parseOptions, type OptionTable } from "../option-table.js";
 import { drawProgress, parallelismOf, rejectedOutput, runOf } from "../run-jsonl.js";
-import { inputPathsOf, sourceOptionsOf } from "../source-options.js";
+import { exclusionOf, inputPathsOf, sourceOptionsOf } from "../source-options.js";
 import { noProgress, printSummary } from "../summary.js";
 import { TEMPLATE_OPTIONS, templateSpecOf } from "../template-options.js";
 
@@ -60,11 +60,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const template = templateSpecOf(o);
   const { threads, shard } = parallelismOf(o);
   const quiet = noProgress(o);
-  const run = runOf("build", argv, o);
+  const exclusion = await exclusionOf(o);
+  const run = runOf("build", argv, o, exclusion);
   const options: BuildOptions = {
     output: dir,
     // rejected.jsonl lives inside the folder unless --rejected names another file.
-    source: sourceOptionsOf(args.positionals, o, io, undefined),
+    source: sourceOptionsOf(args.positionals, o, io, undefined, exclusion),
     convert: folderConvertInit(o, { withMeta, template, shard }),
     folder: {
       formats: formatsOf(o.format as string),

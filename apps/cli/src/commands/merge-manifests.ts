@@ -1,12 +1,11 @@
-import { renderReportHtml } from "@lmsynth/report";
 import { UsageError } from "@lmsynth/schema";
-import { mergeDatasetFolders, type DatasetManifest } from "@lmsynth/shards";
+import { mergeDatasetFolders } from "@lmsynth/shards";
 import { GENERAL_OPTIONS } from "../common-options.js";
 import type { CliIo } from "../io.js";
 import { withClaimedOutputs } from "../output-claim.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
 import { commandLine } from "../run-record.js";
-import { newSummary, type BuildStats } from "@lmsynth/pipeline";
+import { newSummary, renderManifestReport, type BuildStats } from "@lmsynth/pipeline";
 import { noProgress, printSummary } from "../summary.js";
 
 export const TABLE = {
@@ -21,32 +20,6 @@ export const SUMMARY =
   "shards renamed to global indices in shard order, counts and funnel summed, report.html, card and manifest rendered again " +
   "(README: \"Scale-out\"). Every part is verified against its manifest first; the parts are left as they are.";
 
-/**
- * The report of the merged folder, from the sums of the parts' `manifest.stats` (see `BuildStats`): the same
- * page one build over all the input renders, but for the command line, which lists the parts' builds and
- * the merge.
- */
-function mergedReport(manifest: DatasetManifest): string {
-  const stats = manifest.stats as BuildStats | undefined;
-  if (!stats?.dataset) throw new UsageError("the parts' manifests keep no stats (built by an older lmsynth): rebuild them");
-  const rows: Partial<Record<"sft" | "dpo", number>> = {};
-  for (const config of manifest.card?.configs ?? []) {
-    rows[config] = Object.values(manifest.counts.rows[config] ?? {}).reduce((a, b) => a + (b ?? 0), 0);
-  }
-  const preset = manifest.options.preset;
-  return renderReportHtml({
-    stats: stats.dataset,
-    records: manifest.counts.records,
-    rows,
-    funnel: stats.funnel,
-    variant: manifest.card?.variant ?? null,
-    ...(typeof preset === "string" ? { preset } : {}),
-    options: manifest.options,
-    command: manifest.command,
-    version: manifest.version,
-  });
-}
-
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseOptions(TABLE, argv);
   const o = args.values;
@@ -59,7 +32,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   return withClaimedOutputs([{ flag: "-o", path: dir }], args.positionals, async () => {
     const { manifest } = await mergeDatasetFolders(args.positionals, dir, {
       command: commandLine("merge-manifests", argv),
-      texts: { "report.html": mergedReport },
+      texts: { "report.html": renderManifestReport },
       overwrite: o.overwrite === true,
       ...(io.signal ? { signal: io.signal } : {}),
     });

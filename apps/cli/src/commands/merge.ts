@@ -2,7 +2,7 @@ import { finishSummary, newSummary, openRecordSource } from "@lmsynth/pipeline";
 import { InputError, UsageError } from "@lmsynth/schema";
 import { openJsonlSink } from "@lmsynth/shards";
 import { GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
-import { inputPathsOf, sourceOptionsOf } from "../source-options.js";
+import { exclusionOf, inputPathsOf, sourceOptionsOf } from "../source-options.js";
 import { withClaimedOutputs } from "../output-claim.js";
 import type { CliIo } from "../io.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
@@ -30,7 +30,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const started = performance.now();
   const rejected = `${output === "-" ? "lmsynth" : output}.rejected.jsonl`;
   return withClaimedOutputs([{ flag: "-o", path: output }, rejectedOutput(o, rejected)], inputPathsOf(args.positionals, o), async () => {
-    const source = await openRecordSource(sourceOptionsOf(args.positionals, o, io, rejected));
+    const exclusion = await exclusionOf(o);
+    const source = await openRecordSource(sourceOptionsOf(args.positionals, o, io, rejected, exclusion));
     const sink = await openJsonlSink<object>(output, { stdout: io.stdout });
     const summary = newSummary("merge");
     summary.rows.merge = 0;
@@ -56,6 +57,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     await source.close();
     finishSummary(summary, source, started);
     summary.variant = source.variant() ?? null;
+    if (exclusion) summary.deleted = { records: source.deleted(), rows: { merge: source.deleted() } };
     summary.outputs = output === "-" ? [] : [written.path];
     printSummary(io, summary, { json: o.json === true, silent: o.silent === true });
     return 0;

@@ -6,7 +6,7 @@ import { createDatasetStats } from "@lmsynth/report";
 import { OutputError, UsageError } from "@lmsynth/schema";
 import { CONVERSION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
 import { FOLDER_SELECTION_OPTIONS, folderConvertInit } from "../conversion-options.js";
-import { inputPathsOf, sourceOptionsOf } from "../source-options.js";
+import { exclusionOf, inputPathsOf, sourceOptionsOf } from "../source-options.js";
 import { withClaimedOutputs } from "../output-claim.js";
 import type { CliIo } from "../io.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
@@ -60,7 +60,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const summary = newSummary("report");
   // Skipped lines are only counted (and shown in the summary) unless --rejected names a file.
   return withClaimedOutputs([{ flag: "-o", path: output }, rejectedOutput(o, undefined)], inputPathsOf(args.positionals, o), async () => {
-    const source = await openRecordSource(sourceOptionsOf(args.positionals, o, io, undefined));
+    const exclusion = await exclusionOf(o);
+    const source = await openRecordSource(sourceOptionsOf(args.positionals, o, io, undefined, exclusion));
     const discard = async (): Promise<void> => {};
     const writers = Object.fromEntries(OUTPUT_NAMES.map((n) => [n, discard]));
     try {
@@ -71,7 +72,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     }
     await source.close();
     finishSummary(summary, source, started);
-    await writeReport(output, renderRunReport(summary, stats, runOf("report", argv, o)), io);
+    await writeReport(output, renderRunReport(summary, stats, runOf("report", argv, o, exclusion)), io);
     summary.outputs = output === "-" ? [] : [output];
     summary.seconds = (performance.now() - started) / 1000;
     printSummary(io, summary, { json: o.json === true, silent: o.silent === true });

@@ -1,0 +1,68 @@
+import { createHash } from "node:crypto";
+import { InputError } from "@lmsynth/schema";
+import { openInput } from "./open-input.js";
+import { splitLines } from "./split-lines.js";
+
+/** One file of a deletion list, as the manifest records it: never its contents. */
+export interface IdListFile {
+  path: string;
+  /** Lowercase hex sha256 of the file's bytes as stored (compressed, if it is). */
+  sha256: string;
+  /** Distinct ids it lists. */
+  ids: number;
+}
+
+/** The `conversation_id`s of one or more deletion lists. */
+export interface IdList {
+  ids: ReadonlySet<string>;
+  files: IdListFile[];
+}
+
+const LONGEST_LINE = 1 << 20;
+
+/**
+ * Reads deletion lists (`--exclude-ids`): one `conversation_id` per line, or JSON lines with a string
+ * `conversation_id` (other fields ignored); gzip accepted; blank lines skipped. Streamed, so only the ids
+ * are held. A file is hashed as read.
+ * @throws InputError naming file and line: an id with white space inside, a JSON line without a string
+ * `conversation_id`, a Parquet or OpenPGP file, a file that lists no id.
+ */
+export async function readIdList(paths: readonly string[]): Promise<IdList> {
+  const ids = new Set<string>();
+  const files: IdListFile[] = [];
+  for (const path of paths) {
+    const hash = createHash("sha256");
+    const own = new Set<string>();
+    const { kind, chunks } = await openInput(path, { onRawChunk: (_, chunk) => hash.update(chunk) });
+    if (kind !== "text") throw new InputError(path, undefined, "invalid-json", `a list of conversation ids is text (one per line, or JSON lines), not ${kind}`);
+    let line = 0;
+    for await (const lines of splitLines(chunks, LONGEST_LINE)) {
+      for (const raw of lines) {
+        line++;
+        const text = raw.toString("utf8").trim();
+        if (text === "") continue;
+        own.add(idOf(text, path, line));
+      }
+    }
+    if (own.size === 0) throw new InputError(path, undefined, "invalid-record", "lists no conversation id: an empty deletion list is likely the wrong file");
+    for (const id of own) ids.add(id);
+    files.push({ path, sha256: hash.digest("hex"), ids: own.size });
+  }
+  return { ids, files };
+}
+
+function idOf(text: string, path: string, line: number): string {
+  if (!text.startsWith("{")) {
+    if (/\s/.test(text)) throw new InputError(path, line, "invalid-record", "a conversation id has no white space: give one id per line");
+    return text;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new InputError(path, line, "invalid-json", "not valid JSON");
+  }
+  const id = (value as { conversation_id?: unknown }).conversation_id;
+  if (typeof id !== "string" || id === "") throw new InputError(path, line, "invalid-record", "no string conversation_id");
+  return id;
+}

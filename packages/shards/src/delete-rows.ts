@@ -1,0 +1,260 @@
+import { createHash } from "node:crypto";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
+import { InputError, OutputError, UsageError, conversationIdIn, trackTemporaryPath, type Lang } from "@lmsynth/schema";
+import { openArrowSink } from "./arrow-sink.js";
+import type { RowSink, WrittenFile } from "./byte-output.js";
+import { measureRow } from "./column-batch-builder.js";
+import { datasetCardInput, renderDatasetCard } from "./dataset-card.js";
+import { formatManifest, verifyManifest, type DatasetManifest } from "./dataset-manifest.js";
+import type { OutputFormat } from "./folder-layout.js";
+import { openJsonlSink } from "./jsonl-sink.js";
+import { commitFolder, linkOrCopy } from "./folder-files.js";
+import { openParquetSink } from "./parquet-sink.js";
+import { SHARD_FILE } from "./plan-dataset-merge.js";
+import { readShardRows } from "./read-shard-rows.js";
+import type { ColumnSpec } from "./row-columns.js";
+
+/** Options of {@link deleteFolderRows}. */
+export interface DeleteFolderRowsOptions {
+  /** The rest of the manifest after the deletion (options and command naming the deletion list), given the
+   * manifest with new files and counts; return `undefined` when the list was applied already: then nothing
+   * is written. */
+  amend(manifest: DatasetManifest): DatasetManifest | undefined;
+  /** Whole text files rendered from the new manifest (e.g. `report.html`), replacing the folder's. */
+  texts?: Record<string, (manifest: DatasetManifest) => string>;
+  /** Checked between shards: once aborted, nothing is changed and the call throws its reason. */
+  signal?: AbortSignal;
+}
+
+/** What {@link deleteFolderRows} changed. */
+export interface DeleteFolderRowsResult {
+  /** The folder's manifest now. */
+  manifest: DatasetManifest;
+  /** Files rewritten or added, then files removed, by relative path (`README.md` and `manifest.json`
+   * included when they changed): what a Hub commit must send. Empty when the list was applied already. */
+  changed: string[];
+  removed: string[];
+  /** Rows removed per config. */
+  rows: Record<string, number>;
+  /** Distinct listed ids found in the folder. */
+  found: number;
+}
+
+const EXTENSIONS: Record<string, OutputFormat> = { parquet: "parquet", jsonl: "jsonl", arrow: "arrow" };
+/** The format a shard is read from when it is written in several: the cheapest to read exactly. */
+const READ_ORDER: readonly OutputFormat[] = ["jsonl", "parquet", "arrow"];
+let sequence = 0;
+
+interface Shard {
+  config: string;
+  split: string;
+  files: Partial<Record<OutputFormat, WrittenFile>>;
+}
+
+/**
+ * Removes every row of the conversations in `ids` from a built Hub folder, in place and atomically
+ * (Right to Request Deletion of the LMSYS-Chat-1M licence). Only shards holding such a row are rewritten, in
+ * every format, under their own names; their row groups are cut as the build cut them with the rows withheld
+ * (`DatasetFolder.withhold`), so the folder equals a fresh build of the same inputs with `--exclude-ids`
+ * byte for byte. Counts, funnels (`deleted`, in rows), the card and `options.texts` are renewed. A split left
+ * with no row loses its files, as a fresh build would not write them.
+ *
+ * The folder is checked against its manifest first. The new folder is assembled in a temporary sibling
+ * (unchanged files hard-linked) and swapped in by rename; any failure leaves the folder as it was.
+ * @throws ManifestMismatchError when the folder does not match its manifest.
+ * @throws UsageError for a folder whose manifest lacks what a rewrite needs (written by an older lmsynth).
+ * @throws OutputError when the new folder cannot be written.
+ */
+export async function deleteFolderRows(dir: string, ids: ReadonlySet<string>, options: DeleteFolderRowsOptions): Promise<DeleteFolderRowsResult> {
+  const absolute = resolve(dir);
+  const manifest = await verifyManifest(absolute);
+  const { card, shards: settings } = manifest;
+  if (!card?.columns || !settings) {
+    throw new UsageError(`${absolute}: its manifest does not say how its shards were encoded (built by lmsynth before 0.3): build it again with --exclude-ids`);
+  }
+  const shards = new Map<string, Shard>();
+  for (const file of manifest.files) {
+    const m = SHARD_FILE.exec(file.path);
+    const format = m && EXTENSIONS[m[5]!];
+    if (!m || !format || !card.configs.includes(m[1] as never)) continue;
+    const key = `${m[1]}/${m[2]}-${m[3]}`;
+    const shard = shards.get(key) ?? { config: m[1]!, split: m[2]!, files: {} };
+    shard.files[format] = file;
+    shards.set(key, shard);
+  }
+
+  const temp = join(dirname(absolute), `.${basename(absolute)}.tmp-${process.pid}-delete-${sequence++}`);
+  const untrack = trackTemporaryPath(temp);
+  try {
+    await mkdir(temp);
+    const rewritten = new Map<string, WrittenFile>();
+    const emptied = new Set<string>();
+    const rows: Record<string, number> = {};
+    const byLang: Record<string, Partial<Record<Lang, number>>> = {};
+    const found = new Set<string>();
+    for (const shard of shards.values()) {
+      options.signal?.throwIfAborted();
+      const columns = card.columns[shard.config as keyof typeof card.columns]!;
+      const source = READ_ORDER.find((f) => shard.files[f])!;
+      const path = join(absolute, ...shard.files[source]!.path.split("/"));
+      if (!(await holdsAny(path, source, columns, ids))) continue;
+      const sinks = await openSinks(temp, shard, columns, settings);
+      let index = 0;
+      try {
+        for await (const row of readShardRows(path, source, columns)) {
+          const bytes = measureRow(columns, row, index++);
+          const id = row.conversation_id as string;
+          if (!ids.has(id)) {
+            for (const { sink } of sinks) await sink.write(row, bytes);
+            continue;
+          }
+          found.add(id);
+          rows[shard.config] = (rows[shard.config] ?? 0) + 1;
+          const lang = row.lang as Lang | null | undefined;
+          if (lang) (byLang[shard.config] ??= {})[lang] = (byLang[shard.config]![lang] ?? 0) + 1;
+          for (const { sink } of sinks) await sink.withhold?.(bytes);
+        }
+        for (const { sink, file } of sinks) rewritten.set(file.path, { ...(await sink.close()), path: file.path });
+      } catch (error) {
+        await Promise.allSettled(sinks.map(({ sink }) => sink.abort()));
+        throw error;
+      }
+    }
+
+    // Lines set aside as invalid (`rejected.jsonl`) hold the raw text of their record: those of a listed
+    // conversation go too, as a build with `--exclude-ids` never writes them.
+    for (const file of manifest.files) {
+      if (SHARD_FILE.test(file.path) || !file.path.endsWith(".jsonl")) continue;
+      const kept = await withoutListed(join(absolute, ...file.path.split("/")), ids, found);
+      if (kept.rows === file.rows) continue;
+      // A build opens such a file at its first line: with none left, it writes no file.
+      if (kept.rows === 0) {
+        emptied.add(file.path);
+        continue;
+      }
+      const bytes = Buffer.from(kept.lines.map((l) => `${l}\n`).join(""), "utf8");
+      await mkdir(dirname(join(temp, ...file.path.split("/"))), { recursive: true });
+      await writeFile(join(temp, ...file.path.split("/")), bytes);
+      rewritten.set(file.path, { path: file.path, rows: kept.rows, bytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") });
+    }
+
+    const next = withDeletions({ ...manifest, files: manifest.files.filter((f) => !emptied.has(f.path)) }, rewritten, rows, byLang);
+    const amended = options.amend(next);
+    if (!amended) {
+      await rm(temp, { recursive: true, force: true });
+      return { manifest, changed: [], removed: [], rows: {}, found: 0 };
+    }
+    const texts: WrittenFile[] = [];
+    for (const [path, render] of Object.entries(options.texts ?? {})) {
+      const bytes = Buffer.from(render(amended), "utf8");
+      await writeFile(join(temp, ...path.split("/")), bytes);
+      texts.push({ path, rows: 0, bytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") });
+    }
+    const files = amended.files.map((f) => texts.find((t) => t.path === f.path) ?? f);
+    const final: DatasetManifest = { ...amended, files };
+    for (const path of rewritten.keys()) if (!files.some((f) => f.path === path)) await rm(join(temp, ...path.split("/")));
+    for (const file of files) {
+      if (rewritten.has(file.path) || texts.some((t) => t.path === file.path)) continue;
+      const to = join(temp, ...file.path.split("/"));
+      await mkdir(dirname(to), { recursive: true });
+      await linkOrCopy(join(absolute, ...file.path.split("/")), to);
+    }
+    const manifestText = formatManifest(final);
+    const cardText = renderDatasetCard(datasetCardInput(final, final.card!));
+    await writeFile(join(temp, "manifest.json"), manifestText);
+    await writeFile(join(temp, "README.md"), cardText);
+    options.signal?.throwIfAborted();
+    await commitFolder(temp, absolute, true);
+    const before = new Map(manifest.files.map((f) => [f.path, f.sha256]));
+    const changed = files.filter((f) => before.get(f.path) !== f.sha256).map((f) => f.path);
+    if (manifestText !== formatManifest(manifest)) changed.push("manifest.json", "README.md");
+    const removed = manifest.files.filter((f) => !files.some((g) => g.path === f.path)).map((f) => f.path);
+    return { manifest: final, changed: changed.sort(), removed, rows, found: found.size };
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true }).catch(() => {});
+    if (error instanceof InputError || error instanceof UsageError || !(error as NodeJS.ErrnoException).code) throw error;
+    throw OutputError.of(absolute, "write", error);
+  } finally {
+    untrack();
+  }
+}
+
+/** The lines of a JSONL file of rejected lines whose `text` names no conversation of `ids` (adding those it
+ * names to `found`). Such files are small: the lines a run set aside. */
+async function withoutListed(path: string, ids: ReadonlySet<string>, found: Set<string>): Promise<{ lines: string[]; rows: number }> {
+  const lines: string[] = [];
+  for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+    if (line === "") continue;
+    const text = (JSON.parse(line) as { text?: unknown }).text;
+    const id = typeof text === "string" ? conversationIdIn(text) : undefined;
+    if (id !== undefined && ids.has(id)) found.add(id);
+    else lines.push(line);
+  }
+  return { lines, rows: lines.length };
+}
+
+/** True when the shard holds a row of `ids`: a first pass that reads only what it must. */
+async function holdsAny(path: string, format: OutputFormat, columns: readonly ColumnSpec[], ids: ReadonlySet<string>): Promise<boolean> {
+  const idOnly = format === "parquet" ? columns.filter((c) => c.name === "conversation_id") : columns;
+  for await (const row of readShardRows(path, format, idOnly)) if (ids.has(row.conversation_id as string)) return true;
+  return false;
+}
+
+/** A sink per format of `shard` inside `temp`, encoded as the build encoded it. */
+async function openSinks(temp: string, shard: Shard, columns: readonly ColumnSpec[], settings: NonNullable<DatasetManifest["shards"]>) {
+  const sinks: { sink: RowSink<Record<string, unknown>>; file: WrittenFile }[] = [];
+  for (const [format, file] of Object.entries(shard.files) as Array<[OutputFormat, WrittenFile]>) {
+    const path = join(temp, ...file.path.split("/"));
+    await mkdir(dirname(path), { recursive: true });
+    const { compression, maxRowGroupBytes, createdBy } = settings;
+    const sink =
+      format === "parquet"
+        ? await openParquetSink<Record<string, unknown>>(path, { columns, compression, maxRowGroupBytes, ...(createdBy ? { createdBy } : {}) })
+        : format === "arrow"
+          ? await openArrowSink<Record<string, unknown>>(path, { columns, maxBatchBytes: maxRowGroupBytes })
+          : await openJsonlSink<Record<string, unknown>>(path, { gzip: false });
+    sinks.push({ sink, file });
+  }
+  return sinks;
+}
+
+/** The manifest with the rewritten files, and rows removed from counts (a split left empty loses its files). */
+function withDeletions(
+  manifest: DatasetManifest,
+  rewritten: ReadonlyMap<string, WrittenFile>,
+  removed: Record<string, number>,
+  byLang: Record<string, Partial<Record<Lang, number>>>,
+): DatasetManifest {
+  const counts = structuredClone(manifest.counts);
+  for (const [config, n] of Object.entries(removed)) {
+    const funnel = (counts.funnel[config] ??= {});
+    funnel.deleted = (funnel.deleted ?? 0) + n;
+    const langs = counts.languages?.[config];
+    for (const [lang, k] of Object.entries(byLang[config] ?? {}) as Array<[Lang, number]>) {
+      // A fresh build counts only the languages it wrote rows in.
+      if (langs && (langs[lang] = (langs[lang] ?? 0) - k) === 0) delete langs[lang];
+    }
+  }
+  const splitRows = new Map<string, number>();
+  for (const file of manifest.files) {
+    const m = SHARD_FILE.exec(file.path);
+    if (!m) continue;
+    const now = rewritten.get(file.path)?.rows ?? file.rows;
+    const key = `${m[1]}/${m[2]}/${m[5]}`;
+    splitRows.set(key, (splitRows.get(key) ?? 0) + now);
+  }
+  for (const [key, n] of splitRows) {
+    const [config, split] = key.split("/") as [string, string];
+    counts.rows[config]![split as "train"] = n;
+  }
+  const files = manifest.files
+    .map((f) => rewritten.get(f.path) ?? f)
+    .filter((f) => {
+      const m = SHARD_FILE.exec(f.path);
+      return !m || counts.rows[m[1]!]?.[m[2] as "train"] !== 0;
+    });
+  return { ...manifest, files, counts };
+}

@@ -1,0 +1,54 @@
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
+import { gunzipSync } from "node:zlib";
+import { RecordBatchReader } from "apache-arrow";
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, type Compressors } from "hyparquet";
+import { decompress as zstdDecompress } from "zstd-napi";
+import type { Message } from "@lmsynth/schema";
+import type { OutputFormat } from "./folder-layout.js";
+import type { ColumnSpec } from "./row-columns.js";
+
+/** The codecs lmsynth writes (SNAPPY is built into hyparquet). */
+const COMPRESSORS: Compressors = { ZSTD: (input) => zstdDecompress(input), GZIP: (input) => gunzipSync(input) };
+
+type Row = Record<string, unknown>;
+
+/**
+ * The rows of one shard lmsynth wrote, in file order, each with exactly `columns` in column order and the
+ * values the writer was given (absent as null; messages as `{role, content}` objects): what `projectRow`
+ * made of them, so writing them again measures and encodes the same. One row group (Parquet) or record
+ * batch (Arrow) in memory at a time; JSONL line by line.
+ */
+export async function* readShardRows(path: string, format: OutputFormat, columns: readonly ColumnSpec[]): AsyncGenerator<Row> {
+  if (format === "jsonl") {
+    const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+    for await (const line of lines) if (line !== "") yield JSON.parse(line) as Row;
+    return;
+  }
+  if (format === "parquet") {
+    const file = await asyncBufferFromFile(path);
+    const metadata = await parquetMetadataAsync(file);
+    let rowStart = 0;
+    for (const group of metadata.row_groups) {
+      const rowEnd = rowStart + Number(group.num_rows);
+      const rows = (await parquetReadObjects({ file, metadata, rowStart, rowEnd, compressors: COMPRESSORS })) as Row[];
+      for (const row of rows) yield projected(columns, row);
+      rowStart = rowEnd;
+    }
+    return;
+  }
+  const reader = await RecordBatchReader.from(createReadStream(path));
+  for await (const batch of reader) {
+    for (const row of batch) yield projected(columns, row as Row);
+  }
+}
+
+/** The row with exactly `columns`; a message list (an array, or an Arrow vector of structs) as plain objects. */
+function projected(columns: readonly ColumnSpec[], row: Row): Row {
+  const out: Row = {};
+  for (const c of columns) {
+    const value = row[c.name] ?? null;
+    out[c.name] = value !== null && c.type === "messages" ? Array.from(value as Iterable<Message>, ({ role, content }) => ({ role, content })) : value;
+  }
+  return out;
+}

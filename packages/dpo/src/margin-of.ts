@@ -1,5 +1,5 @@
 import type { Lang, MergedRecord } from "@lmsynth/schema";
-import { readCandidates, recordSkipReason, type RecordFilters } from "@lmsynth/sft";
+import { readCandidates, recordSkipReason, type RecordFilters } from "@lmsynth/candidates";
 import { bestWorstOf } from "./pair-candidates.js";
 
 /** Options of {@link marginOf}: the record filters and chosen floor that `toDpoRows` would apply. */

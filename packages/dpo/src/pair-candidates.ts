@@ -1,5 +1,5 @@
 import { UsageError, type SkipReason } from "@lmsynth/schema";
-import { byScoreDesc, isChoosable, isUsable, type Candidate } from "@lmsynth/sft";
+import { byScoreDesc, isChoosable, isUsable, type Candidate } from "@lmsynth/candidates";
 
 /** The `--pairs` modes of `lmsynth dpo`, default first (behaviour.md §4). */
 export const PAIR_MODES = ["best-worst", "best-vs-rest", "all"] as const;

@@ -1,6 +1,6 @@
 import type { DpoRow, Lang, MergedRecord, Message } from "@lmsynth/schema";
-import { langsOf, readCandidates, recordSkipReason } from "@lmsynth/sft";
-import type { LangOption, RecordFilters, Skip } from "@lmsynth/sft";
+import { langsOf, readCandidates, recordSkipReason } from "@lmsynth/candidates";
+import type { LangOption, RecordFilters, Skip } from "@lmsynth/candidates";
 import { pairCandidates, type Pair, type PairOptions } from "./pair-candidates.js";
 import { promptIdOf } from "./prompt-id-of.js";
 

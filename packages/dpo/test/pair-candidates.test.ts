@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import type { Candidate } from "@lmsynth/sft";
+import type { Candidate } from "@lmsynth/candidates";
 import { pairCandidates } from "../src/index.js";
 
 function cand(index: number, score: number | undefined, repetition = false, content = `c${index}`): Candidate {

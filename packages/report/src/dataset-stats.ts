@@ -1,6 +1,6 @@
 import { marginOf } from "@lmsynth/dpo";
 import { LANGUAGE_FIELDS, type Lang, type MergedRecord } from "@lmsynth/schema";
-import { isChoosable, isUsable, multiturnMessages, readCandidates } from "@lmsynth/sft";
+import { isChoosable, isUsable, multiturnMessages, readCandidates } from "@lmsynth/candidates";
 
 /**
  * Counts of one language (ja or en) of the input. Histograms are objects whose keys are the bucket labels in

@@ -1,5 +1,5 @@
 import type { SkipReason } from "@lmsynth/schema";
-import { isChoosable, isUsable, type Candidate } from "./candidates.js";
+import { byScoreDesc, isChoosable, isUsable, type Candidate } from "@lmsynth/candidates";
 
 /** How responses are chosen for SFT (behaviour.md §3). */
 export type SelectMode = "best" | "all" | "first" | "top-k";
@@ -17,11 +17,6 @@ export interface SelectOptions {
 
 /** Selected candidates, or the reason none was. */
 export type Selection = { picked: Candidate[] } | { skip: SkipReason };
-
-/** Better first: higher score, then lower index. */
-export function byScoreDesc(a: Candidate, b: Candidate): number {
-  return b.score! - a.score! || a.index - b.index;
-}
 
 /**
  * Picks candidates per `options.select`:

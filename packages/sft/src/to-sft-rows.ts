@@ -1,11 +1,7 @@
 import type { Lang, MergedRecord, Message, SftRow, SkipReason } from "@lmsynth/schema";
-import { readCandidates, type Candidate } from "./candidates.js";
-import { recordSkipReason, type RecordFilters } from "./eligibility.js";
-import { multiturnMessages } from "./multiturn.js";
+import { langsOf, multiturnMessages, readCandidates, recordSkipReason, type Candidate, type LangOption, type RecordFilters, type Skip } from "@lmsynth/candidates";
 import { selectCandidates, type SelectOptions } from "./select.js";
 
-/** Which languages to emit: `both` gives a record's Japanese rows, then its English rows. */
-export type LangOption = Lang | "both";
 
 /** Options of {@link toSftRows}; the CLI flags of `lmsynth sft` (behaviour.md §3). */
 export interface SftOptions extends SelectOptions, RecordFilters {
@@ -23,21 +19,10 @@ export interface SftOptions extends SelectOptions, RecordFilters {
   maxTokens?: number;
 }
 
-/** One language of one record that gave no row. */
-export interface Skip {
-  lang: Lang;
-  reason: SkipReason;
-}
-
 /** Rows of one record, in output order, and the skips to count in the funnel. */
 export interface SftResult {
   rows: SftRow[];
   skips: Skip[];
-}
-
-/** The languages `lang` stands for, in output order. */
-export function langsOf(lang: LangOption = "ja"): Lang[] {
-  return lang === "both" ? ["ja", "en"] : [lang];
 }
 
 function codePoints(s: string): number {

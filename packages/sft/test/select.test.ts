@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { byScoreDesc, selectCandidates, type Candidate, type Selection, type SelectOptions } from "../src/index.js";
+import { byScoreDesc, type Candidate } from "@lmsynth/candidates";
+import { selectCandidates, type Selection, type SelectOptions } from "../src/index.js";
 
 /** Candidates from a compact list: score (undefined: none), `rep` when flagged, content `rN` unless given. */
 function list(...specs: Array<number | undefined | [number | undefined, "rep" | string]>): Candidate[] {

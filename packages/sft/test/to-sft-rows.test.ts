@@ -1,7 +1,8 @@
 import { describe, it, expect } from "vitest";
 import type { Lang, MergedRecord, SftRow, SkipReason } from "@lmsynth/schema";
-import { formatSftRow, langsOf, toSftRows, type SftOptions, type SftResult } from "../src/index.js";
-import { en, enA, enQ, idOf, ja, jaQ, loadCases, meta, plain } from "./fixture-records.js";
+import { langsOf } from "@lmsynth/candidates";
+import { formatSftRow, toSftRows, type SftOptions, type SftResult } from "../src/index.js";
+import { en, enA, enQ, idOf, ja, jaQ, loadCases, meta, plain } from "../../candidates/test/fixture-records.js";
 
 const LLAMA = loadCases("llama3.1");
 const GEMMA2 = loadCases("gemma2");

@@ -64,3 +64,8 @@ export function isUsable(c: Candidate): boolean {
 export function isChoosable(c: Candidate, keepRepetition = false): boolean {
   return isUsable(c) && (keepRepetition || !c.repetition);
 }
+
+/** Better first: higher score, then lower index. */
+export function byScoreDesc(a: Candidate, b: Candidate): number {
+  return b.score! - a.score! || a.index - b.index;
+}

@@ -15,14 +15,14 @@ import {
 } from "apache-arrow";
 import type { Message } from "@lmsynth/schema";
 import { ByteOutput, type RowSink, type WrittenFile } from "./byte-output.js";
-import { ColumnBatchBuilder, type ColumnBatch } from "./column-batch-builder.js";
+import { ColumnBatchBuilder, DEFAULT_ROW_GROUP_BYTES, type ColumnBatch } from "./column-batch-builder.js";
 import type { ColumnSpec } from "./row-columns.js";
 
 /** Options of {@link openArrowSink}. */
 export interface ArrowSinkOptions {
   /** Columns and their order; see `sftColumns`/`dpoColumns`. Required. */
   columns: readonly ColumnSpec[];
-  /** Record-batch cut, in measured uncompressed bytes (see `ColumnBatchBuilder`). Default 100 MB. */
+  /** Record-batch cut, in measured uncompressed bytes (see `ColumnBatchBuilder`). Default `DEFAULT_ROW_GROUP_BYTES`. */
   maxBatchBytes?: number;
 }
 
@@ -80,7 +80,7 @@ class ArrowFileSink<Row extends object> implements RowSink<Row> {
     private readonly output: ByteOutput,
     options: ArrowSinkOptions,
   ) {
-    this.builder = new ColumnBatchBuilder(options.columns, { highWaterMark: options.maxBatchBytes ?? 100_000_000 });
+    this.builder = new ColumnBatchBuilder(options.columns, { highWaterMark: options.maxBatchBytes ?? DEFAULT_ROW_GROUP_BYTES });
     this.schema = arrowSchema(options.columns);
     // Passing the schema writes it at once, so a sink closed with no rows is still a valid stream.
     this.writer.reset(this.queue, this.schema);

@@ -11,9 +11,19 @@ export interface ColumnBatch {
   columns: unknown[][];
 }
 
+/**
+ * The default row-group (Parquet) and record-batch (Arrow) cut, in measured uncompressed bytes: 32 MB. The
+ * spec allows up to 100 MB, but every open file holds one group of rows in memory and a build has up to four
+ * open (SFT and DPO, train and test); 100 MB groups peaked at 790 MB (bench/README.md "Memory").
+ */
+export const DEFAULT_ROW_GROUP_BYTES = 32_000_000;
+
+/** The default shard cut, in measured uncompressed bytes: 500 MB. */
+export const DEFAULT_SHARD_BYTES = 500_000_000;
+
 /** Options of {@link ColumnBatchBuilder}. */
 export interface ColumnBatchBuilderOptions {
-  /** Cut a batch before its measured size would exceed this. Uncompressed bytes, default 100 MB. */
+  /** Cut a batch before its measured size would exceed this. Uncompressed bytes, default {@link DEFAULT_ROW_GROUP_BYTES}. */
   highWaterMark?: number;
 }
 
@@ -91,7 +101,7 @@ export class ColumnBatchBuilder {
     readonly specs: readonly ColumnSpec[],
     options: ColumnBatchBuilderOptions = {},
   ) {
-    this.highWaterMark = options.highWaterMark ?? 100_000_000;
+    this.highWaterMark = options.highWaterMark ?? DEFAULT_ROW_GROUP_BYTES;
     this.columns = specs.map(() => []);
   }
 

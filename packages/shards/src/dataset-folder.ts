@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { InputError, UsageError, type DpoRow, type Funnel, type Lang, type SftRow, type Variant, OutputError, trackTemporaryPath } from "@lmsynth/schema";
 import { openArrowSink } from "./arrow-sink.js";
 import type { RowSink, WrittenFile } from "./byte-output.js";
-import { measureRow } from "./column-batch-builder.js";
+import { DEFAULT_ROW_GROUP_BYTES, DEFAULT_SHARD_BYTES, measureRow } from "./column-batch-builder.js";
 import { datasetCardInput, renderDatasetCard } from "./dataset-card.js";
 import type { ConfigName, DatasetCardSettings, OutputFormat } from "./folder-layout.js";
 import { commitFolder } from "./folder-files.js";
@@ -26,9 +26,9 @@ export interface DatasetFolderOptions {
   formats?: OutputFormat[];
   /** Parquet page compression. Default `zstd`. */
   compression?: Compression;
-  /** Parquet row group / Arrow record batch cut, in measured uncompressed bytes. Default 100 MB. */
+  /** Parquet row group / Arrow record batch cut, in measured uncompressed bytes. Default `DEFAULT_ROW_GROUP_BYTES`. */
   maxRowGroupBytes?: number;
-  /** Shard cut, in measured uncompressed bytes. Default 500 MB. */
+  /** Shard cut, in measured uncompressed bytes. Default `DEFAULT_SHARD_BYTES`. */
   maxShardBytes?: number;
   /** Fraction of conversations in `test`, in [0, 1]. Default 0 (train only). */
   testSize?: number;
@@ -521,8 +521,8 @@ function shardOptionsOf(options: DatasetFolderOptions, formats: OutputFormat[]) 
   return {
     formats,
     compression: options.compression ?? "zstd",
-    maxRowGroupBytes: options.maxRowGroupBytes ?? 100_000_000,
-    maxShardBytes: options.maxShardBytes ?? 500_000_000,
+    maxRowGroupBytes: options.maxRowGroupBytes ?? DEFAULT_ROW_GROUP_BYTES,
+    maxShardBytes: options.maxShardBytes ?? DEFAULT_SHARD_BYTES,
     ...(options.createdBy ? { createdBy: options.createdBy } : {}),
   };
 }

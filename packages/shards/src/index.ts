@@ -9,7 +9,7 @@
 export { openJsonlSink } from "./jsonl-sink.js";
 export { openParquetSink, parquetSchema } from "./parquet-sink.js";
 export { openArrowSink, arrowSchema } from "./arrow-sink.js";
-export { ColumnBatchBuilder, measureRow } from "./column-batch-builder.js";
+export { ColumnBatchBuilder, measureRow, DEFAULT_ROW_GROUP_BYTES, DEFAULT_SHARD_BYTES } from "./column-batch-builder.js";
 export { sftColumns, dpoColumns } from "./row-columns.js";
 export { splitOf, splitFraction } from "./split-of.js";
 export { openDatasetFolder } from "./dataset-folder.js";

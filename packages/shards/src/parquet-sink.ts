@@ -3,7 +3,7 @@ import { ByteWriter, ParquetWriter } from "hyparquet-writer";
 import type { ColumnSource, SchemaElement } from "hyparquet-writer";
 import { compress as zstdCompress } from "zstd-napi";
 import { ByteOutput, type RowSink, type WrittenFile } from "./byte-output.js";
-import { ColumnBatchBuilder, type ColumnBatch } from "./column-batch-builder.js";
+import { ColumnBatchBuilder, DEFAULT_ROW_GROUP_BYTES, type ColumnBatch } from "./column-batch-builder.js";
 import { huggingfaceFeatures, type ColumnSpec } from "./row-columns.js";
 
 /** Parquet page compression (behaviour.md §6 `--compression`). */
@@ -18,7 +18,7 @@ export interface ParquetSinkOptions {
   /** zstd level (1–22). Default 3, zstd's own default. */
   zstdLevel?: number;
   /**
-   * Row-group cut, in measured uncompressed bytes (`measureRow`: the PLAIN size of the values). Default 100 MB.
+   * Row-group cut, in measured uncompressed bytes (`measureRow`: the PLAIN size of the values). Default `DEFAULT_ROW_GROUP_BYTES`.
    * The footer's `total_byte_size` also counts page headers and repetition/definition levels, a few bytes
    * per row more; dictionary encoding can make it smaller.
    */
@@ -94,7 +94,7 @@ class ParquetFileSink<Row extends object> implements RowSink<Row> {
     private readonly output: ByteOutput,
     private readonly options: ParquetSinkOptions,
   ) {
-    this.builder = new ColumnBatchBuilder(options.columns, { highWaterMark: options.maxRowGroupBytes ?? 100_000_000 });
+    this.builder = new ColumnBatchBuilder(options.columns, { highWaterMark: options.maxRowGroupBytes ?? DEFAULT_ROW_GROUP_BYTES });
     const compression = options.compression ?? "zstd";
     const level = options.zstdLevel ?? 3;
     this.pageSize = options.pageSize ?? 1 << 20;

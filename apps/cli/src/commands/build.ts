@@ -1,11 +1,11 @@
 import { buildIter, type BuildOptions } from "@lmsynth/pipeline";
-import { UsageError, type Lang } from "@lmsynth/schema";
-import type { Compression, OutputFormat } from "@lmsynth/shards";
+import { UsageError } from "@lmsynth/schema";
+import { DEFAULT_ROW_GROUP_BYTES, DEFAULT_SHARD_BYTES, type OutputFormat } from "@lmsynth/shards";
 import { CONVERSION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
 import { FOLDER_SELECTION_OPTIONS, folderConvertInit } from "../conversion-options.js";
 import { withClaimedOutputs } from "../output-claim.js";
 import type { CliIo } from "../io.js";
-import { BYTES, parseOptions, type OptionTable } from "../option-table.js";
+import { BYTES, parseOptions, type OptionTable, type OptionValues } from "../option-table.js";
 import { drawProgress, parallelismOf, rejectedOutput, runOf } from "../run-jsonl.js";
 import { exclusionOf, inputPathsOf, sourceOptionsOf } from "../source-options.js";
 import { noProgress, printSummary } from "../summary.js";
@@ -18,9 +18,9 @@ export const TABLE = {
   ...FOLDER_SELECTION_OPTIONS,
   "with-meta": { type: "boolean", default: true, description: "meta columns: lang, response_index, score (sft); lang, chosen_index, rejected_index (dpo)" },
   format: { type: "string", arg: "parquet,jsonl,arrow", default: "parquet", description: "shard formats, comma-separated" },
-  compression: { type: "string", choices: ["zstd", "snappy", "gzip", "none"], default: "zstd", description: "Parquet compression" },
-  "max-shard-bytes": { type: "string", number: BYTES, arg: "bytes", default: 500_000_000, description: "shard size cut, uncompressed" },
-  "max-row-group-bytes": { type: "string", number: BYTES, arg: "bytes", default: 32_000_000, description: "row group size cut, uncompressed (each open file holds one in memory)" },
+  compression: { type: "string", choices: ["zstd", "snappy", "gzip", "none"] as const, default: "zstd", description: "Parquet compression" },
+  "max-shard-bytes": { type: "string", number: BYTES, arg: "bytes", default: DEFAULT_SHARD_BYTES, description: "shard size cut, uncompressed" },
+  "max-row-group-bytes": { type: "string", number: BYTES, arg: "bytes", default: DEFAULT_ROW_GROUP_BYTES, description: "row group size cut, uncompressed (each open file holds one in memory)" },
   "test-size": { type: "string", number: { min: 0, max: 1, maxExclusive: true }, arg: "fraction", default: 0, description: "share of conversations in the test split" },
   seed: { type: "string", arg: "seed", default: "0", description: "seed of the split hash" },
   overwrite: { type: "boolean", description: "replace an existing output folder" },
@@ -43,9 +43,8 @@ function formatsOf(value: string): OutputFormat[] {
 }
 
 /** The input files of a run, for the `--resume` fingerprint; stdin cannot be read again, so it is refused. */
-function resumeInputsOf(positionals: string[], o: Record<string, unknown>): string[] {
-  const synth = o.synth as string[] | undefined;
-  const files = synth ? [...synth, ...((o.instructions as string[] | undefined) ?? []), ...((o.lmsys as string[] | undefined) ?? [])] : positionals;
+function resumeInputsOf(positionals: string[], o: OptionValues<typeof INPUT_OPTIONS>): string[] {
+  const files = o.synth ? [...o.synth, ...(o.instructions ?? []), ...(o.lmsys ?? [])] : positionals;
   if (files.includes("-")) throw new UsageError("--resume needs input files: stdin cannot be read again");
   return files;
 }
@@ -53,7 +52,7 @@ function resumeInputsOf(positionals: string[], o: Record<string, unknown>): stri
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseOptions(TABLE, argv);
   const o = await resolveOptions(TABLE, args);
-  const dir = o.output as string | undefined;
+  const dir = o.output;
   if (!dir) throw new UsageError("missing -o <dir>");
   if (!o.sft && !o.dpo) throw new UsageError("--no-sft and --no-dpo together leave nothing to build");
   const withMeta = o["with-meta"] === true;
@@ -68,12 +67,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     source: sourceOptionsOf(args.positionals, o, io, undefined, exclusion),
     convert: folderConvertInit(o, { withMeta, template, shard }),
     folder: {
-      formats: formatsOf(o.format as string),
-      compression: o.compression as Compression,
-      maxShardBytes: o["max-shard-bytes"] as number,
-      maxRowGroupBytes: o["max-row-group-bytes"] as number,
-      testSize: o["test-size"] as number,
-      seed: o.seed as string,
+      formats: formatsOf(o.format),
+      compression: o.compression,
+      maxShardBytes: o["max-shard-bytes"],
+      maxRowGroupBytes: o["max-row-group-bytes"],
+      testSize: o["test-size"],
+      seed: o.seed,
       overwrite: o.overwrite === true,
       ...(o.resume === true
         ? {
@@ -86,7 +85,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         : {}),
     },
     withMeta,
-    languages: (o.lang === "both" ? ["ja", "en"] : [o.lang]) as Lang[],
+    languages: (o.lang === "both" ? ["ja", "en"] : [o.lang]),
     run,
     threads,
     ...(io.signal ? { signal: io.signal } : {}),

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { DEFAULT_MAX_LINE_BYTES } from "@lmsynth/reader";
 import { UsageError, VARIANTS, VARIANT_TABLE } from "@lmsynth/schema";
-import { checkValue, type OptionSpec, type OptionTable, type ParsedArgs, type ParsedValue } from "./option-table.js";
+import { checkValue, type OptionSpec, type OptionTable, type ResolvedValues, type ParsedArgs, type ParsedValue } from "./option-table.js";
 
 /** Flags every command shares. */
 export const GENERAL_OPTIONS = {
@@ -22,7 +22,7 @@ export const INPUT_OPTIONS = {
   "drop-flagged": { type: "boolean", default: true, description: "LMSYS Parquet export filter: drop conversations with a moderation-flagged message" },
   variant: { type: "string", choices: VARIANTS, description: "variant, instead of detecting it from the fields" },
   "passphrase-file": { type: "string", arg: "file", description: "passphrase of OpenPGP inputs (or env LMSYNTH_PASSPHRASE)" },
-  "on-invalid": { type: "string", choices: ["fail", "skip"], default: "fail", description: "a bad line stops the run (exit 2) or is set aside" },
+  "on-invalid": { type: "string", choices: ["fail", "skip"] as const, default: "fail", description: "a bad line stops the run (exit 2) or is set aside" },
   rejected: { type: "string", arg: "file", description: "where skipped lines go (default <output>.rejected.jsonl)" },
   "exclude-ids": {
     type: "string",
@@ -44,7 +44,7 @@ export const INPUT_OPTIONS = {
 export const CONVERSION_OPTIONS = {
   preset: { type: "string", choices: VARIANTS.flatMap((v) => Object.keys(VARIANT_TABLE[v].presets)), description: "bundle of options used for a Swallow release; flags override it" },
   config: { type: "string", arg: "file", description: "JSON file of options (flag names as keys); flags override it" },
-  lang: { type: "string", choices: ["ja", "en", "both"], default: "ja", description: "Japanese, English, or both (ja rows, then en rows, per record)" },
+  lang: { type: "string", choices: ["ja", "en", "both"] as const, default: "ja", description: "Japanese, English, or both (ja rows, then en rows, per record)" },
   "exclude-pii": { type: "boolean", description: "skip records with redacted personal data" },
   "exclude-template": { type: "boolean", description: "skip template instructions (is_template_instruction set)" },
   system: { type: "string", arg: "text", description: "system message put first" },
@@ -107,14 +107,16 @@ async function readConfig(path: string, table: OptionTable): Promise<Record<stri
  * Keys are flag names. A preset may name flags the command does not have (e.g. `multiturn` for dpo);
  * those are dropped.
  */
-export async function resolveOptions(table: OptionTable, args: ParsedArgs): Promise<Record<string, ParsedValue | undefined>> {
-  const config = typeof args.values.config === "string" ? await readConfig(args.values.config, table) : {};
-  const presetName = (args.values.preset ?? config.preset) as string | undefined;
+export async function resolveOptions<T extends OptionTable>(table: T, args: ParsedArgs<T>): Promise<ResolvedValues<T>> {
+  const given = args.values as Record<string, ParsedValue | undefined>;
+  const config = typeof given.config === "string" ? await readConfig(given.config, table) : {};
+  const presetName = (given.preset ?? config.preset) as string | undefined;
   const preset = presetName ? PRESETS[presetName] ?? {} : {};
   const out: Record<string, ParsedValue | undefined> = {};
   for (const [name, spec] of Object.entries(table)) if (spec.default !== undefined) out[name] = spec.default;
-  for (const layer of [preset, config, args.values]) {
+  for (const layer of [preset, config, given]) {
     for (const [k, v] of Object.entries(layer)) if (k in table && v !== undefined) out[k] = v;
   }
-  return out;
+  // Defaults, presets and config values are checked against the same specs (checkValue).
+  return out as ResolvedValues<T>;
 }

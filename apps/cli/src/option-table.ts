@@ -35,14 +35,36 @@ export type OptionTable = Record<string, OptionSpec>;
 
 export type ParsedValue = string | boolean | number | string[];
 
+/** The value type a spec parses to: a switch, a list, a number, one of its choices, or a string (any of
+ * them for a spec not known at compile time). */
+export type ValueOf<S extends OptionSpec> = OptionSpec extends S
+  ? ParsedValue
+  : S["type"] extends "boolean"
+  ? boolean
+  : S extends { multiple: true }
+    ? string[]
+    : S extends { number: NumberRange }
+      ? number
+      : S extends { choices: readonly (infer C extends string)[] }
+        ? C
+        : string;
+
+/** The values of a table's flags, typed from the table: each may be absent. */
+export type OptionValues<T extends OptionTable> = { [K in keyof T]?: ValueOf<T[K]> };
+
+/** The values after defaults are applied (`resolveOptions`): a flag with a default is always there. */
+export type ResolvedValues<T extends OptionTable> = OptionValues<T> & {
+  [K in keyof T as T[K] extends { default: string | boolean | number } ? K : never]-?: ValueOf<T[K]>;
+};
+
 /** A parsed command line: flags that were given (by their table names) and positionals. */
-export interface ParsedArgs {
-  values: Record<string, ParsedValue | undefined>;
+export interface ParsedArgs<T extends OptionTable = OptionTable> {
+  values: OptionValues<T>;
   positionals: string[];
 }
 
 /** Parses `argv` strictly against `table`: unknown flags, bad choices and bad numbers are `UsageError`s. */
-export function parseOptions(table: OptionTable, argv: readonly string[]): ParsedArgs {
+export function parseOptions<T extends OptionTable>(table: T, argv: readonly string[]): ParsedArgs<T> {
   const options: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {};
   for (const [name, spec] of Object.entries(table)) {
     options[name] = { type: spec.type, ...(spec.short ? { short: spec.short } : {}), ...(spec.multiple ? { multiple: true } : {}) };
@@ -53,11 +75,12 @@ export function parseOptions(table: OptionTable, argv: readonly string[]): Parse
   } catch (e) {
     throw new UsageError((e as Error).message.replace(/\. To specify a positional.*$/s, ""));
   }
-  const values: ParsedArgs["values"] = {};
+  const values: Record<string, ParsedValue> = {};
   for (const [name, raw] of Object.entries(parsed.values)) {
     values[name] = checkValue(name, table[name]!, raw);
   }
-  return { values, positionals: parsed.positionals };
+  // checkValue gives each flag the type its spec declares.
+  return { values: values as OptionValues<T>, positionals: parsed.positionals };
 }
 
 /**

@@ -1,11 +1,11 @@
 import { EXCLUDE_IDS_OPTION, convertAll, finishSummary, newSummary, openRecordSource, threadsOf, type BuildRun, type ConvertInit, type ConvertProgress, type OutputName } from "@lmsynth/pipeline";
 import { UsageError } from "@lmsynth/schema";
 import { openJsonlSink } from "@lmsynth/shards";
-import { resolveOptions } from "./common-options.js";
+import { resolveOptions, type CONVERSION_OPTIONS, type GENERAL_OPTIONS, type INPUT_OPTIONS } from "./common-options.js";
 import type { CliIo } from "./io.js";
 import { VERSION } from "./main.js";
 import { withClaimedOutputs, type NamedPath } from "./output-claim.js";
-import { parseOptions, type OptionTable, type ParsedValue } from "./option-table.js";
+import { parseOptions, type OptionSpec, type OptionValues, type ParsedValue, type ResolvedValues } from "./option-table.js";
 import { startProgress } from "./progress.js";
 import { commandLine, recordedOptions } from "./run-record.js";
 import { exclusionOf, inputPathsOf, sourceOptionsOf } from "./source-options.js";
@@ -15,8 +15,8 @@ import { printSummary, noProgress } from "./summary.js";
 type Values = Record<string, ParsedValue | undefined>;
 
 /** `--threads` (default: cores, at most 4 per core) and `--shard i/N` from resolved flags. */
-export function parallelismOf(o: Values): { threads: number; shard?: ConvertInit["shard"] } {
-  const threads = threadsOf(o.threads as number | undefined);
+export function parallelismOf(o: OptionValues<typeof CONVERSION_OPTIONS> & { seed?: string }): { threads: number; shard?: ConvertInit["shard"] } {
+  const threads = threadsOf(o.threads);
   if (o.shard === undefined) return { threads };
   const m = /^(\d+)\/(\d+)$/.exec(String(o.shard));
   const index = Number(m?.[1]);
@@ -56,23 +56,28 @@ export function runOf(command: string, argv: readonly string[], o: Values, exclu
 }
 
 /** A command that converts its inputs into one JSONL output (`sft`, `dpo`). */
-export interface JsonlCommand {
+export interface JsonlCommand<T extends JsonlTable> {
   name: OutputName;
-  table: OptionTable;
+  table: T;
   /** What to compute, from resolved flags (usage errors are thrown here, before any file is opened). */
-  init(o: Values): ConvertInit;
+  init(o: ResolvedValues<T>): ConvertInit;
 }
 
-export async function runJsonlCommand(command: JsonlCommand, argv: string[], io: CliIo): Promise<number> {
+/** What every JSONL command's table holds: `-o`, the input flags, and the conversion flags. */
+type JsonlTable = typeof INPUT_OPTIONS & typeof CONVERSION_OPTIONS & typeof GENERAL_OPTIONS & { output: OptionSpec & { type: "string" } };
+
+export async function runJsonlCommand<T extends JsonlTable>(command: JsonlCommand<T>, argv: string[], io: CliIo): Promise<number> {
   const args = parseOptions(command.table, argv);
-  const o = await resolveOptions(command.table, args);
-  const output = o.output as string | undefined;
+  const values = await resolveOptions(command.table, args);
+  // T extends JsonlTable, so its values hold JsonlTable's; TypeScript cannot follow that through the mapped type.
+  const o = values as ResolvedValues<JsonlTable>;
+  const output = o.output;
   if (!output) throw new UsageError("missing -o <output> (a .jsonl or .jsonl.gz file, or - for stdout)");
   if (output === "-" && o.json) throw new UsageError("--json prints on stdout: give -o a file");
   const { threads, shard } = parallelismOf(o);
-  const init = { ...command.init(o), ...(shard ? { shard } : {}) };
+  const init = { ...command.init(values), ...(shard ? { shard } : {}) };
   const started = performance.now();
-  const rejected = (o.rejected as string | undefined) ?? (output === "-" ? "lmsynth.rejected.jsonl" : `${output}.rejected.jsonl`);
+  const rejected = o.rejected ?? (output === "-" ? "lmsynth.rejected.jsonl" : `${output}.rejected.jsonl`);
   return withClaimedOutputs([{ flag: "-o", path: output }, rejectedOutput(o, rejected)], inputPathsOf(args.positionals, o), async () => {
     const exclusion = await exclusionOf(o);
     const source = await openRecordSource(sourceOptionsOf(args.positionals, o, io, rejected, exclusion));
@@ -95,7 +100,7 @@ export async function runJsonlCommand(command: JsonlCommand, argv: string[], io:
 }
 
 /** The rejected-lines file as an output to claim: when named, or when `--on-invalid skip` may write it. */
-export function rejectedOutput(o: Values, fallback: string | undefined): NamedPath {
-  const named = o.rejected as string | undefined;
+export function rejectedOutput(o: OptionValues<typeof INPUT_OPTIONS>, fallback: string | undefined): NamedPath {
+  const named = o.rejected;
   return { flag: "--rejected", path: named ?? (o["on-invalid"] === "skip" ? fallback : undefined) };
 }

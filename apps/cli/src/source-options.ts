@@ -1,10 +1,11 @@
 import { EXCLUDE_IDS_OPTION, type RecordSourceOptions, type RejectedTarget } from "@lmsynth/pipeline";
 import { readIdList, type IdList } from "@lmsynth/reader";
-import type { Variant } from "@lmsynth/schema";
 import type { CliIo } from "./io.js";
-import type { ParsedValue } from "./option-table.js";
+import type { INPUT_OPTIONS } from "./common-options.js";
+import type { OptionValues, ParsedValue } from "./option-table.js";
 
-type Values = Record<string, ParsedValue | undefined>;
+/** The input flags, and `--passphrase-file`/`--config` where a command has them. */
+type Values = OptionValues<typeof INPUT_OPTIONS> & { config?: string };
 
 /** Every file a converting command reads: no output may be, or contain, one of them. */
 export function inputPathsOf(positionals: readonly string[], o: Values): string[] {
@@ -19,7 +20,7 @@ export function inputPathsOf(positionals: readonly string[], o: Values): string[
  */
 export function sourceOptionsOf(positionals: readonly string[], o: Values, io: CliIo, defaultRejected: RejectedTarget, exclusion?: IdList): RecordSourceOptions {
   const list = (v: ParsedValue | undefined): string[] => (Array.isArray(v) ? v : []);
-  const rejected = (o.rejected as string | undefined) ?? defaultRejected;
+  const rejected = o.rejected ?? defaultRejected;
   return {
     files: positionals,
     synth: list(o.synth),
@@ -30,7 +31,7 @@ export function sourceOptionsOf(positionals: readonly string[], o: Values, io: C
       languages: o.languages === "all" ? "all" : String(o.languages ?? "Japanese,English").split(",").map((l) => l.trim()),
       dropFlagged: o["drop-flagged"] !== false,
     },
-    ...(o.variant ? { variant: o.variant as Variant } : {}),
+    ...(o.variant ? { variant: o.variant } : {}),
     ...(typeof o["passphrase-file"] === "string" ? { passphraseFile: o["passphrase-file"] } : {}),
     env: io.env,
     stdin: io.stdin,

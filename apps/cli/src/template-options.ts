@@ -1,5 +1,5 @@
 import type { TemplateSpec } from "@lmsynth/pipeline";
-import type { OptionTable, ParsedValue } from "./option-table.js";
+import type { OptionTable, OptionValues } from "./option-table.js";
 
 /** Chat-template flags (behaviour.md §5). */
 export const TEMPLATE_OPTIONS = {
@@ -9,7 +9,7 @@ export const TEMPLATE_OPTIONS = {
 } satisfies OptionTable;
 
 /** `--template` and its flags as data, or undefined when no template was given. */
-export function templateSpecOf(o: Record<string, ParsedValue | undefined>): TemplateSpec | undefined {
+export function templateSpecOf(o: OptionValues<typeof TEMPLATE_OPTIONS>): TemplateSpec | undefined {
   if (typeof o.template !== "string") return undefined;
-  return { name: o.template, args: (o["template-arg"] as string[] | undefined) ?? [], systemIntoUser: o["system-into-user"] === true };
+  return { name: o.template, args: o["template-arg"] ?? [], systemIntoUser: o["system-into-user"] === true };
 }

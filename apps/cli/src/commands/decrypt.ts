@@ -18,12 +18,13 @@ export const SUMMARY =
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const { values: o, positionals } = parseOptions(TABLE, argv);
   if (positionals.length !== 1) throw new UsageError("decrypt takes one input file");
-  if (!o.output) throw new UsageError("missing -o <output>");
-  const passphrase = await readPassphrase({ ...(o["passphrase-file"] ? { passphraseFile: o["passphrase-file"] as string } : {}), env: io.env });
-  const inputs = [positionals[0], o["passphrase-file"] as string | undefined];
-  return withClaimedOutputs([{ flag: "-o", path: o.output as string }], inputs, async () => {
+  const output = o.output;
+  if (!output) throw new UsageError("missing -o <output>");
+  const passphrase = await readPassphrase({ ...(o["passphrase-file"] ? { passphraseFile: o["passphrase-file"] } : {}), env: io.env });
+  const inputs = [positionals[0], o["passphrase-file"]];
+  return withClaimedOutputs([{ flag: "-o", path: output }], inputs, async () => {
     const started = performance.now();
-    const done = await decryptFile(positionals[0]!, o.output as string, { passphrase, ...(io.signal ? { signal: io.signal } : {}) });
+    const done = await decryptFile(positionals[0]!, output, { passphrase, ...(io.signal ? { signal: io.signal } : {}) });
     const summary = { command: "decrypt", input: positionals[0], output: done.path, bytes: done.bytes, seconds: (performance.now() - started) / 1000 };
     if (o.json) io.stdout.write(JSON.stringify(summary, null, 2) + "\n");
     else if (!o.silent) io.stderr.write(`decrypted ${summary.input} → ${summary.output} (${done.bytes} bytes, integrity checked)\n`);

@@ -20,7 +20,7 @@ export const SUMMARY =
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const { values: o, positionals } = parseOptions(TABLE, argv);
   if (positionals.length !== 1) throw new UsageError("delete-ids takes one folder (the -o of lmsynth build)");
-  const lists = o.ids as string[] | undefined;
+  const lists = o.ids;
   if (!lists?.length) throw new UsageError("missing --ids <file>: the conversation_ids to delete");
   const dir = positionals[0]!;
   return withClaimedOutputs([{ flag: "<dir>", path: dir }], lists, async () => {

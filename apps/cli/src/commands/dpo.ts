@@ -21,7 +21,7 @@ export function run(argv: string[], io: CliIo): Promise<number> {
     {
       name: "dpo",
       table: TABLE,
-      init: (o) => ({ dpo: dpoOptionsOf(o) }),
+      init: (o) => ({ dpo: { options: dpoOptionsOf(o), format: o["dpo-format"] } }),
     },
     argv,
     io,

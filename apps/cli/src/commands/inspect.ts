@@ -69,7 +69,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseOptions(TABLE, argv);
   const o: typeof args.values = { "on-invalid": "skip", ...args.values };
   const stats = createDatasetStats();
-  const rejected = { flag: "--rejected", path: o.rejected as string | undefined };
+  const rejected = { flag: "--rejected", path: o.rejected };
   let withoutInstruction = 0;
   return withClaimedOutputs([rejected], inputPathsOf(args.positionals, o), async () => {
     // Without --rejected, inspect only counts and lists bad lines; it writes no file.

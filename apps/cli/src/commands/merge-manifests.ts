@@ -23,7 +23,7 @@ export const SUMMARY =
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseOptions(TABLE, argv);
   const o = args.values;
-  const dir = o.output as string | undefined;
+  const dir = o.output;
   if (!dir) throw new UsageError("missing -o <dir>");
   if (args.positionals.length === 0) throw new UsageError("no part folder given: lmsynth merge-manifests <part-dir…> -o <dir>");
   const started = performance.now();

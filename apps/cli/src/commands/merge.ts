@@ -24,7 +24,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseOptions(TABLE, argv);
   const o = args.values;
   if (!o.synth) throw new UsageError("merge needs --synth (and --instructions and/or --lmsys)");
-  const output = o.output as string | undefined;
+  const output = o.output;
   if (!output) throw new UsageError("missing -o <output>");
   if (output === "-" && o.json) throw new UsageError("--json prints on stdout: give -o a file");
   const started = performance.now();

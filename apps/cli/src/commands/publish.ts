@@ -42,12 +42,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (o.public === true && o.private === true) throw new UsageError("--public and --private together: choose one");
   // Public is a choice to make knowing what the rows carry: say it before anything is sent.
   if (o.public === true && o["dry-run"] !== true) io.stderr.write(await licenceNotice(positionals[0]!));
-  const token = await resolveHubToken({ ...(o["token-file"] ? { tokenFile: o["token-file"] as string } : {}), env: io.env });
+  const token = await resolveHubToken({ ...(o["token-file"] ? { tokenFile: o["token-file"] } : {}), env: io.env });
   const quiet = noProgress(o);
   const tty = io.stderr.isTTY === true && !quiet;
   const events = publishFolderIter(positionals[0]!, {
     repo: o.repo,
-    hubUrl: (o["hub-url"] as string | undefined) ?? (io.env.HF_ENDPOINT || "https://huggingface.co"),
+    hubUrl: (o["hub-url"]) ?? (io.env.HF_ENDPOINT || "https://huggingface.co"),
     ...(token ? { token } : {}),
     ...(o.public === true ? { public: true } : {}),
     ...(o["dry-run"] ? { dryRun: true } : {}),

@@ -48,16 +48,17 @@ function withSystem(list: Message[], system: string | undefined): Message[] {
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const { values: o, positionals } = parseOptions(TABLE, argv);
   if (positionals.length === 0) throw new UsageError("no input: give an sft or dpo JSONL file (or -)");
-  if (!o.output) throw new UsageError("missing -o <output>");
+  const output = o.output;
+  if (!output) throw new UsageError("missing -o <output>");
   if (o.output === "-" && o.json) throw new UsageError("--json prints on stdout: give -o a file");
   const spec = templateSpecOf(o);
   if (!spec) throw new UsageError("missing --template <name|path>");
   const renderer = await resolveTemplateSpec(spec);
-  const system = o.system as string | undefined;
+  const system = o.system;
   const started = performance.now();
   const read = { bytesRead: 0 };
-  return withClaimedOutputs([{ flag: "-o", path: o.output as string }], positionals, async () => {
-    const sink = await openJsonlSink<object>(o.output as string, { stdout: io.stdout });
+  return withClaimedOutputs([{ flag: "-o", path: output }], positionals, async () => {
+    const sink = await openJsonlSink<object>(output, { stdout: io.stdout });
     const summary: RunSummary = { command: "render", variant: null, records: 0, rejected: 0, rows: { render: 0 }, funnel: {}, outputs: [], seconds: 0 };
     const progress = startProgress(io, noProgress(o), read, undefined);
     try {

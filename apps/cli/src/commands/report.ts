@@ -48,7 +48,7 @@ async function writeReport(path: string, text: string, io: CliIo): Promise<void>
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseOptions(TABLE, argv);
   const o = await resolveOptions(TABLE, args);
-  const output = o.output as string | undefined;
+  const output = o.output;
   if (!output) throw new UsageError("missing -o <report.html> (or - for stdout)");
   if (output === "-" && o.json) throw new UsageError("--json prints on stdout: give -o a file");
   if (!o.sft && !o.dpo) throw new UsageError("--no-sft and --no-dpo together leave no funnel to count");

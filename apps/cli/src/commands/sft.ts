@@ -25,7 +25,7 @@ export function run(argv: string[], io: CliIo): Promise<number> {
       table: TABLE,
       init(o) {
         const template = templateSpecOf(o);
-        return { sft: { options: sftOptionsOf(o), messagesKey: o["messages-key"] as string, ...(template ? { template } : {}) } };
+        return { sft: { options: sftOptionsOf(o), messagesKey: o["messages-key"], ...(template ? { template } : {}) } };
       },
     },
     argv,

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fixture, runMain, spawnCli, tempDir } from "./run-cli.js";
@@ -82,6 +82,7 @@ describe("lmsynth inspect", () => {
         ja: {
           records_with_responses: 6,
           responses: 13,
+          responses_without_text: 0,
           scored: 13,
           score_minus_one: 0,
           repetition_flagged: 0,
@@ -94,6 +95,7 @@ describe("lmsynth inspect", () => {
         en: {
           records_with_responses: 6,
           responses: 6,
+          responses_without_text: 0,
           scored: 6,
           score_minus_one: 0,
           repetition_flagged: 0,
@@ -207,5 +209,40 @@ describe("lmsynth inspect", () => {
   it("an unknown flag is a usage error", async () => {
     const r = await runMain(["inspect", fixture("gemma3/edge-cases.jsonl"), "--bogus"]);
     expect(r).toMatchObject({ code: 1, stdout: "", stderr: "Error: Unknown option '--bogus'\nRun 'lmsynth inspect --help' for usage.\n" });
+  });
+});
+
+describe("a response without text (content null, as a reasoning model may give)", () => {
+  it("is counted by inspect, never chosen by sft or dpo, and no line is invalid", async () => {
+    const input = join(tmp.dir, "no-answer.jsonl");
+    const record = {
+      conversation_id: "no-answer",
+      translated_conversation: [{ role: "user", content: "質問" }],
+      synthesized_assistant_responses: [
+        { role: "assistant", content: null, reasoning_content: "考え中" },
+        { role: "assistant", content: "答え" },
+        { role: "assistant", content: "別の答え" },
+      ],
+      synthesized_response_scoring_annotations: [{ preference_score: 10 }, { preference_score: 8 }, { preference_score: 2 }],
+    };
+    writeFileSync(input, `${JSON.stringify(record)}\n`);
+    const inspect = await runMain(["inspect", input, "--json"]);
+    expect(inspect.code).toBe(0);
+    const report = JSON.parse(inspect.stdout) as { invalid_lines: number; langs: { ja: { responses: number; responses_without_text: number; scored: number } } };
+    expect(report.invalid_lines).toBe(0);
+    expect(report.langs.ja).toMatchObject({ responses: 3, responses_without_text: 1, scored: 2 });
+
+    const sft = await runMain(["sft", input, "-o", "-"]);
+    expect(sft.code).toBe(0);
+    expect(JSON.parse(sft.stdout)).toEqual({
+      conversation_id: "no-answer",
+      messages: [
+        { role: "user", content: "質問" },
+        { role: "assistant", content: "答え" },
+      ],
+    });
+    const dpo = await runMain(["dpo", input, "-o", "-"]);
+    expect(dpo.code).toBe(0);
+    expect(JSON.parse(dpo.stdout)).toMatchObject({ chosen: [{ role: "assistant", content: "答え" }], rejected: [{ role: "assistant", content: "別の答え" }] });
   });
 });

@@ -4,7 +4,8 @@ import { LANGUAGE_FIELDS, type Annotation, type Lang, type MergedRecord, type Me
 export interface Candidate {
   /** Position in the record's response list. */
   index: number;
-  content: string;
+  /** The response text; null when its `content` is not a string (null: a reasoning model gave no answer). */
+  content: string | null;
   /** Judge score, or undefined when the record has no usable annotations for this response. */
   score: number | undefined;
   /** `repetition_flag` of the annotation. */
@@ -45,7 +46,7 @@ export function readCandidates(record: MergedRecord, lang: Lang): CandidateSet {
     const a = scored ? annotations[index] : undefined;
     return {
       index,
-      content: r.content,
+      content: typeof r.content === "string" ? r.content : null,
       score: scoreOf(a),
       repetition: a?.repetition_flag === true,
       tokens: a?.response_token_length ?? undefined,
@@ -55,13 +56,21 @@ export function readCandidates(record: MergedRecord, lang: Lang): CandidateSet {
   return { lang, instruction, candidates, scored };
 }
 
-/** Non-empty content after trimming, and a finite score other than -1 (behaviour.md §2). */
-export function isUsable(c: Candidate): boolean {
-  return c.content.trim() !== "" && c.score !== undefined && Number.isFinite(c.score) && c.score !== -1;
+/** A candidate whose response is text: every usable one is. */
+export type TextCandidate = Candidate & { content: string };
+
+/** Text content, non-empty after trimming: a response that can be trained on at all. */
+export function hasText(c: Candidate): c is TextCandidate {
+  return c.content !== null && c.content.trim() !== "";
+}
+
+/** Text content (see {@link hasText}), and a finite score other than -1 (behaviour.md §2). */
+export function isUsable(c: Candidate): c is TextCandidate {
+  return hasText(c) && c.score !== undefined && Number.isFinite(c.score) && c.score !== -1;
 }
 
 /** Usable and not repetition-flagged (flagged ones too with `keepRepetition`). */
-export function isChoosable(c: Candidate, keepRepetition = false): boolean {
+export function isChoosable(c: Candidate, keepRepetition = false): c is TextCandidate {
   return isUsable(c) && (keepRepetition || !c.repetition);
 }
 

@@ -4,11 +4,11 @@
  * filters), the multi-turn conversation, and the languages of a run. Pure functions over records, shared
  * by `@lmsynth/sft`, `@lmsynth/dpo` and `@lmsynth/report`.
  */
-export { readCandidates, isUsable, isChoosable, byScoreDesc } from "./candidates.js";
+export { readCandidates, hasText, isUsable, isChoosable, byScoreDesc } from "./candidates.js";
 export { recordSkipReason } from "./eligibility.js";
 export { multiturnMessages } from "./multiturn.js";
 export { langsOf } from "./langs.js";
 
-export type { Candidate, CandidateSet } from "./candidates.js";
+export type { Candidate, CandidateSet, TextCandidate } from "./candidates.js";
 export type { RecordFilters } from "./eligibility.js";
 export type { LangOption, Skip } from "./langs.js";

@@ -109,3 +109,26 @@ describe("isUsable / isChoosable on the fixtures", () => {
     expect(isUsable(cand(0, content, score))).toBe(expected);
   });
 });
+
+describe("responses whose content is not text", () => {
+  // A reasoning model may give no final answer: `content` null (or, in broken data, not a string).
+  const record = {
+    conversation_id: "no-answer",
+    translated_conversation: [{ role: "user", content: "質問" }],
+    synthesized_assistant_responses: [
+      { role: "assistant", content: null, reasoning_content: "考え中" },
+      { role: "assistant", content: 42 },
+      { role: "assistant", content: "答え" },
+    ],
+    synthesized_response_scoring_annotations: [{ preference_score: 9 }, { preference_score: 8 }, { preference_score: 3 }],
+  } as unknown as MergedRecord;
+
+  it("are read with content null, and are never usable, whatever their score", () => {
+    const set = readCandidates(record, "ja");
+    expect(set.candidates.map((c) => [c.content, c.score, isUsable(c), isChoosable(c)])).toEqual([
+      [null, 9, false, false],
+      [null, 8, false, false],
+      ["答え", 3, true, true],
+    ]);
+  });
+});

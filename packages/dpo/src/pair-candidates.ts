@@ -1,5 +1,5 @@
 import { UsageError, type SkipReason } from "@lmsynth/schema";
-import { byScoreDesc, isChoosable, isUsable, type Candidate } from "@lmsynth/candidates";
+import { byScoreDesc, isChoosable, isUsable, type Candidate, type TextCandidate } from "@lmsynth/candidates";
 
 /** The `--pairs` modes of `lmsynth dpo`, default first (behaviour.md §4). */
 export const PAIR_MODES = ["best-worst", "best-vs-rest", "all"] as const;
@@ -19,8 +19,8 @@ export interface PairOptions {
 
 /** One preference pair: `chosen` is choosable, `rejected` usable, and chosen scores strictly higher. */
 export interface Pair {
-  chosen: Candidate;
-  rejected: Candidate;
+  chosen: TextCandidate;
+  rejected: TextCandidate;
 }
 
 /**
@@ -49,14 +49,14 @@ function checkOptions(o: PairOptions): void {
 }
 
 /** Highest score; ties → lowest index. `list` is non-empty. */
-function best(list: readonly Candidate[]): Candidate {
+function best(list: readonly TextCandidate[]): TextCandidate {
   let b = list[0]!;
   for (const c of list) if (c.score! > b.score!) b = c;
   return b;
 }
 
 /** Lowest score; ties → highest index. `list` is non-empty. */
-function worst(list: readonly Candidate[]): Candidate {
+function worst(list: readonly TextCandidate[]): TextCandidate {
   let w = list[0]!;
   for (const c of list) if (c.score! <= w.score!) w = c;
   return w;
@@ -77,11 +77,11 @@ function meets(diff: number, minMargin: number): boolean {
 export function bestWorstOf(
   candidates: readonly Candidate[],
   minChosenScore: number | undefined,
-): { chosen: Candidate; rejected: Candidate; usable: Candidate[]; choosers: Candidate[] } | { skip: SkipReason } {
-  const usable = candidates.filter((c) => isUsable(c));
+): { chosen: TextCandidate; rejected: TextCandidate; usable: TextCandidate[]; choosers: TextCandidate[] } | { skip: SkipReason } {
+  const usable = candidates.filter(isUsable);
   if (usable.length === 0) return { skip: "no-valid-score" };
   if (usable.length === 1) return { skip: "too-few-candidates" };
-  const choosable = usable.filter((c) => isChoosable(c));
+  const choosable = usable.filter((c): c is TextCandidate => isChoosable(c));
   if (choosable.length === 0) return { skip: "repetition" };
   const choosers = minChosenScore === undefined ? choosable : choosable.filter((c) => c.score! >= minChosenScore);
   if (choosers.length === 0) return { skip: "below-min-chosen-score" };

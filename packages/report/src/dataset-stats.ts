@@ -10,6 +10,8 @@ export interface LanguageStats {
   /** Records with at least one response in this language. */
   records_with_responses: number;
   responses: number;
+  /** Responses whose content is not text (null: a reasoning model gave no final answer): never usable. */
+  responses_without_text: number;
   /** Usable responses (behaviour.md §2) whose score lies in 0–10. */
   scored: number;
   /** Responses whose score is -1. */
@@ -24,7 +26,7 @@ export interface LanguageStats {
   margin_histogram: Record<string, number>;
   /** Records that give a best-worst pair at `--min-margin M`, for M = "1"…"10" (a margin of 0 never pairs). */
   pairs_at_min_margin: Record<string, number>;
-  /** Responses (all of them, usable or not) by length in characters (code points): "0-99" … "5000+". */
+  /** Responses with text content (usable or not) by length in characters (code points): "0-99" … "5000+". */
   response_length_histogram: Record<string, number>;
   /** Instructions of the records with responses, by length in characters (code points): "0-99" … "5000+". */
   instruction_length_histogram: Record<string, number>;
@@ -84,6 +86,7 @@ function emptyLanguage(): LanguageStats {
   return {
     records_with_responses: 0,
     responses: 0,
+    responses_without_text: 0,
     scored: 0,
     score_minus_one: 0,
     repetition_flagged: 0,
@@ -224,7 +227,9 @@ export function recordStats(record: MergedRecord): RecordStats {
     out.push(scalar.records_with_responses);
     if (set.instruction !== undefined) out.push(histogram.instruction_length_histogram[lengthBucket(codePointLength(set.instruction))]!);
     for (const c of set.candidates) {
-      out.push(scalar.responses, histogram.response_length_histogram[lengthBucket(codePointLength(c.content))]!);
+      out.push(scalar.responses);
+      if (c.content === null) out.push(scalar.responses_without_text);
+      else out.push(histogram.response_length_histogram[lengthBucket(codePointLength(c.content))]!);
       if (c.repetition) out.push(scalar.repetition_flagged);
       if (c.score === -1) out.push(scalar.score_minus_one);
       else if (c.score !== undefined && (c.score < 0 || c.score > 10 || !Number.isFinite(c.score))) out.push(WARNINGS.score_out_of_range);

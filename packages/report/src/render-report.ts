@@ -328,6 +328,7 @@ export function renderReportHtml(input: ReportInput): string {
       [
         ["records with responses", "records_with_responses"],
         ["responses", "responses"],
+        ["responses without text (null)", "responses_without_text"],
         ["scored (0–10)", "scored"],
         ["score −1", "score_minus_one"],
         ["repetition-flagged", "repetition_flagged"],

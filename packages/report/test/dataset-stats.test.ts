@@ -27,6 +27,7 @@ describe("addRecord on test-fixtures/llama3.1/edge-cases.jsonl", () => {
     const en: LanguageStats = {
       records_with_responses: 21,
       responses: 21,
+      responses_without_text: 0,
       scored: 21,
       score_minus_one: 0,
       repetition_flagged: 0,
@@ -45,6 +46,7 @@ describe("addRecord on test-fixtures/llama3.1/edge-cases.jsonl", () => {
         ja: {
           records_with_responses: 17,
           responses: 63,
+          responses_without_text: 0,
           scored: 48,
           score_minus_one: 10,
           repetition_flagged: 3,

@@ -2,7 +2,7 @@
  * @file Schemas and types of lmsynth: input records (input-format.md §2–5), output rows (behaviour.md §3–4),
  * skip reasons, variants, and the typed errors every package throws. No I/O.
  */
-export { MessageSchema } from "./message.js";
+export { MessageSchema, ResponseSchema } from "./message.js";
 export {
   AnnotationSchema,
   LmsysFieldsSchema,
@@ -17,7 +17,7 @@ export { removeTemporaryPathsSync, trackTemporaryPath } from "./temporary-paths.
 export { hashFraction } from "./hash-fraction.js";
 export { SKIP_REASONS } from "./rows.js";
 
-export type { Message } from "./message.js";
+export type { Message, Response } from "./message.js";
 export type {
   Annotation,
   LmsysRecord,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MessageSchema } from "./message.js";
+import { MessageSchema, ResponseSchema } from "./message.js";
 
 /**
  * Judge annotation of one synthesized response (input-format.md §3). Only `preference_score` is read for
@@ -50,9 +50,9 @@ export const SynthFieldsSchema = z.looseObject({
   empty_user_instruction_ja: z.boolean().nullish(),
   translated_conversation: messages.nullish(),
   is_template_instruction: z.string().nullish(),
-  synthesized_assistant_responses: optionalList(MessageSchema),
+  synthesized_assistant_responses: optionalList(ResponseSchema),
   synthesized_response_scoring_annotations: optionalList(AnnotationSchema),
-  synthesized_assistant_responses_en: optionalList(MessageSchema),
+  synthesized_assistant_responses_en: optionalList(ResponseSchema),
   synthesized_response_scoring_annotations_en: optionalList(AnnotationSchema),
   synthesized_multiturn_conversation: MultiturnSchema,
 });

@@ -1,5 +1,5 @@
 import type { SkipReason } from "@lmsynth/schema";
-import { byScoreDesc, isChoosable, isUsable, type Candidate } from "@lmsynth/candidates";
+import { byScoreDesc, hasText, isChoosable, isUsable, type Candidate, type TextCandidate } from "@lmsynth/candidates";
 
 /** How responses are chosen for SFT (behaviour.md §3). */
 export type SelectMode = "best" | "all" | "first" | "top-k";
@@ -16,7 +16,7 @@ export interface SelectOptions {
 }
 
 /** Selected candidates, or the reason none was. */
-export type Selection = { picked: Candidate[] } | { skip: SkipReason };
+export type Selection = { picked: TextCandidate[] } | { skip: SkipReason };
 
 /**
  * Picks candidates per `options.select`:
@@ -31,9 +31,9 @@ export function selectCandidates(candidates: readonly Candidate[], options: Sele
   const mode = options.select ?? "best";
   if (mode === "first") {
     const c = candidates[0];
-    return c && c.content.trim() !== "" ? { picked: [c] } : { skip: "no-candidates" };
+    return c && hasText(c) ? { picked: [c] } : { skip: "no-candidates" };
   }
-  const choosable = candidates.filter((c) => isChoosable(c, options.keepRepetition));
+  const choosable = candidates.filter((c): c is TextCandidate => isChoosable(c, options.keepRepetition));
   if (choosable.length === 0) return { skip: candidates.some(isUsable) ? "repetition" : "no-valid-score" };
   const minScore = options.minScore;
   const passing = minScore === undefined ? choosable : choosable.filter((c) => c.score! >= minScore);

@@ -25,6 +25,7 @@ export type LangStats = Pick<
   LanguageStats,
   | "records_with_responses"
   | "responses"
+  | "responses_without_text"
   | "scored"
   | "score_minus_one"
   | "repetition_flagged"
@@ -55,6 +56,7 @@ function inspectLang(s: LanguageStats): LangStats {
   return {
     records_with_responses: s.records_with_responses,
     responses: s.responses,
+    responses_without_text: s.responses_without_text,
     scored: s.scored,
     score_minus_one: s.score_minus_one,
     repetition_flagged: s.repetition_flagged,
@@ -124,7 +126,7 @@ export function formatReport(r: InspectReport): string {
   ];
   if (r.flags.multiturn) lines.push(`multi-turn conversations   ${r.flags.multiturn} (${r.flags.multiturn_two_turns} with a second user turn)`);
   for (const [lang, s] of Object.entries(r.langs)) {
-    lines.push("", `[${lang}] records with responses ${s.records_with_responses}, responses ${s.responses}, scored ${s.scored}, score -1 ${s.score_minus_one}, repetition-flagged ${s.repetition_flagged}, selectable records ${s.selectable_records}`);
+    lines.push("", `[${lang}] records with responses ${s.records_with_responses}, responses ${s.responses}${s.responses_without_text ? ` (${s.responses_without_text} without text)` : ""}, scored ${s.scored}, score -1 ${s.score_minus_one}, repetition-flagged ${s.repetition_flagged}, selectable records ${s.selectable_records}`);
     const max = Math.max(...Object.values(s.score_histogram));
     for (const [b, n] of Object.entries(s.score_histogram)) lines.push(`  score ${b.padStart(2)}  ${String(n).padStart(9)}  ${bar(n, max)}`);
     const mmax = Math.max(...Object.values(s.margin_histogram));

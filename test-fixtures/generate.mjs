@@ -244,7 +244,7 @@ const WRONG_TYPES = [
   ["response-role", (r) => (r.synthesized_assistant_responses[1].role = 1)],
   ["annotations", (r) => (r.synthesized_response_scoring_annotations = {})],
   ["repetition-flag", (r) => (r.synthesized_response_scoring_annotations[0].repetition_flag = "no")],
-  ["responses-en", (r) => (r.synthesized_assistant_responses_en[0].content = 7)],
+  ["responses-en", (r) => (r.synthesized_assistant_responses_en[0].role = 7)],
   ["annotations-en-score", (r) => (r.synthesized_response_scoring_annotations_en[0].preference_score = "8")],
   ["multiturn", (r) => (r.synthesized_multiturn_conversation = "text")],
 ];

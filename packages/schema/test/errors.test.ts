@@ -11,7 +11,9 @@ describe("describeZodError", () => {
   it.each([
     [{}, "`conversation_id`: expected string, got nothing"],
     [{ conversation_id: 5 }, "`conversation_id`: expected string, got number"],
-    [{ conversation_id: "a", synthesized_assistant_responses: [{ role: "assistant", content: 1 }] }, "`synthesized_assistant_responses[0].content`: expected string, got number"],
+    // A response's content may be anything (null from a reasoning model): it is its role that must be text.
+    [{ conversation_id: "a", synthesized_assistant_responses: [{ role: 1, content: "x" }] }, "`synthesized_assistant_responses[0].role`: expected string, got number"],
+    [{ conversation_id: "a", translated_conversation: [{ role: "user", content: 1 }] }, "`translated_conversation[0].content`: expected string, got number"],
     [{ conversation_id: "a", redacted: "yes" }, "`redacted`: expected boolean, got string"],
     [{ conversation_id: "a", synthesized_response_scoring_annotations: [{ preference_score: JSON.parse("1e400") }] }, "`synthesized_response_scoring_annotations[0].preference_score`: expected number, got Infinity"],
     [{ conversation_id: "a", synthesized_multiturn_conversation: "x" }, "`synthesized_multiturn_conversation`: expected one of the accepted shapes, got string"],

@@ -134,9 +134,7 @@ export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEve
     ...options.folder,
     configs,
     sftColumns: sftColumns({ meta: options.withMeta, text: options.convert.sft?.template !== undefined }),
-    dpoColumns: options.withMeta
-      ? [...dpoColumns({ meta: true }), { name: "chosen_index", type: "int32", nullable: true }, { name: "rejected_index", type: "int32", nullable: true }]
-      : dpoColumns({ meta: false }),
+    dpoColumns: dpoColumns({ meta: options.withMeta, indices: options.withMeta }),
     ...(signal ? { signal } : {}),
   });
   const stats = createDatasetStats();

@@ -30,3 +30,5 @@ export type { Lang, SftRow, DpoRow, SkipReason, Funnel } from "./rows.js";
 export type { Variant, VariantSpec, DatasetLicense } from "./variant.js";
 export type { InputErrorReason } from "./errors.js";
 export { conversationIdIn } from "./conversation-id-in.js";
+export { sftLayout, dpoLayout, rowSchema } from "./row-layout.js";
+export type { ColumnType, ColumnSpec, ColumnCheck, RowLayout, SftLayoutOptions, DpoLayoutOptions } from "./row-layout.js";

@@ -27,7 +27,7 @@ export type { JsonlSink, JsonlSinkOptions } from "./jsonl-sink.js";
 export type { ParquetSinkOptions, Compression } from "./parquet-sink.js";
 export type { ArrowSinkOptions } from "./arrow-sink.js";
 export type { ColumnBatch, ColumnBatchBuilderOptions } from "./column-batch-builder.js";
-export type { ColumnSpec, ColumnType, SftColumnsOptions, DpoColumnsOptions } from "./row-columns.js";
+export type { ColumnSpec, ColumnType } from "./row-columns.js";
 export type { SplitName } from "./split-of.js";
 export type {
   DatasetFolder,

@@ -25,6 +25,7 @@ export const DPO_OPTIONS = {
   pairs: { type: "string", choices: PAIR_MODES, default: "best-worst", description: "which pairs each record gives" },
   "min-margin": { type: "string", number: SCORE, arg: "m", default: DEFAULT_MIN_MARGIN, description: "minimum chosen − rejected score" },
   "min-chosen-score": { type: "string", number: SCORE, arg: "x", description: "minimum score of the chosen response" },
+  seed: { type: "string", arg: "seed", default: "0", description: "seed of --pairs best-random (in build also of the split hash)" },
   "dpo-format": { type: "string", choices: DPO_FORMATS, default: "trl", description: "TRL explicit-prompt rows, or ultrafeedback_binarized columns" },
 } satisfies OptionTable;
 
@@ -67,6 +68,7 @@ export function dpoOptionsOf(o: SharedValues & ResolvedValues<typeof DPO_FOLDER_
     minMargin: o["min-margin"],
   };
   if (o["min-chosen-score"] !== undefined) options.minChosenScore = o["min-chosen-score"];
+  if (o.pairs === "best-random") options.seed = o.seed;
   return options;
 }
 

@@ -1,8 +1,8 @@
-import { UsageError, type SkipReason } from "@lmsynth/schema";
+import { UsageError, hashFraction, type SkipReason } from "@lmsynth/schema";
 import { byScoreDesc, isChoosable, isUsable, type Candidate, type TextCandidate } from "@lmsynth/candidates";
 
 /** The `--pairs` modes of `lmsynth dpo`, default first (behaviour.md §4). */
-export const PAIR_MODES = ["best-worst", "best-vs-rest", "all"] as const;
+export const PAIR_MODES = ["best-worst", "best-vs-rest", "all", "best-random"] as const;
 
 /** How preference pairs are formed from one record's candidates (behaviour.md §4). */
 export type PairMode = (typeof PAIR_MODES)[number];
@@ -15,6 +15,8 @@ export interface PairOptions {
   minMargin?: number;
   /** Smallest judge score of a chosen candidate (inclusive). Default none. */
   minChosenScore?: number;
+  /** Seed of `best-random`'s choice. Default `0`. */
+  seed?: string;
 }
 
 /** One preference pair: `chosen` is choosable, `rejected` usable, and chosen scores strictly higher. */
@@ -97,18 +99,22 @@ export function bestWorstOf(
  * - `best-vs-rest`: the same chosen against every other usable candidate that meets the margin, in index order.
  * - `all`: every ordered pair (chosen choosable and ≥ `minChosenScore`, rejected usable) that meets the
  *   margin; ordered by chosen (higher score first, tie → lower index, as `byScoreDesc`), then by rejected index.
+ * - `best-random` (the `ultrafeedback_binarized` recipe): the same chosen against one of the candidates
+ *   `best-vs-rest` would pair it with, picked by a seeded hash of `key` (the conversation and language) and
+ *   `seed`: the same inputs always give the same pair, in any process. `droppedPairs` counts as in
+ *   `best-vs-rest`.
  * Skip reasons, first that applies: `no-valid-score`, `too-few-candidates`, `repetition`,
  * `below-min-chosen-score`, `margin` (no pair meets the margin, including all-equal scores).
  * A record yields at least one pair in every mode exactly when the `best-worst` pair meets the margin.
  * Throws `UsageError` for invalid options.
  */
-export function pairCandidates(candidates: readonly Candidate[], options: PairOptions = {}): Pairing {
+export function pairCandidates(candidates: readonly Candidate[], options: PairOptions = {}, key = ""): Pairing {
   checkOptions(options);
   const mode = options.pairs ?? "best-worst";
   const minMargin = options.minMargin ?? DEFAULT_MIN_MARGIN;
   const ends = bestWorstOf(candidates, options.minChosenScore);
   if ("skip" in ends) return { skip: ends.skip, droppedPairs: 0 };
-  const choosers = mode === "best-worst" || mode === "best-vs-rest" ? [ends.chosen] : [...ends.choosers].sort(byScoreDesc);
+  const choosers = mode === "all" ? [...ends.choosers].sort(byScoreDesc) : [ends.chosen];
   const pairs: Pair[] = [];
   let droppedPairs = 0;
   for (const chosen of choosers) {
@@ -120,5 +126,7 @@ export function pairCandidates(candidates: readonly Candidate[], options: PairOp
       else droppedPairs++;
     }
   }
-  return pairs.length > 0 ? { pairs, droppedPairs } : { skip: "margin", droppedPairs };
+  if (pairs.length === 0) return { skip: "margin", droppedPairs };
+  if (mode !== "best-random") return { pairs, droppedPairs };
+  return { pairs: [pairs[Math.floor(hashFraction(key, `best-random\0${options.seed ?? "0"}`) * pairs.length)]!], droppedPairs };
 }

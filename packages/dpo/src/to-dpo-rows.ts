@@ -64,7 +64,7 @@ export function toDpoRows(record: MergedRecord, options: DpoOptions = {}): DpoRe
       result.skips.push({ lang, reason: skip });
       continue;
     }
-    const pairing = pairCandidates(set.candidates, options);
+    const pairing = pairCandidates(set.candidates, options, `${record.conversation_id}\0${lang}`);
     result.droppedPairs += pairing.droppedPairs;
     if ("skip" in pairing) result.skips.push({ lang, reason: pairing.skip });
     else for (const pair of pairing.pairs) result.rows.push(row(record, lang, set.instruction!, pair, options));

@@ -178,7 +178,7 @@ describe("toDpoRows margin", () => {
     expect(() => toDpoRows(r, { minMargin: -1 })).toThrow(UsageError);
     expect(() => toDpoRows(r, { minMargin: Number.NaN })).toThrow("min margin must be a finite number ≥ 0, got NaN");
     expect(() => toDpoRows(r, { pairs: "best" as never })).toThrow(
-      'unknown pairing mode "best" (expected best-worst, best-vs-rest, all)',
+      'unknown pairing mode "best" (expected best-worst, best-vs-rest, all, best-random)',
     );
     expect(() => toDpoRows(r, { minChosenScore: Number.POSITIVE_INFINITY })).toThrow(UsageError);
   });

@@ -22,7 +22,7 @@ export const TABLE = {
   "max-shard-bytes": { type: "string", number: BYTES, arg: "bytes", default: DEFAULT_SHARD_BYTES, description: "shard size cut, uncompressed" },
   "max-row-group-bytes": { type: "string", number: BYTES, arg: "bytes", default: DEFAULT_ROW_GROUP_BYTES, description: "row group size cut, uncompressed (each open file holds one in memory)" },
   "test-size": { type: "string", number: { min: 0, max: 1, maxExclusive: true }, arg: "fraction", default: 0, description: "share of conversations in the test split" },
-  seed: { type: "string", arg: "seed", default: "0", description: "seed of the split hash" },
+  seed: { type: "string", arg: "seed", default: "0", description: "seed of the split hash and of --pairs best-random" },
   overwrite: { type: "boolean", description: "replace an existing output folder" },
   resume: { type: "boolean", description: "keep finished shards in .<dir>.partial if interrupted, and reuse them when rerun with the same options and inputs" },
   ...TEMPLATE_OPTIONS,

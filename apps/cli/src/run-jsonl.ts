@@ -1,6 +1,6 @@
 import { EXCLUDE_IDS_OPTION, convertAll, finishSummary, newSummary, openRecordSource, threadsOf, type BuildRun, type ConvertInit, type ConvertProgress, type OutputName } from "@lmsynth/pipeline";
 import { UsageError } from "@lmsynth/schema";
-import { openJsonlSink } from "@lmsynth/shards";
+import { openJsonlSink } from "@lmsynth/sinks";
 import { resolveOptions, type CONVERSION_OPTIONS, type GENERAL_OPTIONS, type INPUT_OPTIONS } from "./common-options.js";
 import type { CliIo } from "./io.js";
 import { VERSION } from "./main.js";

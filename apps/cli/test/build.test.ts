@@ -3,7 +3,8 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 
 import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { dpoColumns, sftColumns, splitOf, type DatasetManifest } from "@lmsynth/shards";
+import { splitOf, type DatasetManifest } from "@lmsynth/shards";
+import { dpoColumns, sftColumns } from "@lmsynth/sinks";
 import { fixture, runMain, tempDir } from "./run-cli.js";
 
 let tmp: ReturnType<typeof tempDir>;

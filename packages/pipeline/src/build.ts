@@ -1,7 +1,8 @@
 import { createDatasetStats, renderReportHtml, type DatasetStats } from "@lmsynth/report";
 import { UsageError, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
 import { stat } from "node:fs/promises";
-import { dpoColumns, openDatasetFolder, sftColumns, sortKeys, verifyManifest, type DatasetFolderOptions, type DatasetManifest } from "@lmsynth/shards";
+import { openDatasetFolder, sortKeys, verifyManifest, type DatasetFolderOptions, type DatasetManifest } from "@lmsynth/shards";
+import { dpoColumns, sftColumns } from "@lmsynth/sinks";
 import { convertAll, finishSummary, newSummary, threadsOf, type ConvertProgress, type RunSummary } from "./convert-all.js";
 import { OUTPUT_NAMES, type ConvertInit, type OutputName } from "./convert-record.js";
 import { openRecordSource, type RecordSource, type RecordSourceOptions } from "./record-source.js";

@@ -15,7 +15,8 @@ import {
   type ReadRecordsOptions,
   type RejectedLine,
 } from "@lmsynth/reader";
-import { describeInputFile, openJsonlSink, type RowSink } from "@lmsynth/shards";
+import { describeInputFile } from "@lmsynth/shards";
+import { openJsonlSink, type RowSink } from "@lmsynth/sinks";
 
 /** Records of the command's inputs, with what progress and the summary need. */
 export interface RecordSource {

@@ -1,7 +1,6 @@
 import { LMSYS_LICENSE, SKIP_REASONS, VARIANT_TABLE, type DatasetLicense, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
-import type { WrittenFile } from "./byte-output.js";
-import type { DatasetCardSettings, OutputFormat } from "./folder-layout.js";
-import { featuresYaml, type ColumnSpec } from "./row-columns.js";
+import { featuresYaml, type ColumnSpec, type OutputFormat, type WrittenFile } from "@lmsynth/sinks";
+import type { DatasetCardSettings } from "./folder-layout.js";
 import type { DatasetCounts, DatasetManifest } from "./dataset-manifest.js";
 import type { SplitName } from "./split-of.js";
 

@@ -3,10 +3,9 @@ import { createReadStream } from "node:fs";
 import { readFile, readdir, realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { InputError, type Funnel, type Lang } from "@lmsynth/schema";
-import type { WrittenFile } from "./byte-output.js";
+import type { Compression, WrittenFile } from "@lmsynth/sinks";
 import type { DatasetCardSettings } from "./folder-layout.js";
 import { ManifestMismatchError, type ManifestProblem } from "./errors.js";
-import type { Compression } from "./parquet-sink.js";
 import type { SplitName } from "./split-of.js";
 
 /** One input of a build, as recorded in the manifest. */

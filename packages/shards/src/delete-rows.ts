@@ -4,18 +4,11 @@ import { basename, dirname, join, resolve } from "node:path";
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { InputError, OutputError, UsageError, conversationIdIn, trackTemporaryPath, type Lang } from "@lmsynth/schema";
-import { openArrowSink } from "./arrow-sink.js";
-import type { RowSink, WrittenFile } from "./byte-output.js";
-import { measureRow } from "./column-batch-builder.js";
+import { measureRow, openArrowSink, openJsonlSink, openParquetSink, readShardRows, type ColumnSpec, type OutputFormat, type RowSink, type WrittenFile } from "@lmsynth/sinks";
 import { datasetCardInput, renderDatasetCard } from "./dataset-card.js";
 import { formatManifest, verifyManifest, type DatasetManifest } from "./dataset-manifest.js";
-import type { OutputFormat } from "./folder-layout.js";
-import { openJsonlSink } from "./jsonl-sink.js";
 import { commitFolder, linkOrCopy } from "./folder-files.js";
-import { openParquetSink } from "./parquet-sink.js";
 import { SHARD_FILE } from "./plan-dataset-merge.js";
-import { readShardRows } from "./read-shard-rows.js";
-import type { ColumnSpec } from "./row-columns.js";
 
 /** Options of {@link deleteFolderRows}. */
 export interface DeleteFolderRowsOptions {

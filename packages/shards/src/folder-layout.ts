@@ -1,12 +1,10 @@
 import type { Lang, Variant } from "@lmsynth/schema";
-import type { ColumnSpec } from "./row-columns.js";
+import type { ColumnSpec, OutputFormat } from "@lmsynth/sinks";
 import type { SplitName } from "./split-of.js";
 
 /** A config of the Hub folder: one subfolder and one `configs` entry of the card. */
 export type ConfigName = "sft" | "dpo";
 
-/** A file format of the shards (behaviour.md §6 `--format`). */
-export type OutputFormat = "parquet" | "jsonl" | "arrow";
 
 /**
  * What a build's card is rendered from besides its counts and files, kept as `manifest.card` so that

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { InputError, UsageError, OutputError } from "@lmsynth/schema";
-import type { WrittenFile } from "./byte-output.js";
+import type { WrittenFile } from "@lmsynth/sinks";
 import { datasetCardInput, renderDatasetCard } from "./dataset-card.js";
 import type { DatasetFolderResult } from "./dataset-folder.js";
 import { formatManifest, verifyManifest, type DatasetManifest } from "./dataset-manifest.js";

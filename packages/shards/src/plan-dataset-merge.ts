@@ -1,5 +1,5 @@
 import { UsageError, type Funnel, type Lang } from "@lmsynth/schema";
-import type { WrittenFile } from "./byte-output.js";
+import type { WrittenFile } from "@lmsynth/sinks";
 import type { DatasetCardSettings } from "./folder-layout.js";
 import type { DatasetCounts, DatasetManifest } from "./dataset-manifest.js";
 

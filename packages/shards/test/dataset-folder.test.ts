@@ -5,17 +5,9 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { DpoRow, SftRow } from "@lmsynth/schema";
 import { UsageError } from "@lmsynth/schema";
-import {
-  dpoColumns,
-  measureRow,
-  openDatasetFolder,
-  ResumeMismatchError,
-  sftColumns,
-  splitOf,
-  type DatasetFolderOptions,
-  type DatasetSummary,
-} from "../src/index.js";
-import { arrowRows, duckdbMetadata, duckdbRows, listedInCard } from "./read-back.js";
+import { openDatasetFolder, ResumeMismatchError, splitOf, type DatasetFolderOptions, type DatasetSummary } from "../src/index.js";
+import { dpoColumns, measureRow, sftColumns } from "@lmsynth/sinks";
+import { arrowRows, duckdbMetadata, duckdbRows, listedInCard } from "../../sinks/test/read-back.js";
 
 let parent: string;
 beforeEach(async () => {

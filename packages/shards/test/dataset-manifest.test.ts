@@ -11,7 +11,7 @@ import {
   type ManifestProblem,
 } from "../src/index.js";
 import { InputError } from "@lmsynth/schema";
-import { duckdbRows } from "./read-back.js";
+import { duckdbRows } from "../../sinks/test/read-back.js";
 
 let parent: string;
 let dir: string;

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { deleteFolderRows, openDatasetFolder, splitOf, type DatasetFolderOptions, type DatasetManifest, type DatasetSummary, ManifestMismatchError } from "../src/index.js";
-import { arrowRows, duckdbRows } from "./read-back.js";
+import { arrowRows, duckdbRows } from "../../sinks/test/read-back.js";
 
 let parent: string;
 beforeEach(async () => {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UsageError, type DpoRow, type SftRow } from "@lmsynth/schema";
 import { ManifestMismatchError, mergeDatasetFolders, openDatasetFolder, verifyManifest, type DatasetFolderOptions, type DatasetSummary } from "../src/index.js";
-import { duckdbRows, listedInCard } from "./read-back.js";
+import { duckdbRows, listedInCard } from "../../sinks/test/read-back.js";
 
 let parent: string;
 beforeEach(async () => {

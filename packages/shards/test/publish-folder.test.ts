@@ -12,7 +12,7 @@ import {
   resolveHubToken,
   type PublishEvent,
 } from "../src/index.js";
-import { duckdbRows } from "./read-back.js";
+import { duckdbRows } from "../../sinks/test/read-back.js";
 // @ts-expect-error: a plain .mjs test helper shared with the CLI tests, without type declarations
 import { startFakeHub } from "../../../test-fixtures/fake-hub.mjs";
 

@@ -1,6 +1,6 @@
 import { buildIter, type BuildOptions } from "@lmsynth/pipeline";
 import { UsageError } from "@lmsynth/schema";
-import { DEFAULT_ROW_GROUP_BYTES, DEFAULT_SHARD_BYTES, type OutputFormat } from "@lmsynth/shards";
+import { DEFAULT_ROW_GROUP_BYTES, DEFAULT_SHARD_BYTES, type OutputFormat } from "@lmsynth/sinks";
 import { CONVERSION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
 import { FOLDER_SELECTION_OPTIONS, folderConvertInit } from "../conversion-options.js";
 import { withClaimedOutputs } from "../output-claim.js";

@@ -1,6 +1,6 @@
 import { finishSummary, newSummary, openRecordSource } from "@lmsynth/pipeline";
 import { InputError, UsageError } from "@lmsynth/schema";
-import { openJsonlSink } from "@lmsynth/shards";
+import { openJsonlSink } from "@lmsynth/sinks";
 import { GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
 import { exclusionOf, inputPathsOf, sourceOptionsOf } from "../source-options.js";
 import { withClaimedOutputs } from "../output-claim.js";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { readRecords } from "@lmsynth/reader";
 import { MessageSchema, UsageError, type Message } from "@lmsynth/schema";
-import { openJsonlSink } from "@lmsynth/shards";
+import { openJsonlSink } from "@lmsynth/sinks";
 import { renderDpoRow, renderSftRow } from "@lmsynth/templates";
 import { GENERAL_OPTIONS } from "../common-options.js";
 import type { CliIo } from "../io.js";

@@ -21,6 +21,9 @@ export interface WrittenFile {
  * what was written; `abort` deletes the temporary file. Nothing exists at the final path before `close`
  * resolves. Errors are `OutputError`s naming the path.
  */
+/** A file format of the shards (behaviour.md §6 `--format`). */
+export type OutputFormat = "parquet" | "jsonl" | "arrow";
+
 export interface RowSink<Row> {
   /**
    * Adds a row. `bytes`: its measured size (`measureRow`), when the caller has it already, so it is not

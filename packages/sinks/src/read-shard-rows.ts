@@ -5,7 +5,7 @@ import { RecordBatchReader } from "apache-arrow";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, type Compressors } from "hyparquet";
 import { decompress as zstdDecompress } from "zstd-napi";
 import type { Message } from "@lmsynth/schema";
-import type { OutputFormat } from "./folder-layout.js";
+import type { OutputFormat } from "./byte-output.js";
 import type { ColumnSpec } from "./row-columns.js";
 
 /** The codecs lmsynth writes (SNAPPY is built into hyparquet). */

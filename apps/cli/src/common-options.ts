@@ -24,19 +24,23 @@ export const INPUT_OPTIONS = {
   "passphrase-file": { type: "string", arg: "file", description: "passphrase of OpenPGP inputs (or env LMSYNTH_PASSPHRASE)" },
   "on-invalid": { type: "string", choices: ["fail", "skip"] as const, default: "fail", description: "a bad line stops the run (exit 2) or is set aside" },
   rejected: { type: "string", arg: "file", description: "where skipped lines go (default <output>.rejected.jsonl)" },
-  "exclude-ids": {
-    type: "string",
-    multiple: true,
-    files: true,
-    arg: "file…",
-    description: "deletion requests: conversation_ids (one per line, or JSON lines; gzip accepted) that reach no output, counted as deleted",
-  },
   "max-line-bytes": {
     type: "string",
     number: { min: 1 << 20, integer: true },
     arg: "bytes",
     default: DEFAULT_MAX_LINE_BYTES,
     description: "longest input line accepted; a longer one is an error at its line",
+  },
+} satisfies OptionTable;
+
+/** Deletion requests: every command that converts (sft, dpo, build, merge, report) takes them. */
+export const DELETION_OPTIONS = {
+  "exclude-ids": {
+    type: "string",
+    multiple: true,
+    files: true,
+    arg: "file…",
+    description: "deletion requests: conversation_ids (one per line, or JSON lines; gzip accepted) that reach no output, counted as deleted",
   },
 } satisfies OptionTable;
 

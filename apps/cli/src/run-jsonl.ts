@@ -1,7 +1,7 @@
 import { EXCLUDE_IDS_OPTION, convertAll, finishSummary, newSummary, openRecordSource, threadsOf, type BuildRun, type ConvertInit, type ConvertProgress, type OutputName } from "@lmsynth/pipeline";
 import { UsageError } from "@lmsynth/schema";
 import { openJsonlSink } from "@lmsynth/sinks";
-import { resolveOptions, type CONVERSION_OPTIONS, type GENERAL_OPTIONS, type INPUT_OPTIONS } from "./common-options.js";
+import { resolveOptions, type CONVERSION_OPTIONS, type DELETION_OPTIONS, type GENERAL_OPTIONS, type INPUT_OPTIONS } from "./common-options.js";
 import type { CliIo } from "./io.js";
 import { VERSION } from "./main.js";
 import { withClaimedOutputs, type NamedPath } from "./output-claim.js";
@@ -64,7 +64,7 @@ export interface JsonlCommand<T extends JsonlTable> {
 }
 
 /** What every JSONL command's table holds: `-o`, the input flags, and the conversion flags. */
-type JsonlTable = typeof INPUT_OPTIONS & typeof CONVERSION_OPTIONS & typeof GENERAL_OPTIONS & { output: OptionSpec & { type: "string" } };
+type JsonlTable = typeof INPUT_OPTIONS & typeof DELETION_OPTIONS & typeof CONVERSION_OPTIONS & typeof GENERAL_OPTIONS & { output: OptionSpec & { type: "string" } };
 
 export async function runJsonlCommand<T extends JsonlTable>(command: JsonlCommand<T>, argv: string[], io: CliIo): Promise<number> {
   const args = parseOptions(command.table, argv);

@@ -1,11 +1,11 @@
 import { EXCLUDE_IDS_OPTION, type RecordSourceOptions, type RejectedTarget } from "@lmsynth/pipeline";
 import { readIdList, type IdList } from "@lmsynth/reader";
 import type { CliIo } from "./io.js";
-import type { INPUT_OPTIONS } from "./common-options.js";
+import type { DELETION_OPTIONS, INPUT_OPTIONS } from "./common-options.js";
 import type { OptionValues, ParsedValue } from "./option-table.js";
 
 /** The input flags, and `--passphrase-file`/`--config` where a command has them. */
-type Values = OptionValues<typeof INPUT_OPTIONS> & { config?: string };
+type Values = OptionValues<typeof INPUT_OPTIONS & typeof DELETION_OPTIONS> & { config?: string };
 
 /** Every file a converting command reads: no output may be, or contain, one of them. */
 export function inputPathsOf(positionals: readonly string[], o: Values): string[] {

@@ -231,6 +231,12 @@ describe("deletion errors, from the real CLI", () => {
     expect(readFileSync(join(folder, "report.html"), "utf8")).toBe("edited\n");
   });
 
+  it("inspect takes no deletion list: it describes the input files as they are (a usage error)", () => {
+    const run = spawnCli(["inspect", fixture("sample/llama3.1-sample.jsonl.gz"), "--exclude-ids", idsFile]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("--exclude-ids");
+  });
+
   it("no --ids: a usage error", () => {
     const run = spawnCli(["delete-ids", out]);
     expect(run.code).toBe(1);

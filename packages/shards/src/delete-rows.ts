@@ -16,7 +16,8 @@ export interface DeleteFolderRowsOptions {
    * manifest with new files and counts; return `undefined` when the list was applied already: then nothing
    * is written. */
   amend(manifest: DatasetManifest): DatasetManifest | undefined;
-  /** Whole text files rendered from the new manifest (e.g. `report.html`), replacing the folder's. */
+  /** Whole text files rendered from the new manifest (e.g. `report.html`), replacing the folder's files of
+   * those paths (a path the folder does not have is left out). */
   texts?: Record<string, (manifest: DatasetManifest) => string>;
   /** Checked between shards: once aborted, nothing is changed and the call throws its reason. */
   signal?: AbortSignal;
@@ -66,7 +67,7 @@ export async function deleteFolderRows(dir: string, ids: ReadonlySet<string>, op
   const manifest = await verifyManifest(absolute);
   const { card, shards: settings } = manifest;
   if (!card?.columns || !settings) {
-    throw new UsageError(`${absolute}: its manifest does not say how its shards were encoded (built by lmsynth before 0.3): build it again with --exclude-ids`);
+    throw new UsageError(`${absolute}: its manifest does not say how its shards were encoded (built by an older lmsynth): build it again with --exclude-ids`);
   }
   const shards = new Map<string, Shard>();
   for (const file of manifest.files) {
@@ -142,6 +143,8 @@ export async function deleteFolderRows(dir: string, ids: ReadonlySet<string>, op
     }
     const texts: WrittenFile[] = [];
     for (const [path, render] of Object.entries(options.texts ?? {})) {
+      // Only a file the folder has: a text is renewed, never added.
+      if (!amended.files.some((f) => f.path === path)) continue;
       const bytes = Buffer.from(render(amended), "utf8");
       await writeFile(join(temp, ...path.split("/")), bytes);
       texts.push({ path, rows: 0, bytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") });

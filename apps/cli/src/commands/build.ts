@@ -1,7 +1,7 @@
 import { buildIter, type BuildOptions } from "@lmsynth/pipeline";
 import { UsageError } from "@lmsynth/schema";
 import { DEFAULT_ROW_GROUP_BYTES, DEFAULT_SHARD_BYTES, type OutputFormat } from "@lmsynth/sinks";
-import { CONVERSION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
+import { CONVERSION_OPTIONS, DELETION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
 import { FOLDER_SELECTION_OPTIONS, folderConvertInit } from "../conversion-options.js";
 import { withClaimedOutputs } from "../output-claim.js";
 import type { CliIo } from "../io.js";
@@ -14,6 +14,7 @@ import { TEMPLATE_OPTIONS, templateSpecOf } from "../template-options.js";
 export const TABLE = {
   output: { type: "string", short: "o", arg: "dir", description: "output folder (must not exist, unless --overwrite)" },
   ...INPUT_OPTIONS,
+  ...DELETION_OPTIONS,
   ...CONVERSION_OPTIONS,
   ...FOLDER_SELECTION_OPTIONS,
   "with-meta": { type: "boolean", default: true, description: "meta columns: lang, response_index, score (sft); lang, chosen_index, rejected_index (dpo)" },

@@ -1,4 +1,4 @@
-import { CONVERSION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
+import { CONVERSION_OPTIONS, DELETION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
 import { DPO_OPTIONS, dpoOptionsOf } from "../conversion-options.js";
 import type { CliIo } from "../io.js";
 import type { OptionTable } from "../option-table.js";
@@ -7,6 +7,7 @@ import { runJsonlCommand } from "../run-jsonl.js";
 export const TABLE = {
   output: { type: "string", short: "o", arg: "file", description: "output .jsonl, .jsonl.gz, or - for stdout" },
   ...INPUT_OPTIONS,
+  ...DELETION_OPTIONS,
   ...CONVERSION_OPTIONS,
   ...DPO_OPTIONS,
   "with-meta": { type: "boolean", description: "add lang, chosen_index and rejected_index" },

@@ -2,7 +2,7 @@ import { addRecord, createDatasetStats, type DatasetFlags, type DatasetWarnings,
 import type { Lang, Variant } from "@lmsynth/schema";
 import { openRecordSource } from "@lmsynth/pipeline";
 import { GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
-import { exclusionOf, inputPathsOf, sourceOptionsOf } from "../source-options.js";
+import { inputPathsOf, sourceOptionsOf } from "../source-options.js";
 import { withClaimedOutputs } from "../output-claim.js";
 import type { CliIo } from "../io.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
@@ -75,7 +75,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   let withoutInstruction = 0;
   return withClaimedOutputs([rejected], inputPathsOf(args.positionals, o), async () => {
     // Without --rejected, inspect only counts and lists bad lines; it writes no file.
-    const source = await openRecordSource(sourceOptionsOf(args.positionals, o, io, undefined, await exclusionOf(o)));
+    const source = await openRecordSource(sourceOptionsOf(args.positionals, o, io, undefined));
     const progress = startProgress(io, noProgress(o), source.read, source.totalBytes);
     try {
       for await (const { record } of source.records) {

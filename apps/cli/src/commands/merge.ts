@@ -1,7 +1,7 @@
 import { finishSummary, newSummary, openRecordSource } from "@lmsynth/pipeline";
 import { InputError, UsageError } from "@lmsynth/schema";
 import { openJsonlSink } from "@lmsynth/sinks";
-import { GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
+import { DELETION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
 import { exclusionOf, inputPathsOf, sourceOptionsOf } from "../source-options.js";
 import { withClaimedOutputs } from "../output-claim.js";
 import type { CliIo } from "../io.js";
@@ -13,6 +13,7 @@ import { printSummary, noProgress } from "../summary.js";
 export const TABLE = {
   output: { type: "string", short: "o", arg: "file", description: "merged output .jsonl.gz, .jsonl, or - for stdout" },
   ...INPUT_OPTIONS,
+  ...DELETION_OPTIONS,
   ...GENERAL_OPTIONS,
 } satisfies OptionTable;
 

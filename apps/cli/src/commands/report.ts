@@ -4,7 +4,7 @@ import { basename, dirname, join } from "node:path";
 import { convertAll, finishSummary, newSummary, openRecordSource, OUTPUT_NAMES, renderRunReport } from "@lmsynth/pipeline";
 import { createDatasetStats } from "@lmsynth/report";
 import { OutputError, UsageError } from "@lmsynth/schema";
-import { CONVERSION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
+import { CONVERSION_OPTIONS, DELETION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
 import { FOLDER_SELECTION_OPTIONS, folderConvertInit } from "../conversion-options.js";
 import { exclusionOf, inputPathsOf, sourceOptionsOf } from "../source-options.js";
 import { withClaimedOutputs } from "../output-claim.js";
@@ -17,6 +17,7 @@ import { printSummary, noProgress } from "../summary.js";
 export const TABLE = {
   output: { type: "string", short: "o", arg: "file", description: "output .html file, or - for stdout" },
   ...INPUT_OPTIONS,
+  ...DELETION_OPTIONS,
   ...CONVERSION_OPTIONS,
   ...FOLDER_SELECTION_OPTIONS,
   ...GENERAL_OPTIONS,

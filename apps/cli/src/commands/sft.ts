@@ -1,4 +1,4 @@
-import { CONVERSION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
+import { CONVERSION_OPTIONS, DELETION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
 import { SFT_OPTIONS, sftOptionsOf } from "../conversion-options.js";
 import type { CliIo } from "../io.js";
 import type { OptionTable } from "../option-table.js";
@@ -8,6 +8,7 @@ import { TEMPLATE_OPTIONS, templateSpecOf } from "../template-options.js";
 export const TABLE = {
   output: { type: "string", short: "o", arg: "file", description: "output .jsonl, .jsonl.gz, or - for stdout" },
   ...INPUT_OPTIONS,
+  ...DELETION_OPTIONS,
   ...CONVERSION_OPTIONS,
   ...SFT_OPTIONS,
   "with-meta": { type: "boolean", description: "add lang, response_index and score" },

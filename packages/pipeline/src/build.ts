@@ -1,7 +1,7 @@
 import { createDatasetStats, renderReportHtml, type DatasetStats } from "@lmsynth/report";
 import { UsageError, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
 import { stat } from "node:fs/promises";
-import { openDatasetFolder, sortKeys, verifyManifest, type DatasetFolderOptions, type DatasetManifest } from "@lmsynth/shards";
+import { openDatasetFolder, sortKeys, totalRows, verifyManifest, type DatasetFolderOptions, type DatasetManifest } from "@lmsynth/shards";
 import { dpoColumns, sftColumns } from "@lmsynth/sinks";
 import { convertAll, finishSummary, newSummary, threadsOf, type ConvertProgress, type RunSummary } from "./convert-all.js";
 import { OUTPUT_NAMES, type ConvertInit, type OutputName } from "./convert-record.js";
@@ -95,7 +95,7 @@ export function renderManifestReport(manifest: DatasetManifest): string {
   const summary = newSummary("build");
   summary.records = manifest.counts.records;
   const configs = manifest.card?.configs ?? [];
-  for (const config of configs) summary.rows[config] = Object.values(manifest.counts.rows[config] ?? {}).reduce((a, b) => a + (b ?? 0), 0);
+  for (const config of configs) summary.rows[config] = totalRows(manifest.counts.rows[config]);
   summary.funnel = stats.funnel;
   summary.variant = manifest.card?.variant ?? null;
   if (manifest.options[EXCLUDE_IDS_OPTION] !== undefined) {
@@ -203,7 +203,7 @@ async function completedBuild(options: BuildOptions): Promise<BuildResult | unde
   if (manifest.inputs.length !== inputs.length || manifest.inputs.some((input, i) => input.path !== inputs[i] || input.bytes !== sizes[i])) return undefined;
   const summary = newSummary("build");
   summary.records = manifest.counts.records;
-  for (const [config, splits] of Object.entries(manifest.counts.rows)) summary.rows[config] = Object.values(splits).reduce((a, b) => a + (b ?? 0), 0);
+  for (const [config, splits] of Object.entries(manifest.counts.rows)) summary.rows[config] = totalRows(splits);
   summary.splits = manifest.counts.rows;
   summary.outputs = manifest.files.map((f) => f.path);
   summary.reusedShards = 0;

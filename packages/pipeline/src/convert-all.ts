@@ -44,9 +44,6 @@ export interface RunSummary {
 /** Where each output's rows go. */
 export type OutputWriters = Partial<Record<OutputName, (row: object) => Promise<void>>>;
 
-/** Where the rows of a deleted conversation go instead (a Hub folder keeps its cuts: `DatasetFolder.withhold`). */
-export type OutputWithholders = Partial<Record<OutputName, (row: object) => Promise<void>>>;
-
 /** Records read so far: yielded every {@link PROGRESS_EVERY} records while a conversion runs. */
 export interface ConvertProgress {
   event: "progress";
@@ -98,8 +95,9 @@ export async function* convertAll(
     signal?: AbortSignal;
     /** Filled from `out.stats` (set `init.stats`). */
     stats?: DatasetStats;
-    /** Given the rows of conversations under a deletion request; default: they are dropped. */
-    withhold?: OutputWithholders;
+    /** Where the rows of conversations under a deletion request go instead of `write` (a Hub folder keeps
+     * its cuts: `DatasetFolder.withhold`); default: they are dropped. */
+    withhold?: OutputWriters;
   },
 ): AsyncGenerator<ConvertProgress, void> {
   // Built here first, so a bad template is reported as such before any worker starts.

@@ -10,7 +10,7 @@ export { createMapper, inShard, resolveTemplateSpec, OUTPUT_NAMES } from "./conv
 export { openRecordSource } from "./record-source.js";
 
 export type { BuildEvent, BuildOptions, BuildResult, BuildRun, BuildStats } from "./build.js";
-export type { ConvertProgress, OutputWriters, OutputWithholders, RunSummary } from "./convert-all.js";
+export type { ConvertProgress, OutputWriters, RunSummary } from "./convert-all.js";
 export type { DeleteIdsOptions, DeleteIdsResult } from "./delete-ids.js";
 export type { ConvertInit, ConvertOut, OutputName, OutputResult, TemplateSpec } from "./convert-record.js";
 export type { RecordSource, RecordSourceOptions, RejectedTarget } from "./record-source.js";

@@ -1,7 +1,7 @@
 import { LMSYS_LICENSE, SKIP_REASONS, VARIANT_TABLE, type DatasetLicense, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
 import { featuresYaml, type ColumnSpec, type OutputFormat, type WrittenFile } from "@lmsynth/sinks";
 import type { DatasetCardSettings } from "./folder-layout.js";
-import type { DatasetCounts, DatasetManifest } from "./dataset-manifest.js";
+import { totalRows, type DatasetCounts, type DatasetManifest } from "./dataset-manifest.js";
 import type { SplitName } from "./split-of.js";
 
 /** One `configs` entry of the card: a config name and, per split with rows, its files (relative paths). */
@@ -46,7 +46,6 @@ export interface DatasetCardInput {
   tags?: string[];
 }
 
-const EXTENSIONS: Record<OutputFormat, string> = { parquet: "parquet", jsonl: "jsonl", arrow: "arrow" };
 /** The `datasets` builder of each format, for the card's loading snippets. */
 const BUILDERS: Record<OutputFormat, string> = { parquet: "parquet", jsonl: "json", arrow: "arrow" };
 const FORMAT_NAMES: Record<OutputFormat, string> = { parquet: "Parquet", jsonl: "JSONL", arrow: "Arrow" };
@@ -63,7 +62,7 @@ const FORMAT_PRIORITY: OutputFormat[] = ["parquet", "arrow", "jsonl"];
 export function datasetCardInput(manifest: DatasetManifest, settings: DatasetCardSettings): DatasetCardInput {
   const primary = FORMAT_PRIORITY.find((format) => settings.formats.includes(format)) ?? settings.formats[0]!;
   const filesOf = (config: string, split: SplitName, format: OutputFormat) =>
-    manifest.files.filter((file) => file.path.startsWith(`${config}/${split}-`) && file.path.endsWith(`.${EXTENSIONS[format]}`));
+    manifest.files.filter((file) => file.path.startsWith(`${config}/${split}-`) && file.path.endsWith(`.${format}`));
   const configs: CardConfig[] = [];
   const empty: string[] = [];
   for (const config of settings.configs) {
@@ -84,7 +83,7 @@ export function datasetCardInput(manifest: DatasetManifest, settings: DatasetCar
     .filter((format) => format !== primary)
     .map((format) => ({
       format,
-      globs: configs.flatMap((c) => c.splits.map(({ split }) => ({ config: c.name, split, glob: `${c.name}/${split}-*.${EXTENSIONS[format]}` }))),
+      globs: configs.flatMap((c) => c.splits.map(({ split }) => ({ config: c.name, split, glob: `${c.name}/${split}-*.${format}` }))),
     }));
   const rows: DatasetCounts["rows"] = {};
   const funnel: DatasetCounts["funnel"] = {};
@@ -170,10 +169,8 @@ const count = (n: number): string => n.toLocaleString("en-US");
 export function renderDatasetCard(input: DatasetCardInput): string {
   const present = input.variants ?? (input.variant ? [input.variant] : []);
   const licenses = datasetLicenses(present);
-  const rowsOf = (config: string): number =>
-    Object.values(input.counts.rows[config] ?? {}).reduce((a, b) => a + (b ?? 0), 0);
   const dataConfigs = Object.keys(input.counts.rows);
-  const largest = Math.max(0, ...dataConfigs.map(rowsOf));
+  const largest = Math.max(0, ...dataConfigs.map((config) => totalRows(input.counts.rows[config])));
   const tags = [...new Set(["synthetic", ...dataConfigs, ...(input.tags ?? [])])];
 
   const title = input.title ?? "LMSYS-Chat-1M-Synth: SFT and DPO";

@@ -2,7 +2,7 @@ import { createHash, type Hash } from "node:crypto";
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { InputError, UsageError, type DpoRow, type Funnel, type Lang, type SftRow, type Variant, OutputError, trackTemporaryPath } from "@lmsynth/schema";
-import { DEFAULT_ROW_GROUP_BYTES, DEFAULT_SHARD_BYTES, dpoColumns, measureRow, openArrowSink, openJsonlSink, openParquetSink, sftColumns, type ColumnSpec, type Compression, type OutputFormat, type RowSink, type WrittenFile } from "@lmsynth/sinks";
+import { DEFAULT_ROW_GROUP_BYTES, DEFAULT_SHARD_BYTES, dpoColumns, measureRow, openJsonlSink, openShardSink, sftColumns, type ColumnSpec, type Compression, type OutputFormat, type RowSink, type WrittenFile } from "@lmsynth/sinks";
 import { datasetCardInput, renderDatasetCard } from "./dataset-card.js";
 import type { ConfigName, DatasetCardSettings } from "./folder-layout.js";
 import { commitFolder } from "./folder-files.js";
@@ -119,7 +119,6 @@ export interface DatasetFolder {
   abort(): Promise<void>;
 }
 
-const EXTENSIONS: Record<OutputFormat, string> = { parquet: "parquet", jsonl: "jsonl", arrow: "arrow" };
 let folderSequence = 0;
 
 const pad5 = (n: number): string => String(n).padStart(5, "0");
@@ -237,7 +236,7 @@ class ShardSeries {
     const index = this.shards.length;
     const files: ShardFile[] = this.options.formats.map((format) => ({
       format,
-      relative: `${this.config}/${this.split}-${pad5(index)}.${EXTENSIONS[format]}`,
+      relative: `${this.config}/${this.split}-${pad5(index)}.${format}`,
     }));
     this.shards.push(files);
     const sinks: RowSink<Record<string, unknown>>[] = [];
@@ -254,17 +253,9 @@ class ShardSeries {
       }
       return open;
     }
+    const { compression, maxRowGroupBytes, createdBy } = this.options;
     for (const file of files) {
-      const path = join(this.root, file.relative);
-      const { columns } = this;
-      const { compression, maxRowGroupBytes, createdBy } = this.options;
-      if (file.format === "parquet") {
-        sinks.push(await openParquetSink(path, { columns, compression, maxRowGroupBytes, ...(createdBy ? { createdBy } : {}) }));
-      } else if (file.format === "arrow") {
-        sinks.push(await openArrowSink(path, { columns, maxBatchBytes: maxRowGroupBytes }));
-      } else {
-        sinks.push(await openJsonlSink(path, { gzip: false }));
-      }
+      sinks.push(await openShardSink(join(this.root, file.relative), file.format, { columns: this.columns, compression, maxRowGroupBytes, ...(createdBy ? { createdBy } : {}) }));
     }
     return open;
   }
@@ -303,8 +294,7 @@ class DatasetFolderWriter implements DatasetFolder {
   private readonly series = new Map<string, ShardSeries>();
   // An extra file is either a sink still open, or written whole (`writeText`), with no sink.
   private readonly extras: { relative: string; sink?: RowSink<unknown>; written?: WrittenFile }[] = [];
-  private readonly langs = new Set<Lang>();
-  /** Rows per config and language, for the card. */
+  /** Rows per config and language, for the card (the languages seen are its keys). */
   private readonly langRows: Record<string, Partial<Record<Lang, number>>> = {};
   private state: "open" | "closed" | "aborted" = "open";
   private lastSplit: { id: string | undefined; split: SplitName } = { id: undefined, split: "train" };
@@ -441,7 +431,6 @@ class DatasetFolderWriter implements DatasetFolder {
     const { lang } = row as { lang?: Lang };
     await this.seriesOf(config, row).write(row as Readonly<Record<string, unknown>>);
     if (lang) {
-      this.langs.add(lang);
       const byLang = (this.langRows[config] ??= {});
       byLang[lang] = (byLang[lang] ?? 0) + 1;
     }
@@ -491,7 +480,7 @@ class DatasetFolderWriter implements DatasetFolder {
       columns: Object.fromEntries(this.configs.map((config) => [config, [...columnsOf(this.options, config)]])),
       formats: this.formats,
       splits: this.splits,
-      languages: summary.languages ?? (["ja", "en"] as const).filter((lang) => this.langs.has(lang)),
+      languages: summary.languages ?? (["ja", "en"] as const).filter((lang) => Object.values(this.langRows).some((byLang) => byLang[lang])),
     };
     if (summary.variant) card.variant = summary.variant;
     if (summary.variants && summary.variants.length > 1) card.variants = summary.variants;

@@ -3,7 +3,7 @@ import { createReadStream } from "node:fs";
 import { readFile, readdir, realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { InputError, type Funnel, type Lang } from "@lmsynth/schema";
-import type { Compression, WrittenFile } from "@lmsynth/sinks";
+import type { ShardSinkOptions, WrittenFile } from "@lmsynth/sinks";
 import type { DatasetCardSettings } from "./folder-layout.js";
 import { ManifestMismatchError, type ManifestProblem } from "./errors.js";
 import type { SplitName } from "./split-of.js";
@@ -49,11 +49,12 @@ export interface DatasetManifest {
   stats?: Record<string, unknown>;
 }
 
-/** The encoding settings of a folder's shards (see `DatasetFolderOptions`). */
-export interface ShardSettings {
-  compression: Compression;
-  maxRowGroupBytes: number;
-  createdBy?: string;
+/** The encoding settings of a folder's shards: what `openShardSink` takes besides the columns. */
+export type ShardSettings = Omit<ShardSinkOptions, "columns">;
+
+/** Rows of one config over all its splits. */
+export function totalRows(splits: Partial<Record<SplitName, number>> | undefined): number {
+  return Object.values(splits ?? {}).reduce((a, b) => a + (b ?? 0), 0);
 }
 
 /** Files a folder may hold besides those the manifest lists. */

@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { InputError, OutputError, UsageError, conversationIdIn, trackTemporaryPath, type Lang } from "@lmsynth/schema";
-import { measureRow, openArrowSink, openJsonlSink, openParquetSink, readShardRows, type ColumnSpec, type OutputFormat, type RowSink, type WrittenFile } from "@lmsynth/sinks";
+import { measureRow, openShardSink, OUTPUT_FORMATS, readShardRows, type ColumnSpec, type OutputFormat, type RowSink, type WrittenFile } from "@lmsynth/sinks";
 import { datasetCardInput, renderDatasetCard } from "./dataset-card.js";
 import { formatManifest, verifyManifest, type DatasetManifest } from "./dataset-manifest.js";
 import { commitFolder, linkOrCopy } from "./folder-files.js";
@@ -37,7 +37,6 @@ export interface DeleteFolderRowsResult {
   found: number;
 }
 
-const EXTENSIONS: Record<string, OutputFormat> = { parquet: "parquet", jsonl: "jsonl", arrow: "arrow" };
 /** The format a shard is read from when it is written in several: the cheapest to read exactly. */
 const READ_ORDER: readonly OutputFormat[] = ["jsonl", "parquet", "arrow"];
 let sequence = 0;
@@ -72,11 +71,11 @@ export async function deleteFolderRows(dir: string, ids: ReadonlySet<string>, op
   const shards = new Map<string, Shard>();
   for (const file of manifest.files) {
     const m = SHARD_FILE.exec(file.path);
-    const format = m && EXTENSIONS[m[5]!];
-    if (!m || !format || !card.configs.includes(m[1] as never)) continue;
+    const format = m?.[5] as OutputFormat | undefined;
+    if (!m || !OUTPUT_FORMATS.includes(format!) || !card.configs.includes(m[1] as never)) continue;
     const key = `${m[1]}/${m[2]}-${m[3]}`;
     const shard = shards.get(key) ?? { config: m[1]!, split: m[2]!, files: {} };
-    shard.files[format] = file;
+    shard.files[format!] = file;
     shards.set(key, shard);
   }
 
@@ -205,14 +204,7 @@ async function openSinks(temp: string, shard: Shard, columns: readonly ColumnSpe
   for (const [format, file] of Object.entries(shard.files) as Array<[OutputFormat, WrittenFile]>) {
     const path = join(temp, ...file.path.split("/"));
     await mkdir(dirname(path), { recursive: true });
-    const { compression, maxRowGroupBytes, createdBy } = settings;
-    const sink =
-      format === "parquet"
-        ? await openParquetSink<Record<string, unknown>>(path, { columns, compression, maxRowGroupBytes, ...(createdBy ? { createdBy } : {}) })
-        : format === "arrow"
-          ? await openArrowSink<Record<string, unknown>>(path, { columns, maxBatchBytes: maxRowGroupBytes })
-          : await openJsonlSink<Record<string, unknown>>(path, { gzip: false });
-    sinks.push({ sink, file });
+    sinks.push({ sink: await openShardSink(path, format, { ...settings, columns }), file });
   }
   return sinks;
 }

@@ -21,8 +21,9 @@ export interface WrittenFile {
  * what was written; `abort` deletes the temporary file. Nothing exists at the final path before `close`
  * resolves. Errors are `OutputError`s naming the path.
  */
-/** A file format of the shards (behaviour.md §6 `--format`). */
-export type OutputFormat = "parquet" | "jsonl" | "arrow";
+/** The file formats of the shards (behaviour.md §6 `--format`); each is also its files' extension. */
+export const OUTPUT_FORMATS = ["parquet", "jsonl", "arrow"] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export interface RowSink<Row> {
   /**

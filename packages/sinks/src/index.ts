@@ -10,11 +10,14 @@ export { openArrowSink, arrowSchema } from "./arrow-sink.js";
 export { ColumnBatchBuilder, measureRow, DEFAULT_ROW_GROUP_BYTES, DEFAULT_SHARD_BYTES } from "./column-batch-builder.js";
 export { sftColumns, dpoColumns, huggingfaceFeatures, featuresYaml } from "./row-columns.js";
 export { readShardRows } from "./read-shard-rows.js";
+export { openShardSink } from "./open-shard-sink.js";
+export { OUTPUT_FORMATS } from "./byte-output.js";
 export { RowTypeError } from "./errors.js";
 
 export type { OutputFormat, RowSink, WrittenFile } from "./byte-output.js";
 export type { JsonlSink, JsonlSinkOptions } from "./jsonl-sink.js";
 export type { ParquetSinkOptions, Compression } from "./parquet-sink.js";
 export type { ArrowSinkOptions } from "./arrow-sink.js";
+export type { ShardSinkOptions } from "./open-shard-sink.js";
 export type { ColumnBatch, ColumnBatchBuilderOptions } from "./column-batch-builder.js";
 export type { ColumnSpec, ColumnType } from "./row-columns.js";

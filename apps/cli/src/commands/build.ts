@@ -1,6 +1,6 @@
 import { buildIter, type BuildOptions } from "@lmsynth/pipeline";
 import { UsageError } from "@lmsynth/schema";
-import { DEFAULT_ROW_GROUP_BYTES, DEFAULT_SHARD_BYTES, type OutputFormat } from "@lmsynth/sinks";
+import { DEFAULT_ROW_GROUP_BYTES, DEFAULT_SHARD_BYTES, OUTPUT_FORMATS, type OutputFormat } from "@lmsynth/sinks";
 import { CONVERSION_OPTIONS, DELETION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
 import { FOLDER_SELECTION_OPTIONS, folderConvertInit } from "../conversion-options.js";
 import { withClaimedOutputs } from "../output-claim.js";
@@ -34,11 +34,9 @@ export const USAGE = "lmsynth build <input…> -o <dir>";
 export const SUMMARY =
   "The main job: one streaming pass producing SFT and DPO shards (Parquet/Arrow/JSONL), a dataset card and a manifest, laid out for the Hub (README: \"Output\").";
 
-const FORMATS: readonly OutputFormat[] = ["parquet", "jsonl", "arrow"];
-
 function formatsOf(value: string): OutputFormat[] {
   const list = value.split(",").map((f) => f.trim()).filter(Boolean);
-  for (const f of list) if (!FORMATS.includes(f as OutputFormat)) throw new UsageError(`--format takes parquet, jsonl and/or arrow; got "${f}"`);
+  for (const f of list) if (!OUTPUT_FORMATS.includes(f as OutputFormat)) throw new UsageError(`--format takes parquet, jsonl and/or arrow; got "${f}"`);
   if (list.length === 0) throw new UsageError("--format is empty");
   return list as OutputFormat[];
 }

@@ -1,5 +1,5 @@
 import { UsageError } from "@lmsynth/schema";
-import { mergeDatasetFolders } from "@lmsynth/shards";
+import { mergeDatasetFolders, totalRows } from "@lmsynth/shards";
 import { GENERAL_OPTIONS } from "../common-options.js";
 import type { CliIo } from "../io.js";
 import { withClaimedOutputs } from "../output-claim.js";
@@ -42,9 +42,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     summary.records = manifest.counts.records;
     // Every part reads all input, so each set aside the same lines; the merged folder holds them once.
     summary.rejected = manifest.files.find((f) => f.path === "rejected.jsonl")?.rows ?? 0;
-    for (const config of manifest.card?.configs ?? []) {
-      summary.rows[config] = Object.values(manifest.counts.rows[config] ?? {}).reduce((a, b) => a + (b ?? 0), 0);
-    }
+    for (const config of manifest.card?.configs ?? []) summary.rows[config] = totalRows(manifest.counts.rows[config]);
     summary.funnel = stats?.funnel ?? {};
     summary.outputs = manifest.files.map((f) => f.path);
     summary.seconds = (performance.now() - started) / 1000;

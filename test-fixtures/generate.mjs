@@ -84,7 +84,7 @@ function llamaCases() {
     asst("三番目"),
   ];
   const extra = llama("extra-fields", [4, 6]);
-  extra.synthesized_assistant_responses = [asst("考えた回答A", { reasoning_content: "まず…" }), asst("考えた回答B", { reasoning_content: "次に…" })];
+  extra.synthesized_assistant_responses = [asst("考えた回答A", { thoughts: "まず…" }), asst("考えた回答B", { thoughts: "次に…" })];
   extra.synthesized_response_scoring_annotations = [ann(4, { judge_model: "x" }), ann(6, { judge_model: "x" })];
   extra.gpt_oss_subset = true;
   const whitespace = llama("whitespace-response", [9, 7, 5]);
@@ -159,6 +159,28 @@ function gemma3Cases() {
     g3("ten-responses", [5, 6, 9, 7, 9, 3, 8, 2, 4, 3]),
     g3("ten-with-gaps", [5, -1, 6, -1, 4, 6, 2, 2, 1, 6]),
     g3("g3-duplicate", [], { duplicate_user_instruction_ja: idOf("ten-responses") }),
+  ];
+}
+
+/**
+ * GPT-OSS records as public consumers' code shows them (input-format.md §7; no card or record seen): each
+ * response carries `reasoning_content` beside `content`, which may be null; Japanese and English, single turn.
+ */
+function gptOssCases() {
+  const oss = (name, ja, en, over = {}) => {
+    const r = llama(name, ja.map(([, s]) => s), over);
+    r.model = "gpt-4";
+    r.synthesized_assistant_responses = ja.map(([content, , reasoning], i) => asst(content === undefined ? `回答${i}（${name}）：浅草寺がおすすめです。` : content, reasoning === undefined ? {} : { reasoning_content: reasoning }));
+    r.synthesized_assistant_responses_en = en.map(([content, , reasoning]) => asst(content, reasoning === undefined ? {} : { reasoning_content: reasoning }));
+    r.synthesized_response_scoring_annotations_en = en.map(([, s]) => ann(s));
+    return r;
+  };
+  const think = (name, i) => `考察${i}（${name}）：観光地を比較する。`;
+  return [
+    oss("oss-basic", [[undefined, 6, think("oss-basic", 0)], [undefined, 9, think("oss-basic", 1)], [undefined, 4, think("oss-basic", 2)]], [["Visit Senso-ji.", 8, "Compare the sights."], ["Stay home.", 3, "Short answer."]]),
+    oss("oss-null-content", [[null, 10, "答えを出せなかった。"], [undefined, 7, think("oss-null-content", 1)], [undefined, 5, think("oss-null-content", 2)]], [["Senso-ji.", 7, ""]]),
+    oss("oss-all-null", [[null, 8, "…"], [null, 6, "…"]], [[null, -1, "no answer"]]),
+    oss("oss-no-trace", [[undefined, 8], [undefined, 5, think("oss-no-trace", 1)]], [["Skytree.", 6]]),
   ];
 }
 
@@ -323,6 +345,7 @@ export const FILES = {
   "llama3.1/edge-cases.jsonl": () => jsonl(llamaCases()),
   "gemma2/edge-cases.jsonl": () => jsonl(gemma2Cases()),
   "gemma3/edge-cases.jsonl": () => jsonl(gemma3Cases()),
+  "gpt-oss/edge-cases.jsonl": () => jsonl(gptOssCases()),
   "sample/llama3.1-sample.jsonl.gz": () => gzipSync(jsonl(sampleRecords()), { level: 9 }),
   // The sample as published: three sources; make-gpg-fixtures.sh encrypts the instructions.
   "sample/lmsys-chat-1m.jsonl.gz": () => gzipSync(jsonl(sampleRecords().map((r) => split(r).lmsys)), { level: 9 }),

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { DEFAULT_MAX_LINE_BYTES } from "@lmsynth/reader";
-import { UsageError, VARIANTS, VARIANT_TABLE } from "@lmsynth/schema";
+import { REASONING_KEYS, UsageError, VARIANTS, VARIANT_TABLE } from "@lmsynth/schema";
 import { checkValue, type OptionSpec, type OptionTable, type ResolvedValues, type ParsedArgs, type ParsedValue } from "./option-table.js";
 
 /** Flags every command shares. */
@@ -52,6 +52,8 @@ export const CONVERSION_OPTIONS = {
   "exclude-pii": { type: "boolean", description: "skip records with redacted personal data" },
   "exclude-template": { type: "boolean", description: "skip template instructions (is_template_instruction set)" },
   system: { type: "string", arg: "text", description: "system message put first" },
+  reasoning: { type: "string", choices: ["keep", "drop"] as const, default: "keep", description: "keep the responses' reasoning traces (GPT-OSS) on their assistant messages, or drop them" },
+  "reasoning-key": { type: "string", choices: REASONING_KEYS, default: "reasoning_content", description: "key of the kept reasoning trace (thinking: as some chat templates read it)" },
   threads: { type: "string", number: { min: 1, integer: true }, arg: "n", description: "worker threads that parse and convert (default: the machine's cores)" },
   shard: { type: "string", arg: "i/N", description: "only part i of N (a seeded hash of conversation_id); N runs give disjoint parts" },
 } satisfies OptionTable;

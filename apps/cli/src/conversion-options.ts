@@ -1,7 +1,8 @@
-import { UsageError } from "@lmsynth/schema";
-import { DEFAULT_MIN_MARGIN, DPO_FORMATS, PAIR_MODES, type DpoOptions } from "@lmsynth/dpo";
+import { DPO_FORMATS, SFT_FORMATS, UsageError } from "@lmsynth/schema";
+import { DEFAULT_MIN_MARGIN, PAIR_MODES, type DpoOptions } from "@lmsynth/dpo";
+import { DEFAULT_KTO_DESIRABLE, DEFAULT_KTO_UNDESIRABLE, KTO_PER_RECORD, type KtoOptions } from "@lmsynth/kto";
 import type { SftOptions } from "@lmsynth/sft";
-import type { ConvertInit, TemplateSpec } from "@lmsynth/pipeline";
+import { OUTPUT_TABLE, outputOf, type ConvertInit, type OutputKind, type OutputSpec, type TemplateSpec } from "@lmsynth/pipeline";
 import type { CONVERSION_OPTIONS } from "./common-options.js";
 import { SCORE, type OptionTable, type ResolvedValues } from "./option-table.js";
 
@@ -15,7 +16,13 @@ export const SFT_OPTIONS = {
   "min-score": { type: "string", number: SCORE, arg: "x", description: "minimum judge score of a selected response" },
   "keep-repetition": { type: "boolean", description: "let repetition-flagged responses be chosen (SFT only)" },
   multiturn: { type: "boolean", description: "use synthesized_multiturn_conversation (Gemma-2) for ja rows" },
-  "messages-key": { type: "string", choices: ["messages", "conversation"] as const, default: "messages", description: "key of the message list" },
+  "sft-format": {
+    type: "string",
+    choices: SFT_FORMATS,
+    default: "messages",
+    description: "row layout: messages (TRL), conversation (exactly the upstream convert_to_sft_dataset.py file), prompt-completion (TRL), sharegpt (LLaMA-Factory, axolotl)",
+  },
+  "messages-key": { type: "string", choices: ["messages", "conversation"] as const, default: "messages", description: "key of the message list of --sft-format messages" },
   "max-chars": { type: "string", number: { min: 1, integer: true }, arg: "n", description: "drop conversations longer than n characters" },
   "max-tokens": { type: "string", number: { min: 1, integer: true }, arg: "n", description: "drop responses longer than n tokens (response_token_length)" },
 } satisfies OptionTable;
@@ -26,7 +33,19 @@ export const DPO_OPTIONS = {
   "min-margin": { type: "string", number: SCORE, arg: "m", default: DEFAULT_MIN_MARGIN, description: "minimum chosen − rejected score" },
   "min-chosen-score": { type: "string", number: SCORE, arg: "x", description: "minimum score of the chosen response" },
   seed: { type: "string", arg: "seed", default: "0", description: "seed of --pairs best-random (in build also of the split hash)" },
-  "dpo-format": { type: "string", choices: DPO_FORMATS, default: "trl", description: "TRL explicit-prompt rows, or ultrafeedback_binarized columns" },
+  "dpo-format": {
+    type: "string",
+    choices: DPO_FORMATS,
+    default: "trl",
+    description: "row layout: trl (explicit prompt), implicit (whole conversations, RewardTrainer), ultrafeedback (ultrafeedback_binarized columns), sharegpt (LLaMA-Factory ranking)",
+  },
+} satisfies OptionTable;
+
+/** Labelling flags of KTO. */
+export const KTO_OPTIONS = {
+  "kto-desirable": { type: "string", number: SCORE, arg: "x", default: DEFAULT_KTO_DESIRABLE, description: "a response scoring at least x is desirable" },
+  "kto-undesirable": { type: "string", number: SCORE, arg: "x", default: DEFAULT_KTO_UNDESIRABLE, description: "a response scoring at most x is undesirable (those between are left out)" },
+  "kto-per-record": { type: "string", choices: KTO_PER_RECORD, default: "best-worst", description: "the best and the worst response of a record, or all" },
 } satisfies OptionTable;
 
 /** Options common to both converters. */
@@ -39,6 +58,25 @@ function shared(o: SharedValues) {
   };
   if (o.system !== undefined) out.system = o.system;
   return out;
+}
+
+/** `--reasoning keep`: the key every output keeps reasoning traces under. */
+export function reasoningOf(o: SharedValues): Pick<ConvertInit, "reasoningKey"> {
+  return o.reasoning === "keep" ? { reasoningKey: o["reasoning-key"] } : {};
+}
+
+/** `KtoOptions` from resolved flags; thresholds that overlap are a usage error. */
+export function ktoOptionsOf(o: SharedValues & ResolvedValues<typeof KTO_OPTIONS>): KtoOptions {
+  const desirable = o["kto-desirable"];
+  const undesirable = o["kto-undesirable"];
+  if (!(undesirable < desirable)) throw new UsageError(`--kto-undesirable (${undesirable}) must be below --kto-desirable (${desirable})`);
+  return { ...shared(o), desirable, undesirable, perRecord: o["kto-per-record"] };
+}
+
+/** What `lmsynth sft` converts: one output in `--sft-format`. */
+export function sftInitOf(o: SharedValues & ResolvedValues<typeof SFT_OPTIONS>, template: TemplateSpec | undefined): ConvertInit {
+  if (o["messages-key"] !== "messages" && o["sft-format"] !== "messages") throw new UsageError("--messages-key names the list of --sft-format messages only");
+  return { outputs: [{ ...outputOf("sft", o["sft-format"]), name: "sft" }], ...reasoningOf(o), sft: { options: sftOptionsOf(o), messagesKey: o["messages-key"], ...(template ? { template } : {}) } };
 }
 
 /** `SftOptions` from resolved flags; `--select top-k` without a whole `--k` ≥ 1 is a usage error. */
@@ -72,32 +110,52 @@ export function dpoOptionsOf(o: SharedValues & ResolvedValues<typeof DPO_FOLDER_
   return options;
 }
 
-const { "messages-key": _messagesKey, ...SFT_FOLDER_OPTIONS } = SFT_OPTIONS;
+const { "messages-key": _messagesKey, "sft-format": _sftFormat, ...SFT_FOLDER_OPTIONS } = SFT_OPTIONS;
 const { "dpo-format": _dpoFormat, ...DPO_FOLDER_OPTIONS } = DPO_OPTIONS;
 
 /**
- * What `build` converts and `report` counts: the same selection, both configs, always in the folder's
- * layout (the `messages` key, TRL pairs), so these two flags are left out.
+ * What `build` converts and `report` counts: the same selection; each kind in one or more layouts, each
+ * layout its own config (`sft`, `sft-sharegpt`, `dpo-implicit`, `kto`), the message list always `messages`.
  */
 export const FOLDER_SELECTION_OPTIONS = {
   ...SFT_FOLDER_OPTIONS,
   ...DPO_FOLDER_OPTIONS,
-  sft: { type: "boolean", default: true, description: "the sft config" },
-  dpo: { type: "boolean", default: true, description: "the dpo config" },
+  ...KTO_OPTIONS,
+  sft: { type: "boolean", default: true, description: "the sft configs" },
+  dpo: { type: "boolean", default: true, description: "the dpo configs" },
+  kto: { type: "boolean", description: "a kto config (TRL KTOTrainer)" },
+  "sft-format": { type: "string", arg: SFT_FORMATS.join(","), default: "messages", description: "SFT layouts, comma-separated: one config each (sft, sft-<layout>)" },
+  "dpo-format": { type: "string", arg: DPO_FORMATS.join(","), default: "trl", description: "DPO layouts, comma-separated: one config each (dpo, dpo-<layout>)" },
 } satisfies OptionTable;
 
+/** The outputs of `kind` named by a comma-separated `--<kind>-format` list. */
+function outputsOf(kind: OutputKind, list: string): OutputSpec[] {
+  const flag = `--${kind}-format`;
+  const formats = [...new Set(list.split(",").map((f) => f.trim()).filter(Boolean))];
+  const known = OUTPUT_TABLE[kind].formats;
+  for (const f of formats) if (!known.includes(f)) throw new UsageError(`${flag} takes ${known.join(", ")}; got ${JSON.stringify(f)}`);
+  if (formats.length === 0) throw new UsageError(`${flag} is empty`);
+  return formats.map((f) => outputOf(kind, f));
+}
+
 /**
- * What `build` converts and `report` counts per record, from resolved flags: both configs as the folder
- * lays them out, the report counters, and the `--shard` filter. One function, so that the two agree.
+ * What `build` converts and `report` counts per record, from resolved flags: every config as the folder
+ * lays it out, the report counters, and the `--shard` filter. One function, so that the two agree.
+ * @throws UsageError when no config is left.
  */
 export function folderConvertInit(
   o: SharedValues & ResolvedValues<typeof FOLDER_SELECTION_OPTIONS>,
   extra: { withMeta: boolean; template?: TemplateSpec | undefined; shard?: ConvertInit["shard"] },
 ): ConvertInit {
   const { withMeta, template, shard } = extra;
+  if (!o.sft && !o.dpo && !o.kto) throw new UsageError("--no-sft and --no-dpo without --kto leave no output");
+  const outputs = [...(o.sft ? outputsOf("sft", o["sft-format"]) : []), ...(o.dpo ? outputsOf("dpo", o["dpo-format"]) : []), ...(o.kto ? [outputOf("kto")] : [])];
   return {
+    outputs,
+    ...reasoningOf(o),
     ...(o.sft ? { sft: { options: { ...sftOptionsOf(o), withMeta }, messagesKey: "messages", ...(template ? { template } : {}) } } : {}),
-    ...(o.dpo ? { dpo: { options: { ...dpoOptionsOf(o), withMeta }, format: "trl" as const } } : {}),
+    ...(o.dpo ? { dpo: { options: { ...dpoOptionsOf(o), withMeta } } } : {}),
+    ...(o.kto ? { kto: { options: { ...ktoOptionsOf(o), withMeta } } } : {}),
     ...(shard ? { shard } : {}),
     stats: true,
   };

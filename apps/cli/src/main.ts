@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<CommandModul
   build: { about: "the main job: SFT + DPO shards, dataset card and manifest for the Hub, in one pass", load: () => import("./commands/build.js") },
   sft: { about: "SFT conversations (best-of-n and more) as JSONL", load: () => import("./commands/sft.js") },
   dpo: { about: "DPO preference pairs from the judge scores as JSONL", load: () => import("./commands/dpo.js") },
+  kto: { about: "KTO examples (desirable or not) from the judge scores as JSONL", load: () => import("./commands/kto.js") },
   render: { about: "chat-template text (Llama 3.1, Gemma 2/3, ChatML, any tokenizer_config.json)", load: () => import("./commands/render.js") },
   merge: { about: "merge the LMSYS export, Japanese instructions and synth file into one file", load: () => import("./commands/merge.js") },
   decrypt: { about: "decrypt an OpenPGP (.gpg) file, integrity-checked, atomic", load: () => import("./commands/decrypt.js") },

@@ -1,4 +1,4 @@
-import { EXCLUDE_IDS_OPTION, convertAll, finishSummary, newSummary, openRecordSource, threadsOf, type BuildRun, type ConvertInit, type ConvertProgress, type OutputName } from "@lmsynth/pipeline";
+import { EXCLUDE_IDS_OPTION, convertAll, finishSummary, newSummary, openRecordSource, threadsOf, type BuildRun, type ConvertInit, type ConvertProgress } from "@lmsynth/pipeline";
 import { UsageError } from "@lmsynth/schema";
 import { openJsonlSink } from "@lmsynth/sinks";
 import { resolveOptions, type CONVERSION_OPTIONS, type DELETION_OPTIONS, type GENERAL_OPTIONS, type INPUT_OPTIONS } from "./common-options.js";
@@ -55,9 +55,10 @@ export function runOf(command: string, argv: readonly string[], o: Values, exclu
   };
 }
 
-/** A command that converts its inputs into one JSONL output (`sft`, `dpo`). */
+/** A command that converts its inputs into one JSONL output (`sft`, `dpo`, `kto`). */
 export interface JsonlCommand<T extends JsonlTable> {
-  name: OutputName;
+  /** The command, and the name of its one output in `init`. */
+  name: string;
   table: T;
   /** What to compute, from resolved flags (usage errors are thrown here, before any file is opened). */
   init(o: ResolvedValues<T>): ConvertInit;

@@ -26,6 +26,7 @@ export function formatSummary(s: RunSummary): string {
     }
   }
   if (s.droppedPairs) rows.push(["dpo pairs dropped by margin", String(s.droppedPairs)]);
+  if (s.neutralCandidates) rows.push(["kto responses between the thresholds", String(s.neutralCandidates)]);
   for (const [k, v] of Object.entries(s.join ?? {})) rows.push([`join ${k}`, String(v)]);
   if (s.reusedShards !== undefined) rows.push(["shards reused", String(s.reusedShards)]);
   if (s.alreadyComplete) rows.push(["left as it is", "already complete"]);

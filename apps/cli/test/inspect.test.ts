@@ -61,6 +61,12 @@ describe("lmsynth inspect", () => {
       "  DPO best-worst margin (chosen − rejected), and the pairs --min-margin M keeps:",
       ...noMargins,
       "",
+      // The extra-fields case: fields no schema names are listed, never read.
+      "unknown fields (passed through, never read):",
+      "  _case  22",
+      "  gpt_oss_subset  1",
+      "  synthesized_assistant_responses[].thoughts  2",
+      "",
       "warnings: annotation length mismatch 1, responses on duplicate/empty 0, score out of range 0",
       "",
     ]);
@@ -83,6 +89,7 @@ describe("lmsynth inspect", () => {
           records_with_responses: 6,
           responses: 13,
           responses_without_text: 0,
+          responses_with_reasoning: 0,
           scored: 13,
           score_minus_one: 0,
           repetition_flagged: 0,
@@ -96,6 +103,7 @@ describe("lmsynth inspect", () => {
           records_with_responses: 6,
           responses: 6,
           responses_without_text: 0,
+          responses_with_reasoning: 0,
           scored: 6,
           score_minus_one: 0,
           repetition_flagged: 0,
@@ -106,6 +114,8 @@ describe("lmsynth inspect", () => {
         },
       },
       warnings: { annotation_length_mismatch: 0, responses_on_duplicate_or_empty: 0, score_out_of_range: 0 },
+      // The fixtures name their case in a field no schema knows.
+      unknown_fields: { _case: 6 },
       notes: [],
     });
   });

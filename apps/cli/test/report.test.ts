@@ -68,7 +68,7 @@ describe("lmsynth report", () => {
   it.each([
     [["report", SAMPLE], 1, "Error: missing -o <report.html> (or - for stdout)\nRun 'lmsynth report --help' for usage.\n"],
     [["report", SAMPLE, "-o", "-", "--json"], 1, "Error: --json prints on stdout: give -o a file\nRun 'lmsynth report --help' for usage.\n"],
-    [["report", SAMPLE, "-o", "x.html", "--no-sft", "--no-dpo"], 1, "Error: --no-sft and --no-dpo together leave no funnel to count\nRun 'lmsynth report --help' for usage.\n"],
+    [["report", SAMPLE, "-o", "x.html", "--no-sft", "--no-dpo"], 1, "Error: --no-sft and --no-dpo without --kto leave no output\nRun 'lmsynth report --help' for usage.\n"],
   ])("%j: usage error", async (argv, code, stderr) => {
     const r = await runMain(argv);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code, stderr });

@@ -1,4 +1,4 @@
-import { LANGUAGE_FIELDS, type Annotation, type Lang, type MergedRecord, type Message } from "@lmsynth/schema";
+import { LANGUAGE_FIELDS, type Annotation, type Lang, type MergedRecord, type Message, type ReasoningKey } from "@lmsynth/schema";
 
 /** One synthesized response with its judge annotation, as read from a record. */
 export interface Candidate {
@@ -6,6 +6,8 @@ export interface Candidate {
   index: number;
   /** The response text; null when its `content` is not a string (null: a reasoning model gave no answer). */
   content: string | null;
+  /** The response's reasoning trace (`reasoning_content`, GPT-OSS), when it is a string. */
+  reasoning?: string;
   /** Judge score, or undefined when the record has no usable annotations for this response. */
   score: number | undefined;
   /** `repetition_flag` of the annotation. */
@@ -44,13 +46,15 @@ export function readCandidates(record: MergedRecord, lang: Lang): CandidateSet {
   const scored = responses.length > 0 && annotations?.length === responses.length;
   const candidates = responses.map((r, index): Candidate => {
     const a = scored ? annotations[index] : undefined;
-    return {
+    const c: Candidate = {
       index,
       content: typeof r.content === "string" ? r.content : null,
       score: scoreOf(a),
       repetition: a?.repetition_flag === true,
       tokens: a?.response_token_length ?? undefined,
     };
+    if (typeof r.reasoning_content === "string") c.reasoning = r.reasoning_content;
+    return c;
   });
   const instruction = firstContent(record[fields.conversation]);
   return { lang, instruction, candidates, scored };
@@ -77,4 +81,14 @@ export function isChoosable(c: Candidate, keepRepetition = false): c is TextCand
 /** Better first: higher score, then lower index. */
 export function byScoreDesc(a: Candidate, b: Candidate): number {
   return b.score! - a.score! || a.index - b.index;
+}
+
+/**
+ * The assistant message of a candidate: its content, and with `reasoningKey` its reasoning trace under that
+ * key (`--reasoning keep`) when it has one.
+ */
+export function assistantMessage(c: TextCandidate, reasoningKey: ReasoningKey | undefined): Message {
+  const message: Message = { role: "assistant", content: c.content };
+  if (reasoningKey && c.reasoning !== undefined) message[reasoningKey] = c.reasoning;
+  return message;
 }

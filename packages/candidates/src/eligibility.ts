@@ -1,5 +1,6 @@
 import type { MergedRecord, SkipReason } from "@lmsynth/schema";
-import type { CandidateSet } from "./candidates.js";
+import { readCandidates, type CandidateSet } from "./candidates.js";
+import { langsOf, type LangOption, type Skip } from "./langs.js";
 
 /** Record filters shared by SFT and DPO. */
 export interface RecordFilters {
@@ -31,4 +32,19 @@ export function recordSkipReason(
   if (filters.excludeTemplate && record.is_template_instruction != null) return "template";
   if (set.candidates.length === 0) return "no-candidates";
   return undefined;
+}
+
+/**
+ * The candidate sets of `record` that may give rows, per language in `langsOf(lang)` order; each language
+ * that may not adds its {@link recordSkipReason} to `skips`.
+ */
+export function eligibleSets(record: MergedRecord, options: RecordFilters & { lang?: LangOption }, skips: Skip[]): CandidateSet[] {
+  const sets: CandidateSet[] = [];
+  for (const lang of langsOf(options.lang)) {
+    const set = readCandidates(record, lang);
+    const reason = recordSkipReason(record, set, options);
+    if (reason) skips.push({ lang, reason });
+    else sets.push(set);
+  }
+  return sets;
 }

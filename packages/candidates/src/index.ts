@@ -4,8 +4,8 @@
  * filters), the multi-turn conversation, and the languages of a run. Pure functions over records, shared
  * by `@lmsynth/sft`, `@lmsynth/dpo` and `@lmsynth/report`.
  */
-export { readCandidates, hasText, isUsable, isChoosable, byScoreDesc } from "./candidates.js";
-export { recordSkipReason } from "./eligibility.js";
+export { readCandidates, hasText, isUsable, isChoosable, byScoreDesc, assistantMessage } from "./candidates.js";
+export { recordSkipReason, eligibleSets } from "./eligibility.js";
 export { multiturnMessages } from "./multiturn.js";
 export { langsOf } from "./langs.js";
 

@@ -1,13 +1,4 @@
-import type { DpoRow, Lang, Message } from "@lmsynth/schema";
-
-/** The `--dpo-format` values, default first (behaviour.md §4). */
-export const DPO_FORMATS = ["trl", "ultrafeedback"] as const;
-
-/**
- * `trl`: TRL's explicit-prompt conversational layout (`prompt`, `chosen`, `rejected` message lists).
- * `ultrafeedback`: the `HuggingFaceH4/ultrafeedback_binarized` columns.
- */
-export type DpoFormat = (typeof DPO_FORMATS)[number];
+import { toShareGptTurn, type DpoFormat, type DpoRow, type Lang, type Message } from "@lmsynth/schema";
 
 /**
  * A DPO row in the `HuggingFaceH4/ultrafeedback_binarized` layout: that dataset's seven columns in its order,
@@ -33,7 +24,7 @@ export interface UltrafeedbackRow {
 }
 
 function copy(messages: readonly Message[]): Message[] {
-  return messages.map(({ role, content }) => ({ role, content }));
+  return messages.map((message) => ({ ...message }));
 }
 
 function userText(prompt: readonly Message[]): string {
@@ -56,13 +47,32 @@ function meta(row: DpoRow): Pick<DpoRow, "lang" | "chosen_index" | "rejected_ind
  * - `ultrafeedback`: `prompt` (the user text), `prompt_id, chosen, rejected, messages, score_chosen,
  *   score_rejected` (full conversations: the prompt messages, system included, then the assistant turn),
  *   then `conversation_id` and the meta keys.
- * Message objects are fresh `{role, content}` copies; contents are never changed.
+ * - `implicit`: `conversation_id`, `chosen`, `rejected` (whole conversations), the scores, `prompt_id`, meta.
+ * - `sharegpt`: `conversation_id`, `conversations` (the prompt as `{from, value}` turns), `chosen` and
+ *   `rejected` (one turn each), the scores, `prompt_id`, meta.
+ * Message objects are fresh copies; contents are never changed.
  * Throws `TypeError` for `ultrafeedback` when `row.prompt` has no user message.
  */
 export function formatDpoRow(row: DpoRow, format?: "trl"): DpoRow;
 export function formatDpoRow(row: DpoRow, format: "ultrafeedback"): UltrafeedbackRow;
-export function formatDpoRow(row: DpoRow, format: DpoFormat): DpoRow | UltrafeedbackRow;
-export function formatDpoRow(row: DpoRow, format: DpoFormat = "trl"): DpoRow | UltrafeedbackRow {
+export function formatDpoRow(row: DpoRow, format: DpoFormat): object;
+export function formatDpoRow(row: DpoRow, format: DpoFormat = "trl"): object {
+  const scores = { score_chosen: row.score_chosen, score_rejected: row.score_rejected };
+  if (format === "implicit") {
+    const [chosen, rejected] = [row.chosen, row.rejected].map((answer) => [...copy(row.prompt), ...copy(answer)]);
+    return { conversation_id: row.conversation_id, chosen, rejected, ...scores, prompt_id: row.prompt_id, ...meta(row) };
+  }
+  if (format === "sharegpt") {
+    return {
+      conversation_id: row.conversation_id,
+      conversations: row.prompt.map(toShareGptTurn),
+      chosen: toShareGptTurn(row.chosen[0]!),
+      rejected: toShareGptTurn(row.rejected[0]!),
+      ...scores,
+      prompt_id: row.prompt_id,
+      ...meta(row),
+    };
+  }
   if (format === "ultrafeedback") {
     const chosen = [...copy(row.prompt), ...copy(row.chosen)];
     return {

@@ -1,8 +1,7 @@
-import type { DpoRow, Lang, MergedRecord, Message } from "@lmsynth/schema";
-import { langsOf, readCandidates, recordSkipReason } from "@lmsynth/candidates";
+import { promptIdOf, type ReasoningKey, type DpoRow, type Lang, type MergedRecord, type Message } from "@lmsynth/schema";
+import { assistantMessage, eligibleSets } from "@lmsynth/candidates";
 import type { LangOption, RecordFilters, Skip } from "@lmsynth/candidates";
 import { pairCandidates, type Pair, type PairOptions } from "./pair-candidates.js";
-import { promptIdOf } from "./prompt-id-of.js";
 
 /** Options of {@link toDpoRows}; the flags of `lmsynth dpo` (behaviour.md §4). */
 export interface DpoOptions extends PairOptions, RecordFilters {
@@ -12,6 +11,9 @@ export interface DpoOptions extends PairOptions, RecordFilters {
   system?: string;
   /** Add `lang`, `chosen_index`, `rejected_index`. Default false (true in `build`). */
   withMeta?: boolean;
+  /** Keep each response's reasoning trace on its assistant message under this key (`--reasoning keep`,
+   * GPT-OSS). Default none: dropped. */
+  reasoningKey?: ReasoningKey;
 }
 
 /** Pairs of one record in output order, the skips to count in the funnel, and pairs lost to the margin. */
@@ -33,8 +35,8 @@ function row(record: MergedRecord, lang: Lang, user: string, pair: Pair, o: DpoO
     conversation_id: record.conversation_id,
     prompt_id: promptIdOf(user),
     prompt,
-    chosen: [{ role: "assistant", content: pair.chosen.content }],
-    rejected: [{ role: "assistant", content: pair.rejected.content }],
+    chosen: [assistantMessage(pair.chosen, o.reasoningKey)],
+    rejected: [assistantMessage(pair.rejected, o.reasoningKey)],
     score_chosen: pair.chosen.score!,
     score_rejected: pair.rejected.score!,
   };
@@ -57,13 +59,8 @@ function row(record: MergedRecord, lang: Lang, user: string, pair: Pair, o: DpoO
  */
 export function toDpoRows(record: MergedRecord, options: DpoOptions = {}): DpoResult {
   const result: DpoResult = { rows: [], skips: [], droppedPairs: 0 };
-  for (const lang of langsOf(options.lang)) {
-    const set = readCandidates(record, lang);
-    const skip = recordSkipReason(record, set, options);
-    if (skip) {
-      result.skips.push({ lang, reason: skip });
-      continue;
-    }
+  for (const set of eligibleSets(record, options, result.skips)) {
+    const lang = set.lang;
     const pairing = pairCandidates(set.candidates, options, `${record.conversation_id}\0${lang}`);
     result.droppedPairs += pairing.droppedPairs;
     if ("skip" in pairing) result.skips.push({ lang, reason: pairing.skip });

@@ -1,10 +1,11 @@
 import { createDatasetStats, renderReportHtml, type DatasetStats } from "@lmsynth/report";
-import { UsageError, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
+import { readRecords } from "@lmsynth/reader";
+import { UsageError, VARIANT_TABLE, variantEvidence, variantOfEvidence, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
 import { stat } from "node:fs/promises";
 import { openDatasetFolder, sortKeys, totalRows, verifyManifest, type DatasetFolderOptions, type DatasetManifest } from "@lmsynth/shards";
-import { dpoColumns, sftColumns } from "@lmsynth/sinks";
 import { convertAll, finishSummary, newSummary, threadsOf, type ConvertProgress, type RunSummary } from "./convert-all.js";
-import { OUTPUT_NAMES, type ConvertInit, type OutputName } from "./convert-record.js";
+import type { ConvertInit } from "./convert-record.js";
+import { layoutOf, OUTPUT_TABLE } from "./outputs.js";
 import { openRecordSource, type RecordSource, type RecordSourceOptions } from "./record-source.js";
 
 /** Who ran a build and how: written into the card, the manifest and the report. */
@@ -25,11 +26,11 @@ export interface BuildOptions {
   output: string;
   /** What to read. Skipped lines go to `<output>/rejected.jsonl` unless `source.rejected` says otherwise. */
   source: Omit<RecordSourceOptions, "signal">;
-  /** What each record gives; its `sft` and `dpo` entries are the folder's configs. */
+  /** What each record gives; its `outputs` are the folder's configs, in card order. */
   convert: ConvertInit;
   /** Shard formats, sizes, split and resume of the Hub folder (configs and columns come from `convert`). */
-  folder: Omit<DatasetFolderOptions, "configs" | "sftColumns" | "dpoColumns" | "signal">;
-  /** Meta columns: lang, response_index, score (sft); lang, chosen_index, rejected_index (dpo). */
+  folder: Omit<DatasetFolderOptions, "configs" | "columns" | "readers" | "llamaFactory" | "signal">;
+  /** Meta columns of every layout (`lang` and the indices and scores of the chosen responses). */
   withMeta: boolean;
   /** Languages of the rows, for the card. */
   languages: Lang[];
@@ -126,16 +127,23 @@ export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEve
   const started = performance.now();
   const done = options.folder.resume && !options.folder.overwrite ? await completedBuild(options) : undefined;
   if (done) return done;
-  const configs = OUTPUT_NAMES.filter((n) => options.convert[n]);
+  const outputs = options.convert.outputs;
+  const configs = outputs.map((o) => o.name);
   const threads = threadsOf(options.threads);
   const { signal } = options;
-  const convert: ConvertInit = { ...options.convert, stats: true };
+  // A Parquet/Arrow column is fixed before the first row: the reasoning field exists when the input has traces.
+  const reasoningLeftOut = options.convert.reasoningKey !== undefined && !(await hasReasoning(options.source));
+  const { reasoningKey, ...rest } = options.convert;
+  const convert: ConvertInit = { ...rest, ...(reasoningKey && !reasoningLeftOut ? { reasoningKey } : {}), stats: true };
+  const llamaFactory = Object.fromEntries(outputs.flatMap((o) => Object.entries(OUTPUT_TABLE[o.kind].llamaFactory ?? {}).filter(([format]) => format === o.format).map(([, a]) => [o.name, a])));
+  const choice = { withMeta: options.withMeta, text: options.convert.sft?.template !== undefined, reasoningKey: convert.reasoningKey };
   const folder = await openDatasetFolder(options.output, {
     createdBy: `${options.run.tool} version ${options.run.version}`,
     ...options.folder,
     configs,
-    sftColumns: sftColumns({ meta: options.withMeta, text: options.convert.sft?.template !== undefined }),
-    dpoColumns: dpoColumns({ meta: options.withMeta, indices: options.withMeta }),
+    columns: Object.fromEntries(outputs.map((o) => [o.name, layoutOf(o, choice).columns])),
+    readers: Object.fromEntries(outputs.map((o) => [o.name, OUTPUT_TABLE[o.kind].readers[o.format]!])),
+    ...(Object.keys(llamaFactory).length > 0 ? { llamaFactory } : {}),
     ...(signal ? { signal } : {}),
   });
   const stats = createDatasetStats();
@@ -147,15 +155,19 @@ export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEve
       ...options.source,
       ...(signal ? { signal } : {}),
     });
-    const write = Object.fromEntries(configs.map((c) => [c, (row: object) => folder.write(c, row)])) as Record<OutputName, (row: object) => Promise<void>>;
+    const write = Object.fromEntries(configs.map((c) => [c, (row: object) => folder.write(c, row)]));
     const withhold = Object.fromEntries(configs.map((c) => [c, (row: object) => folder.withhold(c, row)]));
     yield* convertAll(source, convert, write, summary, { threads, stats, withhold, ...(signal ? { signal } : {}) });
     await source.close();
     finishSummary(summary, source, started);
+    if (reasoningLeftOut && [summary.variant, ...(summary.variants ?? [])].some((v) => v && VARIANT_TABLE[v].reasoning)) {
+      throw new ReasoningLayoutError(
+        `${inputsOf(options)}: responses carry reasoning traces, but the first record did not, so the build has no field for them: give --variant gpt-oss to keep them, or --reasoning drop`,
+      );
+    }
     // A `--shard` part may be empty on a small input; a whole build that wrote nothing is not what was asked.
     if (!convert.shard && configs.every((c) => summary.rows[c] === 0)) {
-      const inputs = [...(options.source.files ?? []), ...(options.source.synth ?? [])].join(", ");
-      throw new EmptyBuildError(`${inputs}: the build wrote no row: every record was skipped (${describeFunnel(summary)}); nothing to publish`);
+      throw new EmptyBuildError(`${inputsOf(options)}: the build wrote no row: every record was skipped (${describeFunnel(summary)}); nothing to publish`);
     }
     yield { event: "phase", phase: "report" };
     await folder.writeText("report.html", renderRunReport(summary, stats, options.run));
@@ -209,6 +221,37 @@ async function completedBuild(options: BuildOptions): Promise<BuildResult | unde
   summary.reusedShards = 0;
   summary.alreadyComplete = true;
   return { summary, manifest, reusedShards: 0 };
+}
+
+/** The inputs of a build, for its messages. */
+function inputsOf(options: BuildOptions): string {
+  return [...(options.source.files ?? []), ...(options.source.synth ?? [])].join(", ");
+}
+
+/**
+ * Whether the input's responses carry reasoning traces: by the given variant, else by the first record of
+ * the first input file (stdin cannot be read twice: then no, and the end of the build checks it).
+ */
+async function hasReasoning(source: BuildOptions["source"]): Promise<boolean> {
+  if (source.variant) return VARIANT_TABLE[source.variant].reasoning === true;
+  const first = (source.files ?? source.synth ?? [])[0];
+  if (first === undefined || first === "-") return false;
+  const records = readRecords([first], { schema: { safeParse: (data: unknown) => ({ success: true as const, data }) }, onInvalid: "skip" });
+  try {
+    const step = await records.next();
+    const variant = step.done ? undefined : variantOfEvidence(variantEvidence(step.value.record));
+    return variant !== undefined && VARIANT_TABLE[variant].reasoning === true;
+  } catch {
+    // An unreadable input fails with its own error when the build reads it.
+    return false;
+  } finally {
+    await records.return(undefined);
+  }
+}
+
+/** Traces found where the build had no field for them (exit 2 at the CLI): keeping them was asked for. */
+export class ReasoningLayoutError extends Error {
+  override name = "ReasoningLayoutError";
 }
 
 /** A build whose every config came out empty: there is nothing the user asked for (exit 2 at the CLI). */

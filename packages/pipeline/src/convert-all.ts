@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { UniqueIds, type JoinCounts } from "@lmsynth/reader";
 import { addRecordStats, type DatasetStats } from "@lmsynth/report";
 import { UsageError, VARIANTS, variantOfEvidence, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
-import { createMapper, OUTPUT_NAMES, type ConvertInit, type OutputName } from "./convert-record.js";
+import { createMapper, type ConvertInit } from "./convert-record.js";
 import type { RecordSource } from "./record-source.js";
 
 /** What a conversion run reports at its end, as a table or `--json` (behaviour.md §8). */
@@ -15,12 +15,14 @@ export interface RunSummary {
   records: number;
   /** Lines set aside by `onInvalid: "skip"`. */
   rejected: number;
-  /** Rows written per output (`sft`, `dpo`, or a command's own, such as `merge`). */
+  /** Rows written per output (`sft`, `dpo-sharegpt`, `kto`…, or a command's own, such as `merge`). */
   rows: Record<string, number>;
   /** Skip reasons per output and language. */
   funnel: Record<string, Partial<Record<Lang, Funnel>>>;
   /** Pairs the margin removed (dpo). */
   droppedPairs?: number;
+  /** Candidates left out between the KTO thresholds (kto). */
+  neutralCandidates?: number;
   /** With a deletion list (`--exclude-ids`): records it matched, and rows withheld per output (also in each
    * output's funnel as `deleted`). */
   deleted?: { records: number; rows: Record<string, number> };
@@ -41,8 +43,8 @@ export interface RunSummary {
   seconds: number;
 }
 
-/** Where each output's rows go. */
-export type OutputWriters = Partial<Record<OutputName, (row: object) => Promise<void>>>;
+/** Where each output's rows go, by output name. */
+export type OutputWriters = Readonly<Record<string, (row: object) => Promise<void>>>;
 
 /** Records read so far: yielded every {@link PROGRESS_EVERY} records while a conversion runs. */
 export interface ConvertProgress {
@@ -102,8 +104,10 @@ export async function* convertAll(
 ): AsyncGenerator<ConvertProgress, void> {
   // Built here first, so a bad template is reported as such before any worker starts.
   await createMapper(init);
-  const names = OUTPUT_NAMES.filter((n) => init[n]);
+  const names = init.outputs.map((o) => o.name);
   for (const n of names) summary.rows[n] = 0;
+  // Several layouts of one kind share its rows: their pairs dropped and candidates left out count once.
+  const firstOfKind = init.outputs.map((o, i) => init.outputs.findIndex((p) => p.kind === o.kind) === i);
   if (source.excluding) summary.deleted = { records: 0, rows: Object.fromEntries(names.map((n) => [n, 0])) };
   let seen = 0;
   // Variant evidence per input file: a record alone cannot tell its variant (a Llama record without English
@@ -130,8 +134,8 @@ export async function* convertAll(
     // its rows are withheld: counted per output as `deleted`, never written.
     const excluded = source.excluded(out.id);
     if (excluded) summary.deleted!.records++;
-    for (const n of names) {
-      const result = out[n]!;
+    for (const [i, n] of names.entries()) {
+      const result = out.outputs![i]!;
       for (const skip of result.skips) countSkip(summary, n, skip.lang, skip.reason);
       if (excluded) {
         for (const row of result.rows) await options.withhold?.[n]?.(row);
@@ -140,7 +144,9 @@ export async function* convertAll(
       }
       for (const row of result.rows) await write[n]!(row);
       summary.rows[n]! += result.rows.length;
+      if (!firstOfKind[i]) continue;
       if (result.droppedPairs) summary.droppedPairs = (summary.droppedPairs ?? 0) + result.droppedPairs;
+      if (result.neutral) summary.neutralCandidates = (summary.neutralCandidates ?? 0) + result.neutral;
     }
   }
   if (current !== undefined) fileEvidence.set(current, (fileEvidence.get(current) ?? 0) | bits);

@@ -1,11 +1,13 @@
 // Loaded by every worker thread of `mapRecords` (by URL, from this package), and in the reading thread for
 // joined sources: turns one record into the rows of each requested output. Pure apart from reading a
 // template file once at start.
-import { formatDpoRow, toDpoRows, type DpoFormat, type DpoOptions } from "@lmsynth/dpo";
-import { hashFraction, variantEvidence, type Lang, type MergedRecord, type SkipReason } from "@lmsynth/schema";
+import { formatDpoRow, toDpoRows, type DpoOptions, type DpoResult } from "@lmsynth/dpo";
+import { toKtoRows, type KtoOptions, type KtoResult } from "@lmsynth/kto";
+import { hashFraction, variantEvidence, type DpoFormat, type Lang, type MergedRecord, type ReasoningKey, type SftFormat, type SkipReason } from "@lmsynth/schema";
 import { recordStats, type RecordStats } from "@lmsynth/report";
-import { formatSftRow, toSftRows, type SftOptions } from "@lmsynth/sft";
+import { formatSftRow, toSftRows, type SftOptions, type SftResult } from "@lmsynth/sft";
 import type { ChatRenderer } from "@lmsynth/templates";
+import type { OutputSpec } from "./outputs.js";
 
 /** `--template` as plain data, so it crosses to worker threads. */
 export interface TemplateSpec {
@@ -14,14 +16,15 @@ export interface TemplateSpec {
   systemIntoUser: boolean;
 }
 
-/** The outputs a record can feed, in the order their rows are written. */
-export const OUTPUT_NAMES = ["sft", "dpo"] as const;
-export type OutputName = (typeof OUTPUT_NAMES)[number];
-
 /** What to compute per record; structured-cloneable. */
 export interface ConvertInit {
+  /** The outputs, in the order their rows are written; each kind's options below. */
+  outputs: OutputSpec[];
   sft?: { options: SftOptions; messagesKey: string; template?: TemplateSpec };
-  dpo?: { options: DpoOptions; format: DpoFormat };
+  dpo?: { options: DpoOptions };
+  kto?: { options: KtoOptions };
+  /** `--reasoning keep`: every output keeps the responses' reasoning traces under this key. */
+  reasoningKey?: ReasoningKey;
   /** `--shard i/N`: only records whose id hashes to part `index` of `count`. */
   shard?: { index: number; count: number; seed: string };
   /** Also count each record for the report (`recordStats`). */
@@ -32,11 +35,16 @@ export interface ConvertInit {
 export interface OutputResult {
   rows: object[];
   skips: Array<{ lang: Lang; reason: SkipReason }>;
+  /** DPO: pairs the margin removed. */
   droppedPairs?: number;
+  /** KTO: candidates left out between the thresholds. */
+  neutral?: number;
 }
 
 /** The result for one record; `outside` marks a record of another shard (not counted). */
-export interface ConvertOut extends Partial<Record<OutputName, OutputResult>> {
+export interface ConvertOut {
+  /** One per `init.outputs`, in its order (absent for a record of another shard). */
+  outputs?: OutputResult[];
   /** `conversation_id`, so the reading thread can refuse a repeated one. */
   id: string;
   evidence: number;
@@ -56,9 +64,16 @@ export function inShard(id: string, shard: NonNullable<ConvertInit["shard"]>): b
   return Math.floor(hashFraction(id, `shard\0${shard.seed}`) * shard.count) === shard.index;
 }
 
+/**
+ * The per-record conversion of `init`: each kind's rows are computed once per record, then laid out in each
+ * requested format (and rendered once with `--template`).
+ */
 export async function createMapper(init: ConvertInit): Promise<(record: MergedRecord) => ConvertOut> {
   const renderer = init.sft?.template ? await resolveTemplateSpec(init.sft.template) : undefined;
-  const { sft, dpo, shard, stats } = init;
+  const { shard, stats, reasoningKey } = init;
+  const withReasoning = <T extends object>(options: T | undefined): T => ({ ...options!, ...(reasoningKey ? { reasoningKey } : {}) });
+  const [sftOptions, dpoOptions, ktoOptions] = [withReasoning(init.sft?.options), withReasoning(init.dpo?.options), withReasoning(init.kto?.options)];
+  const messagesKey = init.sft?.messagesKey;
   return (record) => {
     const out: ConvertOut = { id: record.conversation_id, evidence: variantEvidence(record) };
     if (shard && !inShard(record.conversation_id, shard)) {
@@ -66,19 +81,29 @@ export async function createMapper(init: ConvertInit): Promise<(record: MergedRe
       return out;
     }
     if (stats) out.stats = recordStats(record);
-    if (sft) {
-      const r = toSftRows(record, sft.options);
-      const rows = r.rows.map((row) => {
-        const o = formatSftRow(row, sft.messagesKey);
-        if (renderer) o.text = renderer.render(row.messages, { conversationId: row.conversation_id });
-        return o;
-      });
-      out.sft = { rows, skips: r.skips };
-    }
-    if (dpo) {
-      const r = toDpoRows(record, dpo.options);
-      out.dpo = { rows: r.rows.map((row) => formatDpoRow(row, dpo.format)), skips: r.skips, droppedPairs: r.droppedPairs };
-    }
+    let sftResult: SftResult | undefined;
+    let texts: string[] | undefined;
+    let dpoResult: DpoResult | undefined;
+    let ktoResult: KtoResult | undefined;
+    out.outputs = init.outputs.map(({ kind, format }): OutputResult => {
+      if (kind === "sft") {
+        sftResult ??= toSftRows(record, sftOptions);
+        const r = sftResult;
+        if (renderer) texts ??= r.rows.map((row) => renderer.render(row.messages, { conversationId: row.conversation_id }));
+        const rows = r.rows.map((row, i) => {
+          const o = formatSftRow(row, format as SftFormat, messagesKey);
+          if (texts) o.text = texts[i];
+          return o;
+        });
+        return { rows, skips: r.skips };
+      }
+      if (kind === "dpo") {
+        dpoResult ??= toDpoRows(record, dpoOptions);
+        return { rows: dpoResult.rows.map((row) => formatDpoRow(row, format as DpoFormat)), skips: dpoResult.skips, droppedPairs: dpoResult.droppedPairs };
+      }
+      ktoResult ??= toKtoRows(record, ktoOptions);
+      return { rows: ktoResult.rows, skips: ktoResult.skips, neutral: ktoResult.neutral };
+    });
     return out;
   };
 }

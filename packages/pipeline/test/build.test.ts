@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 // The built code: worker threads load the compiled converter next to it, not src/*.ts.
-import { build, buildIter, type BuildEvent, type BuildOptions } from "../dist/index.js";
+import { build, buildIter, outputOf, type BuildEvent, type BuildOptions } from "../dist/index.js";
 
 const FIXTURES = fileURLToPath(new URL("../../../test-fixtures/", import.meta.url));
 const LLAMA = join(FIXTURES, "llama3.1/edge-cases.jsonl");
@@ -19,8 +19,9 @@ const options = (output: string, extra: Partial<BuildOptions> = {}): BuildOption
   output,
   source: { files: [LLAMA] },
   convert: {
+    outputs: [outputOf("sft"), outputOf("dpo")],
     sft: { options: { select: "best", withMeta: true }, messagesKey: "messages" },
-    dpo: { options: { pairs: "best-worst", minMargin: 1, withMeta: true }, format: "trl" },
+    dpo: { options: { pairs: "best-worst", minMargin: 1, withMeta: true } },
   },
   folder: { formats: ["jsonl"] },
   withMeta: true,

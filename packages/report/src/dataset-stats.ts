@@ -12,6 +12,8 @@ export interface LanguageStats {
   responses: number;
   /** Responses whose content is not text (null: a reasoning model gave no final answer): never usable. */
   responses_without_text: number;
+  /** Responses carrying a reasoning trace (`reasoning_content` as a string, GPT-OSS). */
+  responses_with_reasoning: number;
   /** Usable responses (behaviour.md §2) whose score lies in 0–10. */
   scored: number;
   /** Responses whose score is -1. */
@@ -87,6 +89,7 @@ function emptyLanguage(): LanguageStats {
     records_with_responses: 0,
     responses: 0,
     responses_without_text: 0,
+    responses_with_reasoning: 0,
     scored: 0,
     score_minus_one: 0,
     repetition_flagged: 0,
@@ -228,6 +231,7 @@ export function recordStats(record: MergedRecord): RecordStats {
     if (set.instruction !== undefined) out.push(histogram.instruction_length_histogram[lengthBucket(codePointLength(set.instruction))]!);
     for (const c of set.candidates) {
       out.push(scalar.responses);
+      if (c.reasoning !== undefined) out.push(scalar.responses_with_reasoning);
       if (c.content === null) out.push(scalar.responses_without_text);
       else out.push(histogram.response_length_histogram[lengthBucket(codePointLength(c.content))]!);
       if (c.repetition) out.push(scalar.repetition_flagged);

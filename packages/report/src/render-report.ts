@@ -2,7 +2,8 @@ import { SKIP_REASONS, type Funnel, type Lang, type SkipReason, type Variant } f
 import type { DatasetStats, LanguageStats } from "./dataset-stats.js";
 
 /** An output whose funnel the report draws. */
-export type ReportOutput = "sft" | "dpo";
+/** An output of the run: a config of the folder (`sft`, `dpo`, `sft-sharegpt`, `kto`…). */
+export type ReportOutput = string;
 
 /** Everything the report shows; see {@link renderReportHtml}. */
 export interface ReportInput {
@@ -239,7 +240,7 @@ footer{margin-top:18px;color:#8b949e;font-size:12px;text-align:center}
  * script, no external URL (a Content-Security-Policy forbids any fetch), so it opens offline and can sit in
  * a Hub dataset folder. Charts, each an `<svg data-chart="…">` whose bars are `<rect data-bar data-value>` with
  * the exact count in a `<title>` and printed beside the bar:
- * - `funnel-sft`, `funnel-dpo` (outputs in `rows`): one bar per skip reason present in the funnel, summed
+ * - `funnel-<output>` (each output in `rows`, in its order: `funnel-sft`, `funnel-dpo`…): one bar per skip reason present in the funnel, summed
  *   over languages, in behaviour.md order, then `rows written`;
  * - per language present in `stats.langs` (ja, then en): `score-<lang>` (11 bars, 0…10), `margin-<lang>`
  *   (10 bars, 1…10, plus a first `<1` bar only when a margin in (0, 1) occurred), `response-length-<lang>` and
@@ -251,7 +252,7 @@ export function renderReportHtml(input: ReportInput): string {
   const { stats } = input;
   const title = input.title ?? "lmsynth report";
   const langs = LANGS.filter((l) => stats.langs[l] !== undefined).map((l) => [l, stats.langs[l]!] as [Lang, LanguageStats]);
-  const outputs = (["sft", "dpo"] as const).filter((o) => input.rows[o] !== undefined);
+  const outputs = Object.keys(input.rows);
   const variant = input.variant ?? "unknown";
 
   const cards = [
@@ -265,7 +266,7 @@ export function renderReportHtml(input: ReportInput): string {
   const funnel = outputs.map((o) =>
     rowChart({
       name: `funnel-${o}`,
-      caption: o === "sft" ? "SFT" : "DPO",
+      caption: o.toUpperCase(),
       note: `${fmt(input.rows[o]!)} rows from ${fmt(input.records)} records`,
       bars: [
         ...(input.deleted?.[o] !== undefined ? [{ label: "deleted (rows)", value: input.deleted[o], tone: "skip" }] : []),
@@ -329,6 +330,8 @@ export function renderReportHtml(input: ReportInput): string {
         ["records with responses", "records_with_responses"],
         ["responses", "responses"],
         ["responses without text (null)", "responses_without_text"],
+        // Only reasoning variants have traces; the row would be zeros for the others.
+        ...(langs.some(([, s]) => s.responses_with_reasoning > 0) ? [["responses with reasoning", "responses_with_reasoning"] as const] : []),
         ["scored (0–10)", "scored"],
         ["score −1", "score_minus_one"],
         ["repetition-flagged", "repetition_flagged"],

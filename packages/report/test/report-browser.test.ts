@@ -8,7 +8,7 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { toDpoRows } from "@lmsynth/dpo";
 import type { Funnel, Lang } from "@lmsynth/schema";
 import { toSftRows } from "@lmsynth/sft";
-import { addRecord, createDatasetStats, renderReportHtml, type ReportOutput } from "../src/index.js";
+import { addRecord, createDatasetStats, renderReportHtml } from "../src/index.js";
 import { fixtureRecords } from "./records.js";
 
 // The report as users see it: rendered by a real Chromium (Debian's; CI installs it), offline.
@@ -29,8 +29,8 @@ const ci = process.env.CI === "true";
 const OPTIONS = { lang: "both", excludePii: true, excludeTemplate: true } as const;
 const records = fixtureRecords("sample/llama3.1-sample.jsonl.gz");
 const stats = createDatasetStats();
-const funnel: Record<ReportOutput, Partial<Record<Lang, Funnel>>> = { sft: {}, dpo: {} };
-const rows: Record<ReportOutput, number> = { sft: 0, dpo: 0 };
+const funnel: Record<"sft" | "dpo", Partial<Record<Lang, Funnel>>> = { sft: {}, dpo: {} };
+const rows: Record<"sft" | "dpo", number> = { sft: 0, dpo: 0 };
 for (const record of records) {
   addRecord(stats, record);
   const results = { sft: toSftRows(record, { ...OPTIONS, select: "best" }), dpo: toDpoRows(record, { ...OPTIONS, pairs: "best-worst", minMargin: 1 }) };
@@ -55,7 +55,7 @@ const html = renderReportHtml({
 });
 
 /** A funnel summed over languages, plus the rows written: what its chart must show, label → count. */
-function funnelExpected(output: ReportOutput): Record<string, number> {
+function funnelExpected(output: "sft" | "dpo"): Record<string, number> {
   const out: Record<string, number> = {};
   for (const f of Object.values(funnel[output])) for (const [reason, n] of Object.entries(f)) out[reason] = (out[reason] ?? 0) + n;
   return { ...out, "rows written": rows[output] };

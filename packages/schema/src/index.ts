@@ -2,6 +2,8 @@
  * @file Schemas and types of lmsynth: input records (input-format.md §2–5), output rows (behaviour.md §3–4),
  * skip reasons, variants, and the typed errors every package throws. No I/O.
  */
+export { toShareGptTurn, REASONING_KEYS } from "./message.js";
+export { promptIdOf } from "./prompt-id-of.js";
 export { MessageSchema, ResponseSchema } from "./message.js";
 export {
   AnnotationSchema,
@@ -17,7 +19,7 @@ export { removeTemporaryPathsSync, trackTemporaryPath } from "./temporary-paths.
 export { hashFraction } from "./hash-fraction.js";
 export { SKIP_REASONS } from "./rows.js";
 
-export type { Message, Response } from "./message.js";
+export type { Message, ReasoningKey, Response } from "./message.js";
 export type {
   Annotation,
   LmsysRecord,
@@ -26,9 +28,9 @@ export type {
   MergedRecord,
   Multiturn,
 } from "./records.js";
-export type { Lang, SftRow, DpoRow, SkipReason, Funnel } from "./rows.js";
+export type { Lang, SftRow, DpoRow, KtoRow, SkipReason, Funnel } from "./rows.js";
 export type { Variant, VariantSpec, DatasetLicense } from "./variant.js";
 export type { InputErrorReason } from "./errors.js";
 export { conversationIdIn } from "./conversation-id-in.js";
-export { sftLayout, dpoLayout, rowSchema } from "./row-layout.js";
-export type { ColumnType, ColumnSpec, ColumnCheck, RowLayout, SftLayoutOptions, DpoLayoutOptions } from "./row-layout.js";
+export { sftLayout, dpoLayout, ktoLayout, rowSchema, fieldsOf, MESSAGE_FIELDS, SHAREGPT_FIELDS, SFT_FORMATS, DPO_FORMATS } from "./row-layout.js";
+export type { ColumnType, ColumnSpec, ColumnCheck, FieldSpec, RowLayout, SftLayoutOptions, DpoLayoutOptions, KtoLayoutOptions, SftFormat, DpoFormat } from "./row-layout.js";

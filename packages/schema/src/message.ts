@@ -5,7 +5,15 @@ export const MessageSchema = z.looseObject({
   role: z.string(),
   content: z.string(),
 });
-export type Message = { role: string; content: string };
+/**
+ * Where an assistant message keeps a reasoning trace (`--reasoning-key`): `reasoning_content` as the GPT-OSS
+ * responses and the Swallow team's SFT files have it, or `thinking` as some chat templates read it.
+ */
+export const REASONING_KEYS = ["reasoning_content", "thinking"] as const;
+export type ReasoningKey = (typeof REASONING_KEYS)[number];
+
+/** A chat message as rows hold it; an assistant message may carry a reasoning trace (GPT-OSS). */
+export type Message = { role: string; content: string } & Partial<Record<ReasoningKey, string>>;
 
 /**
  * One synthesized assistant response. Its `content` is read as text only when it is a string: a reasoning
@@ -16,3 +24,11 @@ export const ResponseSchema = z.looseObject({
   content: z.unknown(),
 });
 export type Response = z.infer<typeof ResponseSchema>;
+
+/** ShareGPT speaker names (LLaMA-Factory's default tags) of the chat roles. */
+const SHAREGPT_FROM: Readonly<Record<string, string>> = { system: "system", user: "human", assistant: "gpt" };
+
+/** A ShareGPT turn (`{from, value}`) from a message; other keys (a reasoning trace) follow unchanged. */
+export function toShareGptTurn({ role, content, ...rest }: Message): Record<string, unknown> {
+  return { from: SHAREGPT_FROM[role] ?? role, value: content, ...rest };
+}

@@ -1,8 +1,18 @@
 import { z } from "zod";
 import { MessageSchema } from "./message.js";
 
-/** The value type of one output column; `messages` is `list<struct<role: string, content: string>>`. */
-export type ColumnType = "string" | "int32" | "double" | "messages";
+/**
+ * The value type of one output column. `messages` is a list of structs of string fields (by default
+ * `list<struct<role: string, content: string>>`); `struct` is one such struct (a ShareGPT turn).
+ */
+export type ColumnType = "string" | "int32" | "double" | "bool" | "messages" | "struct";
+
+/** A string field of a `messages` or `struct` column. */
+export interface FieldSpec {
+  name: string;
+  /** True when a message may omit the field or hold null (a reasoning trace on user turns). */
+  nullable?: boolean;
+}
 
 /** One column of the rows a sink writes: the row key, its type, and whether null/absent is allowed. */
 export interface ColumnSpec {
@@ -10,6 +20,20 @@ export interface ColumnSpec {
   type: ColumnType;
   /** True when the row may omit the key or hold null. */
   nullable: boolean;
+  /** The struct fields of a `messages` or `struct` column. Default {@link MESSAGE_FIELDS}. */
+  fields?: readonly FieldSpec[];
+}
+
+/** The fields of a chat message: `role`, `content`. */
+export const MESSAGE_FIELDS: readonly FieldSpec[] = [{ name: "role" }, { name: "content" }];
+
+/** The fields of a ShareGPT turn (LLaMA-Factory, axolotl): `from` (system, human, gpt), `value`. */
+// Backticks: the workspace test would read the word from between double quotes as an import.
+export const SHAREGPT_FIELDS: readonly FieldSpec[] = [{ name: `from` }, { name: `value` }];
+
+/** The struct fields of a `messages` or `struct` column. */
+export function fieldsOf(spec: ColumnSpec): readonly FieldSpec[] {
+  return spec.fields ?? MESSAGE_FIELDS;
 }
 
 /** What a column's values must be besides their type (checked by {@link rowSchema}, never written). */
@@ -40,62 +64,156 @@ const column = (name: string, type: ColumnType, nullable = false): ColumnSpec =>
 const LANG: ColumnCheck = { values: ["ja", "en"] };
 const INDEX: ColumnCheck = { min: 0 };
 
+/** The `--sft-format` values, default first (behaviour.md §3). */
+export const SFT_FORMATS = ["messages", "conversation", "prompt-completion", "sharegpt"] as const;
+export type SftFormat = (typeof SFT_FORMATS)[number];
+
+/** The `--dpo-format` values, default first (behaviour.md §4). */
+export const DPO_FORMATS = ["trl", "implicit", "ultrafeedback", "sharegpt"] as const;
+export type DpoFormat = (typeof DPO_FORMATS)[number];
+
+/** A message-list column; with `reasoningKey`, its messages carry that nullable field after `content`. */
+function messagesColumn(name: string, reasoningKey: string | undefined, base: readonly FieldSpec[] = MESSAGE_FIELDS): ColumnSpec {
+  const fields = reasoningKey ? [...base, { name: reasoningKey, nullable: true }] : base;
+  return fields === MESSAGE_FIELDS ? column(name, "messages") : { ...column(name, "messages"), fields };
+}
+
+/** A ShareGPT turn column (`{from, value}`), for the chosen and rejected answers of LLaMA-Factory's ranking data. */
+function turnColumn(name: string, reasoningKey: string | undefined): ColumnSpec {
+  return { ...column(name, "struct"), fields: reasoningKey ? [...SHAREGPT_FIELDS, { name: reasoningKey, nullable: true }] : SHAREGPT_FIELDS };
+}
+
 /** Options of {@link sftLayout}. */
 export interface SftLayoutOptions {
+  /** Default `messages`. */
+  format?: SftFormat;
   /** Add `lang`, `response_index`, `score` (behaviour.md §3 `--with-meta`). Default true. */
   meta?: boolean;
   /** Add a `text` string column (the rendered chat template). Default false. */
   text?: boolean;
-  /** Key of the message list (`--messages-key`). Default `messages`. */
+  /** Key of the message list of the `messages` format (`--messages-key`). Default `messages`. */
   messagesKey?: string;
+  /** Assistant messages keep their reasoning under this key (`--reasoning keep`, GPT-OSS). Default none. */
+  reasoningKey?: string;
 }
 
 /**
- * An SFT row (behaviour.md §3): `conversation_id`, the message list (under `messagesKey`), then with `meta`
- * `lang` (nullable string), `response_index` (nullable int32), `score` (nullable double), then `text`.
+ * An SFT row (behaviour.md §3): `conversation_id`, then by format
+ * - `messages`: the message list (under `messagesKey`); `conversation`: the same under `conversation` (the
+ *   upstream `convert_to_sft_dataset.py` key);
+ * - `prompt-completion`: `prompt` (every message before the last) and `completion` (the last assistant
+ *   message), TRL's conversational prompt-completion type;
+ * - `sharegpt`: `conversations` of `{from: system|human|gpt, value}` (LLaMA-Factory, axolotl);
+ *
+ * then with `meta` `lang` (nullable string), `response_index` (nullable int32), `score` (nullable double),
+ * then `text`.
  */
 export function sftLayout(options: SftLayoutOptions = {}): RowLayout {
-  const messages = options.messagesKey ?? "messages";
-  const columns = [column("conversation_id", "string"), column(messages, "messages")];
+  const format = options.format ?? "messages";
+  const reasoning = options.reasoningKey;
+  const columns = [column("conversation_id", "string")];
+  let checks: Record<string, ColumnCheck>;
+  if (format === "prompt-completion") {
+    columns.push(messagesColumn("prompt", reasoning), messagesColumn("completion", reasoning));
+    checks = { prompt: { minItems: 1 }, completion: { items: 1 } };
+  } else if (format === "sharegpt") {
+    columns.push(messagesColumn("conversations", reasoning, SHAREGPT_FIELDS));
+    checks = { conversations: { minItems: 1 } };
+  } else {
+    const key = format === "conversation" ? "conversation" : (options.messagesKey ?? "messages");
+    columns.push(messagesColumn(key, reasoning));
+    checks = { [key]: { minItems: 1 } };
+  }
   if (options.meta ?? true) columns.push(column("lang", "string", true), column("response_index", "int32", true), column("score", "double", true));
   if (options.text) columns.push(column("text", "string"));
-  return { name: `sft-${messages}`, columns, checks: { [messages]: { minItems: 1 }, lang: LANG, response_index: INDEX } };
+  return { name: `sft-${format}`, columns, checks: { ...checks, lang: LANG, response_index: INDEX } };
 }
 
 /** Options of {@link dpoLayout}. */
 export interface DpoLayoutOptions {
-  /** `trl` (explicit prompt, default) or `ultrafeedback` (`HuggingFaceH4/ultrafeedback_binarized` columns). */
-  format?: "trl" | "ultrafeedback";
+  /** Default `trl`. */
+  format?: DpoFormat;
   /** Add `lang`. Default true. */
   meta?: boolean;
   /** Add `chosen_index` and `rejected_index` (with `meta`). Default false. */
   indices?: boolean;
   /** Add a `text` string column. Default false. */
   text?: boolean;
+  /** Assistant messages keep their reasoning under this key. Default none. */
+  reasoningKey?: string;
 }
 
 /**
- * A DPO row (behaviour.md §4). `trl`: `conversation_id`, `prompt`, `chosen`, `rejected` (message lists;
- * one assistant message each for chosen and rejected), `score_chosen`, `score_rejected`, `prompt_id` (sha256
- * hex of the user text). `ultrafeedback`: `prompt` (the user text), `prompt_id`, `chosen`, `rejected`,
- * `messages` (whole conversations), the scores, then `conversation_id`. Both then `lang` (with `meta`),
- * `chosen_index`, `rejected_index` (with `indices`), `text`.
+ * A DPO row (behaviour.md §4).
+ * - `trl`: `conversation_id`, `prompt`, `chosen`, `rejected` (message lists; one assistant message each for
+ *   chosen and rejected), `score_chosen`, `score_rejected`, `prompt_id` (sha256 hex of the user text);
+ * - `implicit`: `conversation_id`, `chosen`, `rejected` (whole conversations, TRL's implicit prompt, as
+ *   RewardTrainer reads), the scores, `prompt_id`;
+ * - `ultrafeedback`: `prompt` (the user text), `prompt_id`, `chosen`, `rejected`, `messages` (whole
+ *   conversations), the scores, then `conversation_id`;
+ * - `sharegpt`: `conversation_id`, `conversations` (the prompt as `{from, value}` turns), `chosen` and
+ *   `rejected` (one `{from: gpt, value}` turn each, LLaMA-Factory's ranking data), the scores, `prompt_id`;
+ *
+ * then `lang` (with `meta`), `chosen_index`, `rejected_index` (with `indices`), `text`.
  */
 export function dpoLayout(options: DpoLayoutOptions = {}): RowLayout {
   const format = options.format ?? "trl";
+  const reasoning = options.reasoningKey;
+  const id = column("conversation_id", "string");
+  const promptId = column("prompt_id", "string");
   const scores = [column("score_chosen", "double"), column("score_rejected", "double")];
-  const columns =
-    format === "trl"
-      ? [column("conversation_id", "string"), column("prompt", "messages"), column("chosen", "messages"), column("rejected", "messages"), ...scores, column("prompt_id", "string")]
-      : [column("prompt", "string"), column("prompt_id", "string"), column("chosen", "messages"), column("rejected", "messages"), column("messages", "messages"), ...scores, column("conversation_id", "string")];
+  const [chosen, rejected] = ["chosen", "rejected"].map((name) => (format === "sharegpt" ? turnColumn(name, reasoning) : messagesColumn(name, reasoning))) as [ColumnSpec, ColumnSpec];
+  const columns = {
+    trl: [id, messagesColumn("prompt", reasoning), chosen, rejected, ...scores, promptId],
+    implicit: [id, chosen, rejected, ...scores, promptId],
+    ultrafeedback: [column("prompt", "string"), promptId, chosen, rejected, messagesColumn("messages", reasoning), ...scores, id],
+    sharegpt: [id, messagesColumn("conversations", reasoning, SHAREGPT_FIELDS), chosen, rejected, ...scores, promptId],
+  }[format];
   if (options.meta ?? true) {
     columns.push(column("lang", "string", true));
     if (options.indices) columns.push(column("chosen_index", "int32", true), column("rejected_index", "int32", true));
   }
   if (options.text) columns.push(column("text", "string"));
-  const turns: Record<string, ColumnCheck> =
-    format === "trl" ? { prompt: { minItems: 1 }, chosen: { items: 1 }, rejected: { items: 1 } } : { chosen: { minItems: 2 }, rejected: { minItems: 2 }, messages: { minItems: 2 } };
+  const whole: ColumnCheck = { minItems: 2 };
+  const turns: Record<string, ColumnCheck> = {
+    trl: { prompt: { minItems: 1 }, chosen: { items: 1 }, rejected: { items: 1 } },
+    implicit: { chosen: whole, rejected: whole },
+    ultrafeedback: { chosen: whole, rejected: whole, messages: whole },
+    sharegpt: { conversations: { minItems: 1 } },
+  }[format];
   return { name: `dpo-${format}`, columns, checks: { ...turns, prompt_id: { sha256: true }, lang: LANG, chosen_index: INDEX, rejected_index: INDEX } };
+}
+
+/** Options of {@link ktoLayout}. */
+export interface KtoLayoutOptions {
+  /** Add `lang` and `response_index`. Default true. */
+  meta?: boolean;
+  /** Assistant messages keep their reasoning under this key. Default none. */
+  reasoningKey?: string;
+}
+
+/**
+ * A KTO row (TRL's unpaired preference type): `conversation_id`, `prompt` (message list), `completion` (one
+ * assistant message), `label` (true: desirable), `score` (the judge's score that decided the label),
+ * `prompt_id`, then with `meta` `lang` and `response_index`.
+ */
+export function ktoLayout(options: KtoLayoutOptions = {}): RowLayout {
+  const reasoning = options.reasoningKey;
+  const columns = [
+    column("conversation_id", "string"),
+    messagesColumn("prompt", reasoning),
+    messagesColumn("completion", reasoning),
+    column("label", "bool"),
+    column("score", "double"),
+    column("prompt_id", "string"),
+  ];
+  if (options.meta ?? true) columns.push(column("lang", "string", true), column("response_index", "int32", true));
+  return { name: "kto", columns, checks: { prompt: { minItems: 1 }, completion: { items: 1 }, prompt_id: { sha256: true }, lang: LANG, response_index: INDEX } };
+}
+
+/** The zod schema of a struct of string fields (a message or a turn); other keys are kept. */
+function structSchema(fields: readonly FieldSpec[]): z.ZodType {
+  return z.looseObject(Object.fromEntries(fields.map((f) => [f.name, f.nullable ? z.string().nullish() : z.string()])));
 }
 
 /** The zod type of one column, with its checks. */
@@ -105,8 +223,12 @@ function columnSchema(spec: ColumnSpec, check: ColumnCheck = {}): z.ZodType {
     const text = z.string();
     schema = check.values ? z.enum(check.values as [string, ...string[]]) : check.sha256 ? text.regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex digits (sha256)") : text;
   } else if (spec.type === "messages") {
-    const list = z.array(MessageSchema);
+    const list = z.array(spec.fields ? structSchema(spec.fields) : MessageSchema);
     schema = check.items !== undefined ? list.length(check.items) : check.minItems !== undefined ? list.min(check.minItems) : list;
+  } else if (spec.type === "struct") {
+    schema = structSchema(fieldsOf(spec));
+  } else if (spec.type === "bool") {
+    schema = z.boolean();
   } else {
     const n = spec.type === "int32" ? z.number().int() : z.number();
     schema = check.min !== undefined ? n.min(check.min) : n;

@@ -30,6 +30,21 @@ export interface DpoRow {
   rejected_index?: number;
 }
 
+/** One KTO example (TRL's unpaired preference type): a prompt, one completion, and whether it is desirable. */
+export interface KtoRow {
+  conversation_id: string;
+  prompt: Message[];
+  /** One assistant message. */
+  completion: Message[];
+  /** True: desirable (score ≥ the desirable threshold); false: undesirable (≤ the undesirable one). */
+  label: boolean;
+  score: number;
+  /** sha256 hex of the user text. */
+  prompt_id: string;
+  lang?: Lang;
+  response_index?: number;
+}
+
 /**
  * Why a record (per language) produced no row, in pipeline order (behaviour.md §2–4: a deletion request
  * (`--exclude-ids`), record filters, then candidates, then pairing) — the order the card and the report list them in. The same literals appear in
@@ -50,6 +65,7 @@ export const SKIP_REASONS = [
   "too-few-candidates",
   "margin",
   "below-min-chosen-score",
+  "neutral-score",
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 

@@ -2,7 +2,7 @@ import type { MergedRecord } from "./records.js";
 import type { Lang } from "./rows.js";
 
 /** The published variants (input-format.md §1), in the order of the table below. */
-export const VARIANTS = ["llama-3.1", "gemma-2", "gemma-3"] as const;
+export const VARIANTS = ["llama-3.1", "gemma-2", "gemma-3", "gpt-oss"] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 /** A licence that applies to a built dataset, as named and linked on the card. */
@@ -27,8 +27,11 @@ export interface VariantSpec {
   model: string;
   /** The licence of the responses, beside the LMSYS-Chat-1M agreement that covers the instructions. */
   license: DatasetLicense;
-  /** The built-in chat template of the model the variant was made for. */
-  template: string;
+  /** The built-in chat template of the model the variant was made for; none when lmsynth has none built in
+   * (give that model's `tokenizer_config.json` to `--template`). */
+  template?: string;
+  /** True when responses carry a reasoning trace (`reasoning_content`): `--reasoning keep` gives it a field. */
+  reasoning?: boolean;
   /**
    * The selections of the Swallow releases made from this variant (input-format.md §6), as command-line
    * flag names and values: `--preset <name>` sets them, explicit flags override them.
@@ -68,6 +71,17 @@ export const VARIANT_TABLE: Readonly<Record<Variant, VariantSpec>> = {
     template: "gemma-3",
     presets: { "swallow-v0.5": { lang: "ja", select: "best", "exclude-pii": true, "exclude-template": true } },
   },
+  // input-format.md §7: the shape is inferred from consumers' code; no card or record has been seen.
+  "gpt-oss": {
+    file: "gpt-oss-lmsys-chat-1m-synth-ja+en.jsonl.gz",
+    evidence: "a reasoning trace (`reasoning_content`) on synthesized responses",
+    languages: ["ja", "en"],
+    maxResponses: 6,
+    model: "gpt-oss",
+    license: { name: "Apache License 2.0", url: "https://www.apache.org/licenses/LICENSE-2.0", covers: "assistant responses and reasoning traces generated with gpt-oss" },
+    reasoning: true,
+    presets: {},
+  },
 };
 
 /** The agreement that covers the user instructions of every variant. */
@@ -86,25 +100,33 @@ export const LANGUAGE_FIELDS = {
 const MULTITURN = 1;
 const ENGLISH = 2;
 const SYNTH = 4;
+const REASONING = 8;
+
+/** True when a response of `list` carries `reasoning_content`. */
+function hasReasoning(list: readonly object[] | null | undefined): boolean {
+  return list?.some((r) => "reasoning_content" in r) === true;
+}
 
 /**
  * The fields of one record that tell the variant, as bits that can be OR-ed over many records (and across
- * worker threads): multi-turn field, English synth fields, any synth field.
+ * worker threads): multi-turn field, English synth fields, any synth field, reasoning traces.
  */
 export function variantEvidence(r: MergedRecord): number {
   let bits = 0;
   if ("synthesized_multiturn_conversation" in r) bits |= MULTITURN;
   if ("synthesized_assistant_responses_en" in r || "synthesized_response_scoring_annotations_en" in r) bits |= ENGLISH;
   if ("synthesized_assistant_responses" in r || "duplicate_user_instruction_ja" in r) bits |= SYNTH;
+  if (hasReasoning(r.synthesized_assistant_responses) || hasReasoning(r.synthesized_assistant_responses_en)) bits |= REASONING;
   return bits;
 }
 
 /**
- * Names the variant from OR-ed evidence: a multi-turn field means Gemma-2; English responses without it
- * mean Llama-3.1; synth fields with neither mean Gemma-3 (Japanese only, up to 10 responses). Undefined
- * when no synth field was seen.
+ * Names the variant from OR-ed evidence: reasoning traces mean GPT-OSS; a multi-turn field means Gemma-2;
+ * English responses without it mean Llama-3.1; synth fields with none of these mean Gemma-3 (Japanese only,
+ * up to 10 responses). Undefined when no synth field was seen.
  */
 export function variantOfEvidence(bits: number): Variant | undefined {
+  if (bits & REASONING) return "gpt-oss";
   if (bits & MULTITURN) return "gemma-2";
   if (bits & ENGLISH) return "llama-3.1";
   return bits & SYNTH ? "gemma-3" : undefined;

@@ -1,5 +1,5 @@
-import type { Lang, MergedRecord, Message, SftRow, SkipReason } from "@lmsynth/schema";
-import { langsOf, multiturnMessages, readCandidates, recordSkipReason, type Candidate, type LangOption, type RecordFilters, type Skip } from "@lmsynth/candidates";
+import { toShareGptTurn, type ReasoningKey, type Lang, type MergedRecord, type Message, type SftFormat, type SftRow, type SkipReason } from "@lmsynth/schema";
+import { assistantMessage, langsOf, multiturnMessages, readCandidates, recordSkipReason, type Candidate, type LangOption, type RecordFilters, type Skip } from "@lmsynth/candidates";
 import { selectCandidates, type SelectOptions } from "./select.js";
 
 
@@ -17,6 +17,9 @@ export interface SftOptions extends SelectOptions, RecordFilters {
   maxChars?: number;
   /** Drop rows whose response has a `response_token_length` above this. Default none. */
   maxTokens?: number;
+  /** Keep each response's reasoning trace on its assistant message under this key (`--reasoning keep`,
+   * GPT-OSS). Default none: dropped. */
+  reasoningKey?: ReasoningKey;
 }
 
 /** Rows of one record, in output order, and the skips to count in the funnel. */
@@ -73,7 +76,7 @@ function rowsForLang(record: MergedRecord, lang: Lang, o: SftOptions): SftRow[] 
   const user: Message = { role: "user", content: set.instruction! };
   const rows: SftRow[] = [];
   for (const c of selection.picked) {
-    const messages = [...head, user, { role: "assistant", content: c.content }];
+    const messages = [...head, user, assistantMessage(c, o.reasoningKey)];
     if (!tooLong(messages, c, o)) rows.push(row(record, lang, messages, c, o));
   }
   return rows.length > 0 ? rows : "length";
@@ -95,11 +98,17 @@ export function toSftRows(record: MergedRecord, options: SftOptions = {}): SftRe
 }
 
 /**
- * The row as written to JSONL/Parquet: keys in a fixed order, `messages` renamed to `messagesKey`
- * (`conversation` for the upstream converter's layout).
+ * The row as written to JSONL/Parquet in `format` (`sftLayout`), keys in the layout's order: `messages`
+ * under `messagesKey`, or under `conversation` (the upstream converter's key); `prompt-completion` splits
+ * off the last (assistant) message; `sharegpt` gives `{from, value}` turns. Then the meta keys set on `row`.
  */
-export function formatSftRow(row: SftRow, messagesKey = "messages"): Record<string, unknown> {
-  const out: Record<string, unknown> = { conversation_id: row.conversation_id, [messagesKey]: row.messages };
+export function formatSftRow(row: SftRow, format: SftFormat = "messages", messagesKey = "messages"): Record<string, unknown> {
+  const out: Record<string, unknown> = { conversation_id: row.conversation_id };
+  if (format === "prompt-completion") {
+    out.prompt = row.messages.slice(0, -1);
+    out.completion = row.messages.slice(-1);
+  } else if (format === "sharegpt") out.conversations = row.messages.map(toShareGptTurn);
+  else out[format === "conversation" ? "conversation" : messagesKey] = row.messages;
   // Meta keys are set one by one, not spread, so their order does not depend on how `row` was built.
   if (row.lang !== undefined) out.lang = row.lang;
   if (row.response_index !== undefined) out.response_index = row.response_index;

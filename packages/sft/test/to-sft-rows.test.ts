@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import type { Lang, MergedRecord, SftRow, SkipReason } from "@lmsynth/schema";
+import type { Lang, MergedRecord, SftFormat, SftRow, SkipReason } from "@lmsynth/schema";
 import { langsOf } from "@lmsynth/candidates";
 import { formatSftRow, toSftRows, type SftOptions, type SftResult } from "../src/index.js";
 import { en, enA, enQ, idOf, ja, jaQ, loadCases, meta, plain } from "../../candidates/test/fixture-records.js";
@@ -106,7 +106,7 @@ describe("toSftRows --select best (default), lang ja", () => {
     );
   });
 
-  it("ignores unknown fields: _case, gpt_oss_subset, reasoning_content, judge_model", () => {
+  it("ignores unknown fields: _case, gpt_oss_subset, thoughts, judge_model", () => {
     const r = rec(LLAMA, "extra-fields") as MergedRecord & Record<string, unknown>;
     expect(r._case).toBe("extra-fields");
     expect(r.gpt_oss_subset).toBe(true);
@@ -455,7 +455,7 @@ describe("formatSftRow", () => {
     expect(Object.keys(formatSftRow(row))).toEqual(["conversation_id", "messages", "lang", "response_index", "score"]);
   });
 
-  it.each<[SftRow, string | undefined, string]>([
+  it.each<[SftRow, SftFormat | undefined, string]>([
     [
       row,
       "conversation",
@@ -482,7 +482,19 @@ describe("formatSftRow", () => {
       "messages",
       '{"conversation_id":"8ab3b19e134f01fbaf94b8e15f3df090","messages":[{"role":"user","content":"　全角スペースで始まる質問😀と𠮷野家\\r\\n二行目  "},{"role":"assistant","content":"  先頭と末尾に空白　\\r\\nCRLFの行😀𠮷\\n  "}],"lang":"ja","response_index":1,"score":9}',
     ],
-  ])("%#: JSON.stringify of the formatted row", (input, key, expected) => {
-    expect(JSON.stringify(formatSftRow(input, key))).toBe(expected);
+    [
+      // TRL prompt-completion: every message before the last is the prompt, the system message included.
+      { conversation_id: "id", messages: [{ role: "system", content: "s" }, { role: "user", content: "q" }, { role: "assistant", content: "a" }], lang: "en", response_index: 2, score: 7.5 },
+      "prompt-completion",
+      '{"conversation_id":"id","prompt":[{"role":"system","content":"s"},{"role":"user","content":"q"}],"completion":[{"role":"assistant","content":"a"}],"lang":"en","response_index":2,"score":7.5}',
+    ],
+    [
+      // LLaMA-Factory's default sharegpt tags: system, human, gpt.
+      { conversation_id: "id", messages: [{ role: "system", content: "s" }, { role: "user", content: "q" }, { role: "assistant", content: "a" }] },
+      "sharegpt",
+      '{"conversation_id":"id","conversations":[{"from":"system","value":"s"},{"from":"human","value":"q"},{"from":"gpt","value":"a"}]}',
+    ],
+  ])("%#: JSON.stringify of the formatted row", (input, format, expected) => {
+    expect(JSON.stringify(formatSftRow(input, format))).toBe(expected);
   });
 });

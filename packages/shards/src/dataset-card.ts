@@ -12,6 +12,8 @@ export interface CardConfig {
   splits: { split: SplitName; paths: string[]; rows: number; bytes: number }[];
   /** Its columns, for `dataset_info`; absent for folders built before they were recorded. */
   columns?: ColumnSpec[];
+  /** What reads it as it is (`TRL SFTTrainer`). */
+  reader?: string;
 }
 
 /** Files of a format the card does not declare (one builder reads one format), and how to load them. */
@@ -77,7 +79,8 @@ export function datasetCardInput(manifest: DatasetManifest, settings: DatasetCar
     else for (const split of leftOut) empty.push(`${config}/${split}`);
     if (splits.length === 0) continue;
     const columns = settings.columns?.[config];
-    configs.push({ name: config, isDefault: configs.length === 0, splits, ...(columns ? { columns } : {}) });
+    const reader = settings.readers?.[config];
+    configs.push({ name: config, isDefault: configs.length === 0, splits, ...(columns ? { columns } : {}), ...(reader ? { reader } : {}) });
   }
   const otherFormats = settings.formats
     .filter((format) => format !== primary)
@@ -276,15 +279,15 @@ const GATED_PROMPT =
   `The rows hold text of LMSYS-Chat-1M, under the ${LMSYS_LICENSE.name} (${LMSYS_LICENSE.url}): ` +
   "you agree to its terms, including the authors' Right to Request Deletion, before you access this data.";
 
-/** The trainer of TRL that reads each config's layout as it is. */
-const TRAINERS: Record<string, string> = { sft: "SFTTrainer", dpo: "DPOTrainer" };
+/** A config name as a Python variable (`sft-sharegpt` → `sft_sharegpt`). */
+const pythonName = (config: string): string => config.replace(/\W/g, "_");
 
-/** "How to use": `load_dataset` per declared config and the TRL trainer that reads it, then the other formats. */
+/** "How to use": `load_dataset` per declared config and what reads it, then the other formats. */
 function usageSection(input: DatasetCardInput): string[] {
   if (input.configs.length === 0) return [];
   const md = ["", "## How to use", "", "```python", "from datasets import load_dataset", ""];
   for (const config of input.configs) {
-    md.push(`${config.name} = load_dataset("<this repo or folder>", ${JSON.stringify(config.name)})${TRAINERS[config.name] ? `  # TRL ${TRAINERS[config.name]}` : ""}`);
+    md.push(`${pythonName(config.name)} = load_dataset("<this repo or folder>", ${JSON.stringify(config.name)})${config.reader ? `  # ${config.reader}` : ""}`);
   }
   md.push("```");
   if (input.configs.some((c) => c.columns?.some((col) => col.name === "text"))) {
@@ -294,7 +297,7 @@ function usageSection(input: DatasetCardInput): string[] {
     const byConfig = new Map<string, string[]>();
     for (const g of other.globs) byConfig.set(g.config, [...(byConfig.get(g.config) ?? []), `${JSON.stringify(g.split)}: ${JSON.stringify(g.glob)}`]);
     md.push("", `The same rows as ${FORMAT_NAMES[other.format]} files (not declared above: \`datasets\` reads one format per repository):`, "", "```python");
-    for (const [config, list] of byConfig) md.push(`${config} = load_dataset(${JSON.stringify(BUILDERS[other.format])}, data_dir="<folder>", data_files={${list.join(", ")}})`);
+    for (const [config, list] of byConfig) md.push(`${pythonName(config)} = load_dataset(${JSON.stringify(BUILDERS[other.format])}, data_dir="<folder>", data_files={${list.join(", ")}})`);
     md.push("```");
   }
   return md;

@@ -1,10 +1,11 @@
 import { createHash, type Hash } from "node:crypto";
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { InputError, UsageError, type DpoRow, type Funnel, type Lang, type SftRow, type Variant, OutputError, trackTemporaryPath } from "@lmsynth/schema";
+import { InputError, UsageError, type Funnel, type Lang, type Variant, OutputError, trackTemporaryPath } from "@lmsynth/schema";
 import { DEFAULT_ROW_GROUP_BYTES, DEFAULT_SHARD_BYTES, dpoColumns, measureRow, openJsonlSink, openShardSink, sftColumns, type ColumnSpec, type Compression, type OutputFormat, type RowSink, type WrittenFile } from "@lmsynth/sinks";
 import { datasetCardInput, renderDatasetCard } from "./dataset-card.js";
-import type { ConfigName, DatasetCardSettings } from "./folder-layout.js";
+import { DATASET_INFO, renderDatasetInfo } from "./dataset-info.js";
+import type { ConfigName, DatasetCardSettings, LlamaFactoryAttributes } from "./folder-layout.js";
 import { commitFolder } from "./folder-files.js";
 import { formatManifest, type DatasetManifest, type InputFile } from "./dataset-manifest.js";
 import { ResumeMismatchError } from "./errors.js";
@@ -17,6 +18,13 @@ export interface DatasetFolderOptions {
   /** Configs written; each gets its subfolder, a train split, and a test split when `testSize` > 0.
    * The first is the card's default. Default `["sft", "dpo"]`. */
   configs?: ConfigName[];
+  /** The columns of each config (a row layout's). Default for `sft` `sftColumns()` (with meta), for `dpo`
+   * `dpoColumns()` (with `lang`); required for any other config. */
+  columns?: Readonly<Record<ConfigName, readonly ColumnSpec[]>>;
+  /** What reads each config as it is (`TRL SFTTrainer`), for the card's "How to use". Default none. */
+  readers?: Readonly<Record<ConfigName, string>>;
+  /** LLaMA-Factory's attributes of the configs it reads; with any, `close` writes `dataset_info.json`. */
+  llamaFactory?: Readonly<Record<ConfigName, LlamaFactoryAttributes>>;
   /** Formats written, each with the same shard boundaries. Default `["parquet"]`. */
   formats?: OutputFormat[];
   /** Parquet page compression. Default `zstd`. */
@@ -29,10 +37,6 @@ export interface DatasetFolderOptions {
   testSize?: number;
   /** Seed of the split hash. Default 0. */
   seed?: number | string;
-  /** SFT columns. Default `sftColumns()` (with meta). */
-  sftColumns?: readonly ColumnSpec[];
-  /** DPO columns. Default `dpoColumns()` (with `lang`). */
-  dpoColumns?: readonly ColumnSpec[];
   /** Parquet footer `created_by`, e.g. `lmsynth version 0.2.0`. Default `lmsynth`. */
   createdBy?: string;
   /** Replace an existing folder at `dir` (swapped in at `close`). Default false: refuse it. */
@@ -98,10 +102,6 @@ export interface DatasetFolderResult {
  * A Hub dataset folder being written; see {@link openDatasetFolder}. Calls must not overlap (await each).
  */
 export interface DatasetFolder {
-  /** Writes an SFT row to the shard of its split. @throws RowTypeError, InputError (`io`). */
-  writeSft(row: SftRow): Promise<void>;
-  /** Writes a DPO row to the shard of its split. @throws RowTypeError, InputError (`io`). */
-  writeDpo(row: DpoRow): Promise<void>;
   /** Writes a row of `config` (its columns' shape) to the shard of its split. @throws RowTypeError, OutputError. */
   write(config: ConfigName, row: object): Promise<void>;
   /** Takes a row of a conversation under a deletion request: not written, but counted toward the cuts of its
@@ -321,13 +321,6 @@ class DatasetFolderWriter implements DatasetFolder {
     }
   }
 
-  writeSft(row: SftRow): Promise<void> {
-    return this.write("sft", row);
-  }
-
-  writeDpo(row: DpoRow): Promise<void> {
-    return this.write("dpo", row);
-  }
 
   /** `relativePath` normalised to `a/b`; a UsageError unless it stays inside the folder. */
   private relativeOf(relativePath: string): string {
@@ -392,7 +385,14 @@ class DatasetFolderWriter implements DatasetFolder {
       for (const config of this.configs) {
         if (!files.some((f) => f.path.startsWith(`${config}/`))) await rm(join(this.temp, config), { recursive: true, force: true });
       }
-      const manifest = this.manifest(summary, files);
+      let manifest = this.manifest(summary, files);
+      // Derived from the named shards, so written after them, and listed like report.html.
+      const info = renderDatasetInfo(manifest);
+      if (info !== undefined) {
+        await this.writeWhole(DATASET_INFO, info);
+        const file = { path: DATASET_INFO, rows: 0, bytes: Buffer.byteLength(info), sha256: createHash("sha256").update(info).digest("hex") };
+        manifest = { ...manifest, files: [...manifest.files, file].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
+      }
       await this.writeWhole("manifest.json", formatManifest(manifest));
       await this.writeWhole("README.md", renderDatasetCard(datasetCardInput(manifest, manifest.card!)));
       await commitFolder(this.temp, this.dir, this.options.overwrite === true);
@@ -478,6 +478,8 @@ class DatasetFolderWriter implements DatasetFolder {
     const card: DatasetCardSettings = {
       configs: this.configs,
       columns: Object.fromEntries(this.configs.map((config) => [config, [...columnsOf(this.options, config)]])),
+      ...(this.options.readers ? { readers: { ...this.options.readers } } : {}),
+      ...(this.options.llamaFactory ? { llamaFactory: { ...this.options.llamaFactory } } : {}),
       formats: this.formats,
       splits: this.splits,
       languages: summary.languages ?? (["ja", "en"] as const).filter((lang) => Object.values(this.langRows).some((byLang) => byLang[lang])),
@@ -512,7 +514,9 @@ function shardOptionsOf(options: DatasetFolderOptions, formats: OutputFormat[]) 
 }
 
 function columnsOf(options: DatasetFolderOptions, config: ConfigName): readonly ColumnSpec[] {
-  return config === "sft" ? (options.sftColumns ?? sftColumns()) : (options.dpoColumns ?? dpoColumns());
+  const columns = options.columns?.[config] ?? (config === "sft" ? sftColumns() : config === "dpo" ? dpoColumns() : undefined);
+  if (!columns) throw new UsageError(`config "${config}" has no columns`);
+  return columns;
 }
 
 /**
@@ -544,6 +548,7 @@ export async function openDatasetFolder(dir: string, options: DatasetFolderOptio
   const formats = [...new Set(options.formats ?? (["parquet"] as OutputFormat[]))];
   const testSize = options.testSize ?? 0;
   if (configs.length === 0) throw new UsageError("no config to write: configs is empty");
+  for (const config of configs) columnsOf(options, config);
   if (formats.length === 0) throw new UsageError("no format to write: formats is empty");
   if (!(testSize >= 0 && testSize <= 1)) throw new UsageError(`test size must be in [0, 1], got ${testSize}`);
   if (!options.overwrite && (await stat(absolute).catch(() => undefined))) {

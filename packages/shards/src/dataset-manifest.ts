@@ -88,6 +88,8 @@ export function formatManifest(manifest: DatasetManifest): string {
     card: manifest.card && {
       configs: manifest.card.configs,
       columns: manifest.card.columns,
+      readers: manifest.card.readers,
+      llamaFactory: manifest.card.llamaFactory,
       formats: manifest.card.formats,
       splits: manifest.card.splits,
       variant: manifest.card.variant,

@@ -6,6 +6,7 @@ import { createInterface } from "node:readline";
 import { InputError, OutputError, UsageError, conversationIdIn, trackTemporaryPath, type Lang } from "@lmsynth/schema";
 import { measureRow, openShardSink, OUTPUT_FORMATS, readShardRows, type ColumnSpec, type OutputFormat, type RowSink, type WrittenFile } from "@lmsynth/sinks";
 import { datasetCardInput, renderDatasetCard } from "./dataset-card.js";
+import { DATASET_INFO, renderDatasetInfo } from "./dataset-info.js";
 import { formatManifest, verifyManifest, type DatasetManifest } from "./dataset-manifest.js";
 import { commitFolder, linkOrCopy } from "./folder-files.js";
 import { SHARD_FILE } from "./plan-dataset-merge.js";
@@ -90,7 +91,7 @@ export async function deleteFolderRows(dir: string, ids: ReadonlySet<string>, op
     const found = new Set<string>();
     for (const shard of shards.values()) {
       options.signal?.throwIfAborted();
-      const columns = card.columns[shard.config as keyof typeof card.columns]!;
+      const columns = card.columns[shard.config]!;
       const source = READ_ORDER.find((f) => shard.files[f])!;
       const path = join(absolute, ...shard.files[source]!.path.split("/"));
       if (!(await holdsAny(path, source, columns, ids))) continue;
@@ -141,7 +142,8 @@ export async function deleteFolderRows(dir: string, ids: ReadonlySet<string>, op
       return { manifest, changed: [], removed: [], rows: {}, found: 0 };
     }
     const texts: WrittenFile[] = [];
-    for (const [path, render] of Object.entries(options.texts ?? {})) {
+    const derived = manifest.card?.llamaFactory ? { [DATASET_INFO]: (m: DatasetManifest) => renderDatasetInfo(m)! } : {};
+    for (const [path, render] of Object.entries({ ...options.texts, ...derived })) {
       // Only a file the folder has: a text is renewed, never added.
       if (!amended.files.some((f) => f.path === path)) continue;
       const bytes = Buffer.from(render(amended), "utf8");

@@ -22,7 +22,8 @@ export type {
   DatasetFolderResult,
   DatasetSummary,
 } from "./dataset-folder.js";
-export type { ConfigName, DatasetCardSettings } from "./folder-layout.js";
+export type { ConfigName, DatasetCardSettings, LlamaFactoryAttributes } from "./folder-layout.js";
+export { renderDatasetInfo, DATASET_INFO } from "./dataset-info.js";
 export type { DatasetCardInput, CardConfig } from "./dataset-card.js";
 export type { DatasetLicense } from "@lmsynth/schema";
 export type { DatasetManifest, DatasetCounts, InputFile, ShardSettings } from "./dataset-manifest.js";

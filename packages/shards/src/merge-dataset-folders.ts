@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { InputError, UsageError, OutputError } from "@lmsynth/schema";
 import type { WrittenFile } from "@lmsynth/sinks";
 import { datasetCardInput, renderDatasetCard } from "./dataset-card.js";
+import { DATASET_INFO, renderDatasetInfo } from "./dataset-info.js";
 import type { DatasetFolderResult } from "./dataset-folder.js";
 import { formatManifest, verifyManifest, type DatasetManifest } from "./dataset-manifest.js";
 import { commitFolder, linkOrCopy } from "./folder-files.js";
@@ -52,7 +53,8 @@ export async function mergeDatasetFolders(
     options.signal?.throwIfAborted();
     manifests.push(await verifyManifest(part));
   }
-  const texts = options.texts ?? {};
+  // dataset_info.json names the merged shards, so it is rendered again like the caller's texts.
+  const texts = { ...options.texts, ...(manifests[0]?.card?.llamaFactory ? { [DATASET_INFO]: (m: DatasetManifest) => renderDatasetInfo(m)! } : {}) };
   const plan = planDatasetMerge(manifests, { command: options.command, generated: Object.keys(texts) });
   const temp = join(dirname(absolute), `.${basename(absolute)}.tmp-${process.pid}-${mergeSequence++}`);
   try {

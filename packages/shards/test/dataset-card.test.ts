@@ -12,8 +12,9 @@ const input: DatasetCardInput = {
       name: "sft",
       isDefault: true,
       splits: [{ split: "train", paths: ["sft/train-00000-of-00002.parquet", "sft/train-00001-of-00002.parquet"], rows: 1510, bytes: 0 }],
+      reader: "TRL SFTTrainer",
     },
-    { name: "dpo", isDefault: false, splits: [{ split: "train", paths: ["dpo/train-00000-of-00001.parquet"], rows: 1200, bytes: 0 }] },
+    { name: "dpo", isDefault: false, splits: [{ split: "train", paths: ["dpo/train-00000-of-00001.parquet"], rows: 1200, bytes: 0 }], reader: "TRL DPOTrainer" },
   ],
   files: [
     { path: "dpo/train-00000-of-00001.parquet", rows: 1200, bytes: 34567, sha256: "a".repeat(64) },

@@ -76,8 +76,8 @@ const options: DatasetFolderOptions = {
 
 async function build(dir: string, opts: DatasetFolderOptions = options) {
   const folder = await openDatasetFolder(dir, opts);
-  for (const row of sftRows) await folder.writeSft(row);
-  for (const row of dpoRows) await folder.writeDpo(row);
+  for (const row of sftRows) await folder.write("sft", row);
+  for (const row of dpoRows) await folder.write("dpo", row);
   return folder.close(summary);
 }
 
@@ -238,7 +238,7 @@ describe("openDatasetFolder", () => {
   it("writes no file for a config or split without rows, leaves it out of the card, and only train without testSize", async () => {
     const dir = join(parent, "out");
     const folder = await openDatasetFolder(dir, {});
-    await folder.writeSft(sftRows[0]!);
+    await folder.write("sft", sftRows[0]!);
     const { manifest } = await folder.close(summary);
     expect(manifest.files.map((f) => [f.path, f.rows])).toEqual([["sft/train-00000-of-00001.parquet", 1]]);
     expect(await duckdbRows(join(dir, "sft/train-00000-of-00001.parquet"))).toEqual([firstSft]);
@@ -253,7 +253,7 @@ describe("openDatasetFolder", () => {
     const folder = await openDatasetFolder(dir, { configs: ["sft"] });
     const rejected = await folder.openJsonl<{ file: string; line: number }>("rejected.jsonl");
     await rejected.write({ file: "in.jsonl", line: 3 });
-    await folder.writeSft(sftRows[0]!);
+    await folder.write("sft", sftRows[0]!);
     const { manifest } = await folder.close(summary);
     expect(manifest.files.map((f) => [f.path, f.rows])).toEqual([
       ["rejected.jsonl", 1],
@@ -261,7 +261,7 @@ describe("openDatasetFolder", () => {
     ]);
     expect(await readFile(join(dir, "rejected.jsonl"), "utf8")).toBe('{"file":"in.jsonl","line":3}\n');
     expect(await duckdbRows(join(dir, "sft/train-00000-of-00001.parquet"))).toEqual([firstSft]);
-    await expect(folder.writeSft(sftRows[0]!)).rejects.toThrow(UsageError);
+    await expect(folder.write("sft", sftRows[0]!)).rejects.toThrow(UsageError);
   });
 
   it("refuses an existing folder unless overwrite, then replaces it whole", async () => {
@@ -270,7 +270,7 @@ describe("openDatasetFolder", () => {
     await writeFile(join(dir, "stale.txt"), "old");
     await expect(openDatasetFolder(dir)).rejects.toThrow(new UsageError(`output folder already exists: ${dir}`));
     const folder = await openDatasetFolder(dir, { overwrite: true, configs: ["sft"] });
-    await folder.writeSft(sftRows[0]!);
+    await folder.write("sft", sftRows[0]!);
     expect(await readFile(join(dir, "stale.txt"), "utf8")).toBe("old");
     await folder.close(summary);
     expect(await listTree(dir)).toEqual(["README.md", "manifest.json", "sft/train-00000-of-00001.parquet"]);
@@ -281,7 +281,7 @@ describe("openDatasetFolder", () => {
   it("refuses at close a folder that appeared meanwhile, and leaves no temporary folder", async () => {
     const dir = join(parent, "out");
     const folder = await openDatasetFolder(dir, { configs: ["sft"] });
-    await folder.writeSft(sftRows[0]!);
+    await folder.write("sft", sftRows[0]!);
     await mkdir(dir);
     await expect(folder.close(summary)).rejects.toThrow(UsageError);
     expect(await readdir(parent)).toEqual(["out"]);
@@ -291,16 +291,16 @@ describe("openDatasetFolder", () => {
   it("abort removes everything; an aborted signal aborts on the next write", async () => {
     const dir = join(parent, "out");
     const folder = await openDatasetFolder(dir, options);
-    for (const row of sftRows.slice(0, 50)) await folder.writeSft(row);
+    for (const row of sftRows.slice(0, 50)) await folder.write("sft", row);
     expect((await readdir(parent))[0]).toMatch(new RegExp(`^\\.out\\.tmp-${process.pid}-\\d+$`));
     await folder.abort();
     expect(await readdir(parent)).toEqual([]);
 
     const controller = new AbortController();
     const second = await openDatasetFolder(dir, { ...options, signal: controller.signal });
-    await second.writeSft(sftRows[0]!);
+    await second.write("sft", sftRows[0]!);
     controller.abort(new Error("interrupted"));
-    await expect(second.writeSft(sftRows[1]!)).rejects.toThrow("interrupted");
+    await expect(second.write("sft", sftRows[1]!)).rejects.toThrow("interrupted");
     expect(await readdir(parent)).toEqual([]);
   });
 
@@ -341,7 +341,7 @@ describe("openDatasetFolder with resume", () => {
    * a shard renamed into place but not yet in the journal. */
   async function interrupted(n: number): Promise<void> {
     const folder = await openResumable([]);
-    for (const row of sftRows.slice(0, n)) await folder.writeSft(row);
+    for (const row of sftRows.slice(0, n)) await folder.write("sft", row);
     await folder.abort();
     await writeFile(join(parent, ".out.partial", "sft", `.train-00099.parquet.tmp-${process.pid}-0`), "half");
     await writeFile(join(parent, ".out.partial", "dpo", "train-00000.jsonl"), "{}\n");
@@ -349,8 +349,8 @@ describe("openDatasetFolder with resume", () => {
 
   /** The rest of the job: every row again, then close. */
   async function rerun(folder: Awaited<ReturnType<typeof openResumable>>) {
-    for (const row of sftRows) await folder.writeSft(row);
-    for (const row of dpoRows) await folder.writeDpo(row);
+    for (const row of sftRows) await folder.write("sft", row);
+    for (const row of dpoRows) await folder.write("dpo", row);
     return folder.close(summary);
   }
 
@@ -376,7 +376,7 @@ describe("openDatasetFolder with resume", () => {
   it("keeps the partial folder and its journal on abort, and starts with an empty journal", async () => {
     const folder = await openResumable([]);
     expect((await journalOf(parent)).shards).toEqual([]);
-    for (const row of sftRows.slice(0, 100)) await folder.writeSft(row);
+    for (const row of sftRows.slice(0, 100)) await folder.write("sft", row);
     await folder.abort();
     expect((await readdir(parent)).sort()).toEqual([".out.partial", "input.jsonl"]);
     expect((await journalOf(parent)).shards.length).toBeGreaterThanOrEqual(1);
@@ -428,7 +428,7 @@ describe("openDatasetFolder with resume", () => {
     const changed = sftRows.map((row, i) => (i === 3 ? { ...row, conversation_id: row.conversation_id.toUpperCase() } : row));
     const error = await (async () => {
       try {
-        for (const row of changed) await folder.writeSft(row);
+        for (const row of changed) await folder.write("sft", row);
       } catch (e) {
         return e;
       }

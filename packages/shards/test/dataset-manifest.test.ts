@@ -21,8 +21,8 @@ beforeEach(async () => {
   parent = await mkdtemp(join(tmpdir(), "lmsynth-manifest-"));
   dir = join(parent, "out");
   const folder = await openDatasetFolder(dir, { formats: ["parquet", "jsonl"] });
-  await folder.writeSft({ conversation_id: "a", messages: [{ role: "user", content: "hi" }] });
-  await folder.writeDpo({
+  await folder.write("sft", { conversation_id: "a", messages: [{ role: "user", content: "hi" }] });
+  await folder.write("dpo", {
     conversation_id: "a",
     prompt_id: "p",
     prompt: [{ role: "user", content: "hi" }],

@@ -53,8 +53,8 @@ async function build(dir: string, k: number | undefined) {
   const folder = await openDatasetFolder(dir, options);
   const rejected = await folder.openJsonl("rejected.jsonl");
   await rejected.write({ file: "in.jsonl", line: 7 });
-  for (const row of sftRows) if (keep(row.conversation_id)) await folder.writeSft(row);
-  for (const row of dpoRows) if (keep(row.conversation_id)) await folder.writeDpo(row);
+  for (const row of sftRows) if (keep(row.conversation_id)) await folder.write("sft", row);
+  for (const row of dpoRows) if (keep(row.conversation_id)) await folder.write("dpo", row);
   const records = ids.filter(keep).length;
   await folder.writeText("report.html", `records ${records}`);
   const summary: DatasetSummary = {

@@ -35,7 +35,7 @@ beforeEach(async () => {
   // SFT rows only: the dpo config has no rows, so it has no files either.
   const folder = await openDatasetFolder(dir, { formats: ["parquet", "jsonl"], testSize: 0.5 });
   for (let i = 0; i < 40; i++) {
-    await folder.writeSft({ conversation_id: `c${i}`, messages: [{ role: "user", content: `q${i}` }, { role: "assistant", content: "a".repeat(i) }] });
+    await folder.write("sft", { conversation_id: `c${i}`, messages: [{ role: "user", content: `q${i}` }, { role: "assistant", content: "a".repeat(i) }] });
   }
   await folder.close({ tool: "lmsynth", version: "0.1.0", command: "lmsynth build x -o out", options: {}, inputs: [], records: 40, funnel: {} });
   // The folder under test is itself right: each Parquet shard reads back as its JSONL twin.

@@ -1,5 +1,6 @@
 import {
   AsyncByteQueue,
+  Bool,
   Field,
   Float64,
   Int32,
@@ -13,7 +14,7 @@ import {
   type Data,
   type DataType,
 } from "apache-arrow";
-import type { Message } from "@lmsynth/schema";
+import { fieldsOf } from "@lmsynth/schema";
 import { ByteOutput, type RowSink, type WrittenFile } from "./byte-output.js";
 import { ColumnBatchBuilder, DEFAULT_ROW_GROUP_BYTES, type ColumnBatch } from "./column-batch-builder.js";
 import type { ColumnSpec } from "./row-columns.js";
@@ -34,21 +35,23 @@ function arrowType(spec: ColumnSpec): DataType {
       return new Int32();
     case "double":
       return new Float64();
+    case "bool":
+      return new Bool();
+    case "struct":
+      return structType(spec);
     case "messages":
-      // Child names as in the Parquet files (three-level LIST: `element` with `role`, `content`).
-      return new List(
-        new Field(
-          "element",
-          new Struct([new Field("role", new Utf8(), false), new Field("content", new Utf8(), false)]),
-          false,
-        ),
-      );
+      // Child names as in the Parquet files (three-level LIST: `element` with the message fields).
+      return new List(new Field("element", structType(spec), false));
   }
 }
 
+function structType(spec: ColumnSpec): Struct {
+  return new Struct(fieldsOf(spec).map((f) => new Field(f.name, new Utf8(), f.nullable === true)));
+}
+
 /**
- * The Arrow schema of `columns`: explicit `Utf8` (never dictionary-encoded), `Int32`, `Float64`, and
- * `List<Struct<role: Utf8, content: Utf8>>`; nullability as declared.
+ * The Arrow schema of `columns`: explicit `Utf8` (never dictionary-encoded), `Int32`, `Float64`, `Bool`,
+ * `List<Struct<role: Utf8, content: Utf8, …>>` and `Struct<…>` of `Utf8` fields; nullability as declared.
  */
 export function arrowSchema(columns: readonly ColumnSpec[]): Schema {
   return new Schema(columns.map((spec) => new Field(spec.name, arrowType(spec), spec.nullable)));
@@ -152,6 +155,21 @@ function utf8Data(values: readonly (string | null | undefined)[]): Data<Utf8> {
   return makeData({ type: new Utf8(), length: values.length, ...validity(values), valueOffsets, data });
 }
 
+/** Bool data: values bit-packed LSB first, as validity bitmaps are. */
+function boolData(type: Bool, values: readonly unknown[]): Data<Bool> {
+  const data = new Uint8Array(Math.ceil(values.length / 8));
+  values.forEach((value, i) => {
+    if (value === true) data[i >> 3]! |= 1 << (i & 7);
+  });
+  return makeData({ type, length: values.length, ...validity(values), data });
+}
+
+/** Struct data of string fields from objects (null slots allowed at the top level only). */
+function structData(type: Struct, structs: readonly (Record<string, unknown> | null | undefined)[]): Data<Struct> {
+  const children = type.children.map((f) => utf8Data(structs.map((s) => (s?.[f.name] as string | null | undefined) ?? null)));
+  return makeData({ type, length: structs.length, ...validity(structs), children });
+}
+
 /**
  * One column of a batch as Arrow data, built straight into typed arrays: arrow-js's generic builders cost
  * about 3× more time for these types. Null slots of numeric columns hold 0.
@@ -165,26 +183,18 @@ function columnData(field: Field, values: readonly unknown[]): Data {
     });
     return makeData({ type: field.type, length: values.length, ...validity(values), data } as never);
   }
-  const lists = values as (Message[] | null)[];
+  if (field.type instanceof Bool) return boolData(field.type, values);
+  if (field.type instanceof Struct) return structData(field.type, values as (Record<string, unknown> | null)[]);
+  const lists = values as (Record<string, unknown>[] | null)[];
   const valueOffsets = new Int32Array(lists.length + 1);
-  const roles: string[] = [];
-  const contents: string[] = [];
-  lists.forEach((messages, i) => {
-    valueOffsets[i] = roles.length;
-    for (const message of messages ?? []) {
-      roles.push(message.role);
-      contents.push(message.content);
-    }
+  const messages: Record<string, unknown>[] = [];
+  lists.forEach((list, i) => {
+    valueOffsets[i] = messages.length;
+    for (const message of list ?? []) messages.push(message);
   });
-  valueOffsets[lists.length] = roles.length;
+  valueOffsets[lists.length] = messages.length;
   const listType = field.type as List<Struct>;
-  const child = makeData({
-    type: listType.valueType,
-    length: roles.length,
-    nullCount: 0,
-    children: [utf8Data(roles), utf8Data(contents)],
-  });
-  return makeData({ type: listType, length: lists.length, ...validity(lists), valueOffsets, child });
+  return makeData({ type: listType, length: lists.length, ...validity(lists), valueOffsets, child: structData(listType.valueType, messages) });
 }
 
 /**

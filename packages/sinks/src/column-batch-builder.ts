@@ -1,4 +1,4 @@
-import type { Message } from "@lmsynth/schema";
+import { fieldsOf, type FieldSpec } from "@lmsynth/schema";
 import { RowTypeError } from "./errors.js";
 import type { ColumnSpec } from "./row-columns.js";
 
@@ -7,7 +7,7 @@ export interface ColumnBatch {
   rows: number;
   /** Measured uncompressed bytes (see {@link ColumnBatchBuilder}). */
   bytes: number;
-  /** One array per column; absent values are `null`; `messages` values are arrays of `{role, content}`. */
+  /** One array per column; absent values are `null`; `messages` values are arrays of message objects. */
   columns: unknown[][];
 }
 
@@ -50,23 +50,35 @@ function measureValue(spec: ColumnSpec, value: unknown, rowNumber: number): numb
         : fail("int32");
     case "double":
       return typeof value === "number" ? 8 : fail("double");
+    case "bool":
+      return typeof value === "boolean" ? 1 : fail("boolean");
+    case "struct":
+      return measureStruct(fieldsOf(spec), value, fail);
     case "messages": {
       if (!Array.isArray(value)) return fail("list of messages");
+      const fields = fieldsOf(spec);
       let bytes = 0;
-      for (const message of value as Message[]) {
-        if (typeof message !== "object" || message === null) return fail("message object", message);
-        if (typeof message.role !== "string") return fail("string role", message.role);
-        if (typeof message.content !== "string") return fail("string content", message.content);
-        bytes += Buffer.byteLength(message.role, "utf8") + Buffer.byteLength(message.content, "utf8") + 8;
-      }
+      for (const message of value as unknown[]) bytes += measureStruct(fields, message, fail);
       return bytes;
     }
   }
 }
 
+/** Measured bytes of a struct of string fields (a message, a turn): UTF-8 bytes + 4 per present field. */
+function measureStruct(fields: readonly FieldSpec[], value: unknown, fail: (expected: string, got?: unknown) => never): number {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return fail("message object", value);
+  let bytes = 0;
+  for (const field of fields) {
+    const text = (value as Record<string, unknown>)[field.name];
+    if (typeof text === "string") bytes += Buffer.byteLength(text, "utf8") + 4;
+    else if (!field.nullable || (text !== null && text !== undefined)) fail(`string ${field.name}`, text);
+  }
+  return bytes;
+}
+
 /**
  * The measured uncompressed size of a row under `columns`, as Parquet's PLAIN encoding stores it: UTF-8
- * bytes + 4 per string (message roles and contents included), 4 per int32, 8 per double, 0 for null or
+ * bytes + 4 per string (message fields included), 4 per int32, 8 per double, 1 per boolean, 0 for null or
  * absent. Checks every value against its column.
  * @param rowNumber 0-based, only for the error.
  * @throws RowTypeError when a value does not fit its column.

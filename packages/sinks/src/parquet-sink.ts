@@ -4,6 +4,7 @@ import type { ColumnSource, SchemaElement } from "hyparquet-writer";
 import { compress as zstdCompress } from "zstd-napi";
 import { ByteOutput, type RowSink, type WrittenFile } from "./byte-output.js";
 import { ColumnBatchBuilder, DEFAULT_ROW_GROUP_BYTES, type ColumnBatch } from "./column-batch-builder.js";
+import { fieldsOf } from "@lmsynth/schema";
 import { huggingfaceFeatures, type ColumnSpec } from "./row-columns.js";
 
 /** Parquet page compression (behaviour.md §6 `--compression`). */
@@ -40,25 +41,30 @@ const utf8 = (name: string, repetition: "REQUIRED" | "OPTIONAL"): SchemaElement 
 });
 
 /**
- * The Parquet schema of `columns`: strings are UTF8 `BYTE_ARRAY`, `int32`/`double` are plain, and
+ * The Parquet schema of `columns`: strings are UTF8 `BYTE_ARRAY`, `int32`/`double`/`bool` are plain,
  * `messages` is the standard three-level LIST (`<name>` LIST → repeated `list` → required `element`
- * struct of required `role`, `content`), which DuckDB, arrow-rs and pyarrow read as `list<struct>`.
+ * struct of its UTF8 fields, `role` and `content` by default), which DuckDB, arrow-rs and pyarrow read as
+ * `list<struct>`, and `struct` is a group of its UTF8 fields.
  */
 export function parquetSchema(columns: readonly ColumnSpec[]): SchemaElement[] {
   const schema: SchemaElement[] = [{ name: "root", num_children: columns.length }];
-  for (const { name, type, nullable } of columns) {
+  for (const spec of columns) {
+    const { name, type, nullable } = spec;
     const repetition = nullable ? "OPTIONAL" : "REQUIRED";
     if (type === "string") schema.push(utf8(name, repetition));
     else if (type === "int32") schema.push({ name, type: "INT32", repetition_type: repetition });
     else if (type === "double") schema.push({ name, type: "DOUBLE", repetition_type: repetition });
+    else if (type === "bool") schema.push({ name, type: "BOOLEAN", repetition_type: repetition });
     else {
-      schema.push(
-        { name, repetition_type: repetition, converted_type: "LIST", logical_type: { type: "LIST" }, num_children: 1 },
-        { name: "list", repetition_type: "REPEATED", num_children: 1 },
-        { name: "element", repetition_type: "REQUIRED", num_children: 2 },
-        utf8("role", "REQUIRED"),
-        utf8("content", "REQUIRED"),
-      );
+      const fields = fieldsOf(spec).map((f) => utf8(f.name, f.nullable ? "OPTIONAL" : "REQUIRED"));
+      if (type === "struct") schema.push({ name, repetition_type: repetition, num_children: fields.length }, ...fields);
+      else
+        schema.push(
+          { name, repetition_type: repetition, converted_type: "LIST", logical_type: { type: "LIST" }, num_children: 1 },
+          { name: "list", repetition_type: "REPEATED", num_children: 1 },
+          { name: "element", repetition_type: "REQUIRED", num_children: fields.length },
+          ...fields,
+        );
     }
   }
   return schema;

@@ -4,9 +4,8 @@ import { gunzipSync } from "node:zlib";
 import { RecordBatchReader } from "apache-arrow";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, type Compressors } from "hyparquet";
 import { decompress as zstdDecompress } from "zstd-napi";
-import type { Message } from "@lmsynth/schema";
+import { fieldsOf, type ColumnSpec } from "@lmsynth/schema";
 import type { OutputFormat } from "./byte-output.js";
-import type { ColumnSpec } from "./row-columns.js";
 
 /** The codecs lmsynth writes (SNAPPY is built into hyparquet). */
 const COMPRESSORS: Compressors = { ZSTD: (input) => zstdDecompress(input), GZIP: (input) => gunzipSync(input) };
@@ -15,7 +14,8 @@ type Row = Record<string, unknown>;
 
 /**
  * The rows of one shard lmsynth wrote, in file order, each with exactly `columns` in column order and the
- * values the writer was given (absent as null; messages as `{role, content}` objects): what `projectRow`
+ * values the writer was given (absent as null; messages and turns as plain objects of their fields, a null
+ * nullable field left out): what `projectRow`
  * made of them, so writing them again measures and encodes the same. One row group (Parquet) or record
  * batch (Arrow) in memory at a time; JSONL line by line.
  */
@@ -43,12 +43,22 @@ export async function* readShardRows(path: string, format: OutputFormat, columns
   }
 }
 
-/** The row with exactly `columns`; a message list (an array, or an Arrow vector of structs) as plain objects. */
+/** The row with exactly `columns`; a message list (an array, or an Arrow vector of structs) and a turn as plain objects. */
 function projected(columns: readonly ColumnSpec[], row: Row): Row {
   const out: Row = {};
   for (const c of columns) {
     const value = row[c.name] ?? null;
-    out[c.name] = value !== null && c.type === "messages" ? Array.from(value as Iterable<Message>, ({ role, content }) => ({ role, content })) : value;
+    if (value === null || (c.type !== "messages" && c.type !== "struct")) {
+      out[c.name] = value;
+      continue;
+    }
+    const fields = fieldsOf(c);
+    const plain = (struct: Row): Row => {
+      const o: Row = {};
+      for (const f of fields) if (struct[f.name] !== null && struct[f.name] !== undefined) o[f.name] = struct[f.name];
+      return o;
+    };
+    out[c.name] = c.type === "struct" ? plain(value as Row) : Array.from(value as Iterable<Row>, plain);
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { dpoLayout, sftLayout, type ColumnSpec, type ColumnType, type DpoLayoutOptions, type SftLayoutOptions } from "@lmsynth/schema";
+import { dpoLayout, fieldsOf, sftLayout, type ColumnSpec, type ColumnType, type DpoLayoutOptions, type SftLayoutOptions } from "@lmsynth/schema";
 
 export type { ColumnSpec, ColumnType };
 
@@ -12,7 +12,7 @@ export function dpoColumns(options: DpoLayoutOptions = {}): ColumnSpec[] {
   return dpoLayout(options).columns;
 }
 
-const DTYPES: Record<Exclude<ColumnType, "messages">, string> = { string: "string", int32: "int32", double: "float64" };
+const DTYPES: Record<"string" | "int32" | "double" | "bool", string> = { string: "string", int32: "int32", double: "float64", bool: "bool" };
 
 /**
  * The `datasets` features of `columns`, as `datasets` writes them into a Parquet file's `huggingface`
@@ -20,19 +20,20 @@ const DTYPES: Record<Exclude<ColumnType, "messages">, string> = { string: "strin
  */
 export function huggingfaceFeatures(columns: readonly ColumnSpec[]): Record<string, unknown> {
   const value = (dtype: string) => ({ dtype, _type: "Value" });
+  const struct = (c: ColumnSpec) => Object.fromEntries(fieldsOf(c).map((f) => [f.name, value("string")]));
   return Object.fromEntries(
     columns.map((c) => [
       c.name,
-      c.type === "messages" ? { feature: { role: value("string"), content: value("string") }, _type: "List" } : value(DTYPES[c.type]),
+      c.type === "messages" ? { feature: struct(c), _type: "List" } : c.type === "struct" ? struct(c) : value(DTYPES[c.type]),
     ]),
   );
 }
 
 /** The `features` list of a card's `dataset_info` for `columns`, as YAML lines at `indent` spaces. */
 export function featuresYaml(columns: readonly ColumnSpec[], indent: string): string[] {
-  return columns.flatMap((c) =>
-    c.type === "messages"
-      ? [`${indent}- name: ${c.name}`, `${indent}  list:`, `${indent}  - name: role`, `${indent}    dtype: string`, `${indent}  - name: content`, `${indent}    dtype: string`]
-      : [`${indent}- name: ${c.name}`, `${indent}  dtype: ${DTYPES[c.type]}`],
-  );
+  return columns.flatMap((c) => {
+    if (c.type !== "messages" && c.type !== "struct") return [`${indent}- name: ${c.name}`, `${indent}  dtype: ${DTYPES[c.type]}`];
+    const fields = fieldsOf(c).flatMap((f) => [`${indent}  - name: ${f.name}`, `${indent}    dtype: string`]);
+    return [`${indent}- name: ${c.name}`, `${indent}  ${c.type === "messages" ? "list" : "struct"}:`, ...fields];
+  });
 }

@@ -53,7 +53,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const o = await resolveOptions(TABLE, args);
   const dir = o.output;
   if (!dir) throw new UsageError("missing -o <dir>");
-  if (!o.sft && !o.dpo) throw new UsageError("--no-sft and --no-dpo together leave nothing to build");
   const withMeta = o["with-meta"] === true;
   const template = templateSpecOf(o);
   const { threads, shard } = parallelismOf(o);

@@ -1,5 +1,6 @@
 import { CONVERSION_OPTIONS, DELETION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
-import { DPO_OPTIONS, dpoOptionsOf } from "../conversion-options.js";
+import { DPO_OPTIONS, dpoOptionsOf, reasoningOf } from "../conversion-options.js";
+import { outputOf } from "@lmsynth/pipeline";
 import type { CliIo } from "../io.js";
 import type { OptionTable } from "../option-table.js";
 import { runJsonlCommand } from "../run-jsonl.js";
@@ -22,7 +23,7 @@ export function run(argv: string[], io: CliIo): Promise<number> {
     {
       name: "dpo",
       table: TABLE,
-      init: (o) => ({ dpo: { options: dpoOptionsOf(o), format: o["dpo-format"] } }),
+      init: (o) => ({ outputs: [{ ...outputOf("dpo", o["dpo-format"]), name: "dpo" }], ...reasoningOf(o), dpo: { options: dpoOptionsOf(o) } }),
     },
     argv,
     io,

@@ -1,5 +1,5 @@
 import { addRecord, createDatasetStats, type DatasetFlags, type DatasetWarnings, type LanguageStats } from "@lmsynth/report";
-import type { Lang, Variant } from "@lmsynth/schema";
+import { LANGUAGE_FIELDS, MergedRecordSchema, VARIANT_TABLE, type Lang, type MergedRecord, type Variant } from "@lmsynth/schema";
 import { openRecordSource } from "@lmsynth/pipeline";
 import { GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
 import { inputPathsOf, sourceOptionsOf } from "../source-options.js";
@@ -26,6 +26,7 @@ export type LangStats = Pick<
   | "records_with_responses"
   | "responses"
   | "responses_without_text"
+  | "responses_with_reasoning"
   | "scored"
   | "score_minus_one"
   | "repetition_flagged"
@@ -47,8 +48,32 @@ export interface InspectReport {
   langs: Partial<Record<Lang, LangStats>>;
   /** Broken invariants (input-format.md §3), counted, not fatal. */
   warnings: DatasetWarnings;
+  /** Fields lmsynth does not know, with the records (or responses, as `<list>[].<key>`) that have them: a
+   * real file's surprises, visible at once. Passed through by `merge`, never read. */
+  unknown_fields: Record<string, number>;
   /** What the input cannot tell, and what to give to tell it (e.g. a synth file without its instructions). */
   notes: string[];
+}
+
+const KNOWN_FIELDS = new Set(Object.keys(MergedRecordSchema.shape));
+const RESPONSE_KEYS = new Set(["role", "content", "reasoning_content"]);
+
+/** Counts the fields of `record` (and of its responses) that no schema names. */
+function countUnknownFields(record: MergedRecord, counts: Map<string, number>): void {
+  const add = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
+  for (const key of Object.keys(record)) if (!KNOWN_FIELDS.has(key)) add(key);
+  for (const { responses } of Object.values(LANGUAGE_FIELDS)) {
+    for (const response of record[responses] ?? []) for (const key of Object.keys(response)) if (!RESPONSE_KEYS.has(key)) add(`${responses}[].${key}`);
+  }
+}
+
+/** What `inspect` cannot confirm about a variant whose shape was inferred, not documented (input-format.md §7). */
+function variantNotes(variant: Variant | undefined, langs: InspectReport["langs"]): string[] {
+  if (!variant || !VARIANT_TABLE[variant].reasoning) return [];
+  const traces = Object.entries(langs).map(([lang, s]) => `${lang} ${s.responses_with_reasoning} of ${s.responses}`).join(", ");
+  return [
+    `${variant}: the shape of this subset is inferred from consumers' code, no card or record has been seen: traces are read from reasoning_content (responses with one: ${traces}); a response whose content is not a string is counted without text and never used; any other field is listed under unknown fields`,
+  ];
 }
 
 /** The fields `inspect` prints, in its key order; the length histograms are shown only by `lmsynth report`. */
@@ -57,6 +82,7 @@ function inspectLang(s: LanguageStats): LangStats {
     records_with_responses: s.records_with_responses,
     responses: s.responses,
     responses_without_text: s.responses_without_text,
+    responses_with_reasoning: s.responses_with_reasoning,
     scored: s.scored,
     score_minus_one: s.score_minus_one,
     repetition_flagged: s.repetition_flagged,
@@ -73,6 +99,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const stats = createDatasetStats();
   const rejected = { flag: "--rejected", path: o.rejected };
   let withoutInstruction = 0;
+  const unknown = new Map<string, number>();
   return withClaimedOutputs([rejected], inputPathsOf(args.positionals, o), async () => {
     // Without --rejected, inspect only counts and lists bad lines; it writes no file.
     const source = await openRecordSource(sourceOptionsOf(args.positionals, o, io, undefined));
@@ -80,6 +107,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     try {
       for await (const { record } of source.records) {
         addRecord(stats, record);
+        countUnknownFields(record, unknown);
         if (record.synthesized_assistant_responses?.length && !record.translated_conversation?.length) withoutInstruction++;
         progress.tick(stats.records);
       }
@@ -90,6 +118,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     }
     progress.stop();
     await source.close();
+    const langs = Object.fromEntries(Object.entries(stats.langs).map(([lang, s]) => [lang, inspectLang(s)]));
     const report: InspectReport = {
       files: args.positionals,
       variant: source.variant() ?? null,
@@ -97,13 +126,16 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       invalid_lines: source.rejected(),
       invalid_examples: source.rejectedExamples,
       flags: stats.flags,
-      langs: Object.fromEntries(Object.entries(stats.langs).map(([lang, s]) => [lang, inspectLang(s)])),
+      langs,
       warnings: stats.warnings,
-      // A synth file alone has no Japanese instructions: its records are not eligible, so margins would read 0.
-      notes:
-        withoutInstruction > 0
+      unknown_fields: Object.fromEntries([...unknown].sort(([a], [b]) => a.localeCompare(b))),
+      notes: [
+        ...variantNotes(source.variant(), langs),
+        // A synth file alone has no Japanese instructions: its records are not eligible, so margins would read 0.
+        ...(withoutInstruction > 0
           ? [`${withoutInstruction} records with Japanese responses have no Japanese instruction: Japanese margins and selectable counts need --instructions (the .gpg file) with --synth`]
-          : [],
+          : []),
+      ],
     };
     if (o.json) io.stdout.write(JSON.stringify(report, null, 2) + "\n");
     else io.stdout.write(formatReport(report));
@@ -126,7 +158,7 @@ export function formatReport(r: InspectReport): string {
   ];
   if (r.flags.multiturn) lines.push(`multi-turn conversations   ${r.flags.multiturn} (${r.flags.multiturn_two_turns} with a second user turn)`);
   for (const [lang, s] of Object.entries(r.langs)) {
-    lines.push("", `[${lang}] records with responses ${s.records_with_responses}, responses ${s.responses}${s.responses_without_text ? ` (${s.responses_without_text} without text)` : ""}, scored ${s.scored}, score -1 ${s.score_minus_one}, repetition-flagged ${s.repetition_flagged}, selectable records ${s.selectable_records}`);
+    lines.push("", `[${lang}] records with responses ${s.records_with_responses}, responses ${s.responses}${s.responses_without_text ? ` (${s.responses_without_text} without text)` : ""}${s.responses_with_reasoning ? `, with reasoning ${s.responses_with_reasoning}` : ""}, scored ${s.scored}, score -1 ${s.score_minus_one}, repetition-flagged ${s.repetition_flagged}, selectable records ${s.selectable_records}`);
     const max = Math.max(...Object.values(s.score_histogram));
     for (const [b, n] of Object.entries(s.score_histogram)) lines.push(`  score ${b.padStart(2)}  ${String(n).padStart(9)}  ${bar(n, max)}`);
     const mmax = Math.max(...Object.values(s.margin_histogram));
@@ -136,6 +168,8 @@ export function formatReport(r: InspectReport): string {
       lines.push(`  margin ${b.padStart(2)}  ${String(n).padStart(8)}  keep@${b.padStart(2)} ${String(s.pairs_at_min_margin[b] ?? 0).padStart(8)}  ${bar(n, mmax)}`);
     }
   }
+  const unknown = Object.entries(r.unknown_fields);
+  if (unknown.length > 0) lines.push("", "unknown fields (passed through, never read):", ...unknown.map(([k, n]) => `  ${k}  ${n}`));
   for (const note of r.notes) lines.push("", `note: ${note}`);
   const w = r.warnings;
   lines.push("", `warnings: annotation length mismatch ${w.annotation_length_mismatch}, responses on duplicate/empty ${w.responses_on_duplicate_or_empty}, score out of range ${w.score_out_of_range}`);

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { convertAll, finishSummary, newSummary, openRecordSource, OUTPUT_NAMES, renderRunReport } from "@lmsynth/pipeline";
+import { convertAll, finishSummary, newSummary, openRecordSource, renderRunReport } from "@lmsynth/pipeline";
 import { createDatasetStats } from "@lmsynth/report";
 import { OutputError, UsageError } from "@lmsynth/schema";
 import { CONVERSION_OPTIONS, DELETION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
@@ -52,7 +52,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const output = o.output;
   if (!output) throw new UsageError("missing -o <report.html> (or - for stdout)");
   if (output === "-" && o.json) throw new UsageError("--json prints on stdout: give -o a file");
-  if (!o.sft && !o.dpo) throw new UsageError("--no-sft and --no-dpo together leave no funnel to count");
   const { threads, shard } = parallelismOf(o);
   // The same conversion as `build` (rows are only counted), so the funnel equals build's.
   const init = folderConvertInit(o, { withMeta: false, shard });
@@ -64,7 +63,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const exclusion = await exclusionOf(o);
     const source = await openRecordSource(sourceOptionsOf(args.positionals, o, io, undefined, exclusion));
     const discard = async (): Promise<void> => {};
-    const writers = Object.fromEntries(OUTPUT_NAMES.map((n) => [n, discard]));
+    const writers = Object.fromEntries(init.outputs.map((output) => [output.name, discard]));
     try {
       await drawProgress(convertAll(source, init, writers, summary, { threads, stats, ...(io.signal ? { signal: io.signal } : {}) }), io, noProgress(o));
     } catch (e) {

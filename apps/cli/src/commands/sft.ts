@@ -1,5 +1,5 @@
 import { CONVERSION_OPTIONS, DELETION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
-import { SFT_OPTIONS, sftOptionsOf } from "../conversion-options.js";
+import { SFT_OPTIONS, sftInitOf } from "../conversion-options.js";
 import type { CliIo } from "../io.js";
 import type { OptionTable } from "../option-table.js";
 import { runJsonlCommand } from "../run-jsonl.js";
@@ -24,10 +24,7 @@ export function run(argv: string[], io: CliIo): Promise<number> {
     {
       name: "sft",
       table: TABLE,
-      init(o) {
-        const template = templateSpecOf(o);
-        return { sft: { options: sftOptionsOf(o), messagesKey: o["messages-key"], ...(template ? { template } : {}) } };
-      },
+      init: (o) => sftInitOf(o, templateSpecOf(o)),
     },
     argv,
     io,

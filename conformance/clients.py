@@ -12,7 +12,7 @@ from conftest import OFFICIAL
 def texts_of(rows: list[dict]) -> list[str]:
     out = []
     for row in rows:
-        for key in ("messages", "prompt", "chosen", "rejected"):
+        for key in ("messages", "prompt", "completion", "chosen", "rejected"):
             for message in row.get(key) or []:
                 out.append(message["content"])
     return out

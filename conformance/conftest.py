@@ -22,7 +22,14 @@ BUILDS = {
     "arrow-only-test": ["--format", "arrow", "--test-size", "0.3"],
     "en-only": ["--lang", "en"],
     "template-text": ["--template", "llama-3.1", "--lang", "both"],
+    # Every layout as its own config (README "Layouts"), with KTO, in both languages.
+    "layouts": ["--lang", "both", "--sft-format", "messages,conversation,prompt-completion,sharegpt", "--dpo-format", "trl,implicit,ultrafeedback,sharegpt", "--kto", "--format", "parquet,jsonl", "--test-size", "0.2"],
+    # The GPT-OSS fixture, reasoning traces kept (a nullable message field).
+    "gpt-oss": ["--lang", "both", "--sft-format", "messages,prompt-completion,sharegpt", "--dpo-format", "trl,implicit,sharegpt", "--kto", "--kto-per-record", "all"],
 }
+
+# The input of a build when it is not the sample.
+INPUTS = {"gpt-oss": FIXTURES / "gpt-oss/edge-cases.jsonl"}
 
 # The official templates (../shared/reference/templates) and the lmsynth built-in of each.
 OFFICIAL = {
@@ -55,7 +62,7 @@ def builds(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("builds")
     out = {}
     for name, flags in BUILDS.items():
-        lmsynth("build", str(SAMPLE), "-o", str(root / name), "-q", *flags)
+        lmsynth("build", str(INPUTS.get(name, SAMPLE)), "-o", str(root / name), "-q", *flags)
         out[name] = root / name
     return out
 

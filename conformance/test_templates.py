@@ -31,3 +31,30 @@ def test_render_with_a_system_message_where_the_template_takes_one(tmp_path, tem
         tokenizer = tokenizer_for(family, rows, templates)
         for row, out in zip(rows, read_jsonl(rendered)):
             assert tokenizer.apply_chat_template(row["messages"], tokenize=False) == out["text"]
+
+
+# A chat template that reads reasoning traces under either key (as Qwen3's reads `reasoning_content` and
+# gpt-oss's harmony template `thinking`), so that the field lmsynth keeps is the one the template sees.
+REASONING_TEMPLATE = (
+    "{% for m in messages %}<|{{ m.role }}|>"
+    "{% if m.reasoning_content is defined %}<think>{{ m.reasoning_content }}</think>{% endif %}"
+    "{% if m.thinking is defined %}<thinking>{{ m.thinking }}</thinking>{% endif %}"
+    "{{ m.content }}<|end|>\n{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}"
+)
+
+
+def test_gpt_oss_traces_reach_the_template_under_the_chosen_key(tmp_path, templates):
+    template = tmp_path / "chat_template.jinja"
+    template.write_text(REASONING_TEMPLATE, "utf8")
+    for key in ("reasoning_content", "thinking"):
+        sft = tmp_path / f"{key}.jsonl"
+        lmsynth("sft", str(FIXTURES / "gpt-oss/edge-cases.jsonl"), "-o", str(sft), "--lang", "both", "--select", "all", "--reasoning-key", key, "--template", str(template), "-q")
+        rows = read_jsonl(sft)
+        tokenizer = tokenizer_for("llama-3.1", rows, templates)
+        tokenizer.chat_template = REASONING_TEMPLATE
+        # 11 rows (7 ja, 4 en); 9 responses have a trace (oss-no-trace has two without), each rendered under the key asked for.
+        assert len(rows) == 11
+        tag = "<think>" if key == "reasoning_content" else "<thinking>"
+        assert [sum(t in r["text"] for r in rows) for t in ("<think>", "<thinking>")] == ([9, 0] if tag == "<think>" else [0, 9])
+        for row in rows:
+            assert tokenizer.apply_chat_template(row["messages"], tokenize=False) == row["text"]

@@ -1,10 +1,11 @@
 """TRL's trainers read each config as it is and train a tiny random Llama for two steps with a finite loss:
-SFTTrainer on `sft` (conversational `messages`), DPOTrainer on `dpo` (explicit prompt)."""
+SFTTrainer on `sft` (conversational `messages`) and `sft-prompt-completion`, DPOTrainer on `dpo` (explicit
+prompt) and `dpo-implicit`, KTOTrainer on `kto`; GPT-OSS rows with their reasoning traces too."""
 import math
 
 import datasets
 import pytest
-from trl import DPOConfig, DPOTrainer, SFTConfig, SFTTrainer
+from trl import DPOConfig, DPOTrainer, KTOConfig, KTOTrainer, SFTConfig, SFTTrainer
 
 from clients import tiny_llama, tokenizer_for
 
@@ -23,13 +24,26 @@ def losses(trainer) -> list[float]:
     return [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
 
 
-TRAINERS = {"sft": (SFTTrainer, SFTConfig), "dpo": (DPOTrainer, DPOConfig)}
+TRAINERS = {"sft": (SFTTrainer, SFTConfig), "dpo": (DPOTrainer, DPOConfig), "kto": (KTOTrainer, KTOConfig)}
+
+# (build, config): every layout a TRL trainer reads, from the builds of conftest.BUILDS.
+CASES = [
+    ("parquet-both-test", "sft"),
+    ("parquet-both-test", "dpo"),
+    ("all-formats-test", "sft"),
+    ("all-formats-test", "dpo"),
+    ("layouts", "sft-prompt-completion"),
+    ("layouts", "dpo-implicit"),
+    ("layouts", "kto"),
+    ("gpt-oss", "sft"),
+    ("gpt-oss", "dpo"),
+    ("gpt-oss", "kto"),
+]
 
 
-@pytest.mark.parametrize("config", TRAINERS)
-@pytest.mark.parametrize("build", ["parquet-both-test", "all-formats-test"])
+@pytest.mark.parametrize(("build", "config"), CASES)
 def test_the_trl_trainer_of_each_config_trains_on_it(tmp_path, builds, templates, build, config):
-    trainer_class, config_class = TRAINERS[config]
+    trainer_class, config_class = TRAINERS[config.split("-")[0]]
     train = datasets.load_dataset(str(builds[build]), config, split="train")
     tokenizer = tokenizer_for("llama-3.1", list(train), templates)
     trainer = trainer_class(

@@ -25,6 +25,7 @@ export const SFT_OPTIONS = {
   "messages-key": { type: "string", choices: ["messages", "conversation"] as const, default: "messages", description: "key of the message list of --sft-format messages" },
   "max-chars": { type: "string", number: { min: 1, integer: true }, arg: "n", description: "drop conversations longer than n characters" },
   "max-tokens": { type: "string", number: { min: 1, integer: true }, arg: "n", description: "drop responses longer than n tokens (response_token_length)" },
+  "single-en-as-is": { type: "boolean", description: "English: take a record's single response as it is when it has no usable score (Swallow v0.1; not with --min-score)" },
 } satisfies OptionTable;
 
 /** Pairing flags of DPO (behaviour.md §4). */
@@ -90,6 +91,7 @@ export function sftOptionsOf(o: SharedValues & ResolvedValues<typeof SFT_FOLDER_
     select: o.select,
     keepRepetition: o["keep-repetition"] === true,
     multiturn: o.multiturn === true,
+    singleEnglishAsIs: o["single-en-as-is"] === true,
   };
   if (k !== undefined) out.k = k;
   if (o["min-score"] !== undefined) out.minScore = o["min-score"];

@@ -117,7 +117,7 @@ describe("the bad-input corpus (test-fixtures/bad/cases.json)", () => {
 
   it("runs from the repository root like a user would (relative paths in the messages)", () => {
     const r = spawnCli(["sft", "test-fixtures/bad/trailing-garbage.jsonl.gz", "-o", join(out.dir, "out.jsonl")]);
-    expect([r.code, r.stderr]).toEqual([2, "Error: test-fixtures/bad/trailing-garbage.jsonl.gz: trailing garbage after gzip member at byte 2608\n"]);
+    expect([r.code, r.stderr]).toEqual([2, "Error: test-fixtures/bad/trailing-garbage.jsonl.gz: trailing garbage after gzip member at byte 2609\n"]);
     expect(out.list()).toEqual([]);
   });
 });

@@ -55,6 +55,7 @@ async function makeWorkspace(dir: string): Promise<void> {
   for (const name of ["merged.jsonl.gz", "data/merged.jsonl.gz", "llama3.1-lmsys-chat-1m-synth.jsonl.gz"]) link(name, fixture("sample/llama3.1-sample.jsonl.gz"));
   gz("gemma3-lmsys-chat-1m-synth.jsonl.gz", fixture("gemma3/edge-cases.jsonl"));
   gz("gemma2-merged.jsonl.gz", fixture("gemma2/edge-cases.jsonl"));
+  gz("gpt-oss-lmsys-chat-1m-synth-ja+en.jsonl.gz", fixture("gpt-oss/edge-cases.jsonl"));
   mkdirSync(join(dir, "path/to"), { recursive: true });
   writeFileSync(
     join(dir, "path/to/tokenizer_config.json"),

@@ -196,6 +196,25 @@ describe("lmsynth sft: presets and --config", () => {
     expect(readFileSync(out, "utf8").split("\n").length - 1).toBe((expected.rows as { sft: number }).sft);
   });
 
+  it("swallow-v0.1 takes a single English response without a usable score as it is, and counts it as taken-unscored", async () => {
+    // The basic case twice: its English response scored -1, then without English annotations.
+    const basic = JSON.parse(readFileSync(LLAMA, "utf8").split("\n")[0]!) as Record<string, unknown> & { synthesized_response_scoring_annotations_en: Record<string, unknown>[] };
+    const minusOne = { ...basic, synthesized_response_scoring_annotations_en: [{ ...basic.synthesized_response_scoring_annotations_en[0], preference_score: -1 }] };
+    const unannotated = { ...basic, conversation_id: idOf("unannotated"), synthesized_response_scoring_annotations_en: undefined };
+    const input = join(tmp.dir, "unscored.jsonl");
+    writeFileSync(input, `${JSON.stringify(minusOne)}\n${JSON.stringify(unannotated)}\n`);
+    const out = join(tmp.dir, "out.jsonl");
+    const r = await runMain(["sft", input, "-o", out, "--json", "--preset", "swallow-v0.1", "--lang", "en", "--with-meta"]);
+    expect(r.code).toBe(0);
+    expect(summaryOf(r.stdout)).toMatchObject({ rows: { sft: 2 }, funnel: { sft: { en: { "taken-unscored": 2 } } } });
+    const english = (id: string, score: number | null) =>
+      `{"conversation_id":"${id}","messages":[{"role":"user","content":"Question (basic): what should I see in Tokyo?"},{"role":"assistant","content":"English answer (basic): visit Senso-ji."}],"lang":"en","response_index":0,"score":${score}}\n`;
+    expect(readFileSync(out, "utf8")).toBe(english(idOf("basic"), -1) + english(idOf("unannotated"), null));
+    // Without the rule (no preset, or --no-single-en-as-is), both are skipped as before.
+    const plain = await runMain(["sft", input, "-o", join(tmp.dir, "plain.jsonl"), "--json", "--preset", "swallow-v0.1", "--no-single-en-as-is", "--lang", "en"]);
+    expect(summaryOf(plain.stdout)).toMatchObject({ rows: { sft: 0 }, funnel: { sft: { en: { "no-valid-score": 2 } } } });
+  });
+
   it("--config: options from a JSON file, flags override them", async () => {
     const config = join(tmp.dir, "lmsynth.json");
     writeFileSync(config, JSON.stringify({ lang: "both", "with-meta": true, select: "top-k", k: 2, "exclude-pii": true }));

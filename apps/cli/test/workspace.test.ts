@@ -35,7 +35,8 @@ function importedPackages(dir: string): Set<string> {
   const names = new Set<string>();
   for (const file of sourceFiles(join(REPO, dir, "src"))) {
     const text = readFileSync(file, "utf8");
-    for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)["']([^"']+)["']/g)) {
+    // A module specifier has no space or comma, so string literals such as `"from", "value"` are not imports.
+    for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)["']([^"'\s,]+)["']/g)) {
       const spec = m[1]!;
       if (spec.startsWith(".") || spec.startsWith("node:") || builtinModules.includes(spec)) continue;
       const parts = spec.split("/");

@@ -112,3 +112,29 @@ describe("formatDpoRow ultrafeedback", () => {
     expect(() => formatDpoRow(broken, "ultrafeedback")).toThrow(new TypeError("DPO row has no user message in its prompt"));
   });
 });
+
+describe("formatDpoRow implicit and sharegpt", () => {
+  it("implicit: chosen and rejected as whole conversations (TRL's implicit prompt)", () => {
+    expect(JSON.stringify(formatDpoRow(withMeta, "implicit"))).toBe(
+      `{"conversation_id":"${ID}",` +
+        `"chosen":[{"role":"system","content":"丁寧に答えてください。"},{"role":"user","content":"日本の首都はどこですか？"},{"role":"assistant","content":"東京です。"}],` +
+        `"rejected":[{"role":"system","content":"丁寧に答えてください。"},{"role":"user","content":"日本の首都はどこですか？"},{"role":"assistant","content":"大阪です。"}],` +
+        `"score_chosen":9,"score_rejected":2,"prompt_id":"${JA_ID}","lang":"ja","chosen_index":0,"rejected_index":1}`,
+    );
+  });
+
+  it("sharegpt: the prompt as turns, one gpt turn each for chosen and rejected (LLaMA-Factory ranking)", () => {
+    expect(JSON.stringify(formatDpoRow(withMeta, "sharegpt"))).toBe(
+      `{"conversation_id":"${ID}",` +
+        `"conversations":[{"from":"system","value":"丁寧に答えてください。"},{"from":"human","value":"日本の首都はどこですか？"}],` +
+        `"chosen":{"from":"gpt","value":"東京です。"},"rejected":{"from":"gpt","value":"大阪です。"},` +
+        `"score_chosen":9,"score_rejected":2,"prompt_id":"${JA_ID}","lang":"ja","chosen_index":0,"rejected_index":1}`,
+    );
+  });
+
+  it("keeps a reasoning trace on the assistant turns, under its key", () => {
+    const traced = { ...plain, chosen: [{ role: "assistant", content: "東京です。", reasoning_content: "首都は東京。" }] };
+    expect(formatDpoRow(traced, "sharegpt")).toMatchObject({ chosen: { from: "gpt", value: "東京です。", reasoning_content: "首都は東京。" } });
+    expect(formatDpoRow(traced, "implicit")).toMatchObject({ chosen: [{ role: "user", content: JA }, { role: "assistant", content: "東京です。", reasoning_content: "首都は東京。" }] });
+  });
+});

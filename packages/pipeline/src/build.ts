@@ -162,7 +162,7 @@ export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEve
     finishSummary(summary, source, started);
     if (reasoningLeftOut && [summary.variant, ...(summary.variants ?? [])].some((v) => v && VARIANT_TABLE[v].reasoning)) {
       throw new ReasoningLayoutError(
-        `${inputsOf(options)}: responses carry reasoning traces, but the first record did not, so the build has no field for them: give --variant gpt-oss to keep them, or --reasoning drop`,
+        `${inputsOf(options)}: responses carry reasoning traces the build had no field for (the first record of its first file showed none, or it read stdin): give --variant gpt-oss to keep them, or --reasoning drop`,
       );
     }
     // A `--shard` part may be empty on a small input; a whole build that wrote nothing is not what was asked.

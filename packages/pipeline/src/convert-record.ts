@@ -3,7 +3,7 @@
 // template file once at start.
 import { formatDpoRow, toDpoRows, type DpoOptions, type DpoResult } from "@lmsynth/dpo";
 import { toKtoRows, type KtoOptions, type KtoResult } from "@lmsynth/kto";
-import { hashFraction, variantEvidence, type DpoFormat, type Lang, type MergedRecord, type ReasoningKey, type SftFormat, type SkipReason } from "@lmsynth/schema";
+import { hashFraction, variantEvidence, type DpoFormat, type FunnelNote, type Lang, type MergedRecord, type ReasoningKey, type SftFormat, type SkipReason } from "@lmsynth/schema";
 import { recordStats, type RecordStats } from "@lmsynth/report";
 import { formatSftRow, toSftRows, type SftOptions, type SftResult } from "@lmsynth/sft";
 import type { ChatRenderer } from "@lmsynth/templates";
@@ -34,7 +34,8 @@ export interface ConvertInit {
 /** One output's share of a record. */
 export interface OutputResult {
   rows: object[];
-  skips: Array<{ lang: Lang; reason: SkipReason }>;
+  /** Skips, and funnel notes (`taken-unscored`), each counted once in the output's funnel. */
+  skips: Array<{ lang: Lang; reason: SkipReason | FunnelNote }>;
   /** DPO: pairs the margin removed. */
   droppedPairs?: number;
   /** KTO: candidates left out between the thresholds. */
@@ -95,7 +96,7 @@ export async function createMapper(init: ConvertInit): Promise<(record: MergedRe
           if (texts) o.text = texts[i];
           return o;
         });
-        return { rows, skips: r.skips };
+        return { rows, skips: r.unscored ? [...r.skips, ...r.unscored.map((lang) => ({ lang, reason: "taken-unscored" as const }))] : r.skips };
       }
       if (kind === "dpo") {
         dpoResult ??= toDpoRows(record, dpoOptions);

@@ -2,7 +2,7 @@
  * @file Schemas and types of lmsynth: input records (input-format.md §2–5), output rows (behaviour.md §3–4),
  * skip reasons, variants, and the typed errors every package throws. No I/O.
  */
-export { toShareGptTurn, REASONING_KEYS } from "./message.js";
+export { toShareGptTurn, fromShareGptTurn, REASONING_KEYS } from "./message.js";
 export { promptIdOf } from "./prompt-id-of.js";
 export { MessageSchema, ResponseSchema } from "./message.js";
 export {
@@ -17,7 +17,7 @@ export { detectVariant, variantEvidence, variantOfEvidence, VARIANTS, VARIANT_TA
 export { InputError, InterruptedError, OutputError, UsageError, describeZodError, redactSecrets } from "./errors.js";
 export { removeTemporaryPathsSync, trackTemporaryPath } from "./temporary-paths.js";
 export { hashFraction } from "./hash-fraction.js";
-export { SKIP_REASONS } from "./rows.js";
+export { SKIP_REASONS, FUNNEL_NOTES } from "./rows.js";
 
 export type { Message, ReasoningKey, Response } from "./message.js";
 export type {
@@ -28,7 +28,7 @@ export type {
   MergedRecord,
   Multiturn,
 } from "./records.js";
-export type { Lang, SftRow, DpoRow, KtoRow, SkipReason, Funnel } from "./rows.js";
+export type { Lang, SftRow, DpoRow, KtoRow, SkipReason, Funnel, FunnelNote } from "./rows.js";
 export type { Variant, VariantSpec, DatasetLicense } from "./variant.js";
 export type { InputErrorReason } from "./errors.js";
 export { conversationIdIn } from "./conversation-id-in.js";

@@ -28,7 +28,14 @@ export type Response = z.infer<typeof ResponseSchema>;
 /** ShareGPT speaker names (LLaMA-Factory's default tags) of the chat roles. */
 const SHAREGPT_FROM: Readonly<Record<string, string>> = { system: "system", user: "human", assistant: "gpt" };
 
+const SHAREGPT_ROLE: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(SHAREGPT_FROM).map(([role, from]) => [from, role]));
+
 /** A ShareGPT turn (`{from, value}`) from a message; other keys (a reasoning trace) follow unchanged. */
 export function toShareGptTurn({ role, content, ...rest }: Message): Record<string, unknown> {
   return { from: SHAREGPT_FROM[role] ?? role, value: content, ...rest };
+}
+
+/** The message of a ShareGPT turn: the inverse of {@link toShareGptTurn}. */
+export function fromShareGptTurn({ from, value, ...rest }: { from: string; value: string } & Record<string, unknown>): Message {
+  return { role: SHAREGPT_ROLE[from] ?? from, content: value, ...rest };
 }

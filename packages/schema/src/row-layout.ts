@@ -28,8 +28,7 @@ export interface ColumnSpec {
 export const MESSAGE_FIELDS: readonly FieldSpec[] = [{ name: "role" }, { name: "content" }];
 
 /** The fields of a ShareGPT turn (LLaMA-Factory, axolotl): `from` (system, human, gpt), `value`. */
-// Backticks: the workspace test would read the word from between double quotes as an import.
-export const SHAREGPT_FIELDS: readonly FieldSpec[] = [{ name: `from` }, { name: `value` }];
+export const SHAREGPT_FIELDS: readonly FieldSpec[] = [{ name: "from" }, { name: "value" }];
 
 /** The struct fields of a `messages` or `struct` column. */
 export function fieldsOf(spec: ColumnSpec): readonly FieldSpec[] {
@@ -239,9 +238,10 @@ function columnSchema(spec: ColumnSpec, check: ColumnCheck = {}): z.ZodType {
 /**
  * The zod schema of a layout's rows: every column with its type and checks, nullable ones optional; unknown
  * keys are stripped. Reads back what the writers wrote; `Row` is the type the caller's converter writes in
- * this layout.
+ * this layout. With `only`, just those columns (a reader that needs the conversation, not the meta).
  */
-export function rowSchema<Row>(layout: RowLayout): z.ZodType<Row> {
+export function rowSchema<Row>(layout: RowLayout, only?: readonly string[]): z.ZodType<Row> {
+  const columns = only ? layout.columns.filter((c) => only.includes(c.name)) : layout.columns;
   // The columns are Row's keys and types by construction of each layout; zod cannot infer that from data.
-  return z.object(Object.fromEntries(layout.columns.map((c) => [c.name, columnSchema(c, layout.checks[c.name])]))) as unknown as z.ZodType<Row>;
+  return z.object(Object.fromEntries(columns.map((c) => [c.name, columnSchema(c, layout.checks[c.name])]))) as unknown as z.ZodType<Row>;
 }

@@ -69,5 +69,12 @@ export const SKIP_REASONS = [
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
-/** Counts of skips by reason. Only reasons that occurred are present. */
-export type Funnel = Partial<Record<SkipReason, number>>;
+/**
+ * What the funnel counts besides skips: `taken-unscored`, rows taken without a usable score (a preset's rule,
+ * such as Swallow v0.1's single English response), so that no such row goes unseen.
+ */
+export const FUNNEL_NOTES = ["taken-unscored"] as const;
+export type FunnelNote = (typeof FUNNEL_NOTES)[number];
+
+/** Counts of skips (and {@link FUNNEL_NOTES}) by reason. Only reasons that occurred are present. */
+export type Funnel = Partial<Record<SkipReason | FunnelNote, number>>;

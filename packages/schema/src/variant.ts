@@ -49,7 +49,8 @@ export const VARIANT_TABLE: Readonly<Record<Variant, VariantSpec>> = {
     model: "Llama 3.1 405B Instruct (judge: Llama 3.1 70B Instruct)",
     license: { name: "Llama 3.1 Community License", url: "https://www.llama.com/llama3_1/license/", covers: "assistant responses and scores generated with Llama 3.1" },
     template: "llama-3.1",
-    presets: { "swallow-v0.1": { lang: "both", select: "best", "exclude-pii": true, "exclude-template": true } },
+    // Swallow took the single English response as it was; its score field is not confirmed (input-format.md §6).
+    presets: { "swallow-v0.1": { lang: "both", select: "best", "exclude-pii": true, "exclude-template": true, "single-en-as-is": true } },
   },
   "gemma-2": {
     file: "gemma2-lmsys-chat-1m-synth-ja+en.jsonl.gz",

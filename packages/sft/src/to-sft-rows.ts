@@ -1,5 +1,5 @@
 import { toShareGptTurn, type ReasoningKey, type Lang, type MergedRecord, type Message, type SftFormat, type SftRow, type SkipReason } from "@lmsynth/schema";
-import { assistantMessage, langsOf, multiturnMessages, readCandidates, recordSkipReason, type Candidate, type LangOption, type RecordFilters, type Skip } from "@lmsynth/candidates";
+import { assistantMessage, hasText, isUsable, langsOf, multiturnMessages, readCandidates, recordSkipReason, type Candidate, type LangOption, type RecordFilters, type Skip, type TextCandidate } from "@lmsynth/candidates";
 import { selectCandidates, type SelectOptions } from "./select.js";
 
 
@@ -20,12 +20,20 @@ export interface SftOptions extends SelectOptions, RecordFilters {
   /** Keep each response's reasoning trace on its assistant message under this key (`--reasoning keep`,
    * GPT-OSS). Default none: dropped. */
   reasoningKey?: ReasoningKey;
+  /**
+   * English: take a record's single response as it is when it has no usable score, as Swallow v0.1 took its
+   * English side (`--single-en-as-is`, in the `swallow-v0.1` preset). Never with `minScore`, which a response
+   * without a score cannot meet. Default false.
+   */
+  singleEnglishAsIs?: boolean;
 }
 
 /** Rows of one record, in output order, and the skips to count in the funnel. */
 export interface SftResult {
   rows: SftRow[];
   skips: Skip[];
+  /** Languages whose row was taken without a usable score (`singleEnglishAsIs`): the funnel's `taken-unscored`. */
+  unscored?: Lang[];
 }
 
 function codePoints(s: string): number {
@@ -58,7 +66,14 @@ function row(record: MergedRecord, lang: Lang, messages: Message[], picked: Cand
   return out;
 }
 
-function rowsForLang(record: MergedRecord, lang: Lang, o: SftOptions): SftRow[] | SkipReason {
+/** The single English response of an unscored record, under `singleEnglishAsIs`; undefined otherwise. */
+function asIs(candidates: readonly Candidate[], lang: Lang, o: SftOptions): { picked: TextCandidate[] } | undefined {
+  const only = candidates[0];
+  if (!o.singleEnglishAsIs || lang !== "en" || o.minScore !== undefined || candidates.length !== 1 || !only || isUsable(only) || !hasText(only)) return undefined;
+  return { picked: [only] };
+}
+
+function rowsForLang(record: MergedRecord, lang: Lang, o: SftOptions, unscored: Lang[]): SftRow[] | SkipReason {
   const set = readCandidates(record, lang);
   const head: Message[] = o.system === undefined ? [] : [{ role: "system", content: o.system }];
   if (lang === "ja" && o.multiturn) {
@@ -71,7 +86,8 @@ function rowsForLang(record: MergedRecord, lang: Lang, o: SftOptions): SftRow[] 
   }
   const skip = recordSkipReason(record, set, o);
   if (skip) return skip;
-  const selection = selectCandidates(set.candidates, o);
+  const taken = asIs(set.candidates, lang, o);
+  const selection = taken ?? selectCandidates(set.candidates, o);
   if ("skip" in selection) return selection.skip;
   const user: Message = { role: "user", content: set.instruction! };
   const rows: SftRow[] = [];
@@ -79,6 +95,7 @@ function rowsForLang(record: MergedRecord, lang: Lang, o: SftOptions): SftRow[] 
     const messages = [...head, user, assistantMessage(c, o.reasoningKey)];
     if (!tooLong(messages, c, o)) rows.push(row(record, lang, messages, c, o));
   }
+  if (taken && rows.length > 0) unscored.push(lang);
   return rows.length > 0 ? rows : "length";
 }
 
@@ -89,11 +106,13 @@ function rowsForLang(record: MergedRecord, lang: Lang, o: SftOptions): SftRow[] 
  */
 export function toSftRows(record: MergedRecord, options: SftOptions = {}): SftResult {
   const result: SftResult = { rows: [], skips: [] };
+  const unscored: Lang[] = [];
   for (const lang of langsOf(options.lang)) {
-    const r = rowsForLang(record, lang, options);
+    const r = rowsForLang(record, lang, options, unscored);
     if (typeof r === "string") result.skips.push({ lang, reason: r });
     else result.rows.push(...r);
   }
+  if (unscored.length > 0) result.unscored = unscored;
   return result;
 }
 

@@ -498,3 +498,40 @@ describe("formatSftRow", () => {
     expect(JSON.stringify(formatSftRow(input, format))).toBe(expected);
   });
 });
+
+describe("toSftRows singleEnglishAsIs (the swallow-v0.1 preset)", () => {
+  const id = "0123456789abcdef0123456789abcdef";
+  const record = (en: Array<[string | null, number | null]>, annotated = true): MergedRecord => ({
+    conversation_id: id,
+    conversation: [{ role: "user", content: "What is the capital of Japan?" }],
+    translated_conversation: [{ role: "user", content: "日本の首都は？" }],
+    synthesized_assistant_responses: [{ role: "assistant", content: "東京です。" }],
+    synthesized_response_scoring_annotations: [{ preference_score: 9, judgement: "", repetition_flag: false, response_token_length: 3 }],
+    synthesized_assistant_responses_en: en.map(([content]) => ({ role: "assistant", content })),
+    ...(annotated ? { synthesized_response_scoring_annotations_en: en.map(([, s]) => ({ preference_score: s, judgement: "", repetition_flag: false, response_token_length: 3 })) } : {}),
+  });
+  const en = (content: string, score: number | null): SftRow => ({
+    conversation_id: id,
+    messages: [{ role: "user", content: "What is the capital of Japan?" }, { role: "assistant", content }],
+    lang: "en",
+    response_index: 0,
+    score,
+  });
+  const o: SftOptions = { lang: "en", withMeta: true, singleEnglishAsIs: true };
+
+  it("takes the single English response with score -1, or without annotations, and says so", () => {
+    expect(toSftRows(record([["Tokyo.", -1]]), o)).toEqual({ rows: [en("Tokyo.", -1)], skips: [], unscored: ["en"] });
+    expect(toSftRows(record([["Tokyo.", null]], false), o)).toEqual({ rows: [en("Tokyo.", null)], skips: [], unscored: ["en"] });
+  });
+
+  it("selects as usual when the score is usable, and never takes a blank or null response, two responses, or with minScore", () => {
+    expect(toSftRows(record([["Tokyo.", 8]]), o)).toEqual({ rows: [en("Tokyo.", 8)], skips: [] });
+    expect(toSftRows(record([[null, -1]]), o)).toEqual({ rows: [], skips: [{ lang: "en", reason: "no-valid-score" }] });
+    expect(toSftRows(record([["  ", -1]]), o)).toEqual({ rows: [], skips: [{ lang: "en", reason: "no-valid-score" }] });
+    expect(toSftRows(record([["A", -1], ["B", -1]]), o)).toEqual({ rows: [], skips: [{ lang: "en", reason: "no-valid-score" }] });
+    expect(toSftRows(record([["Tokyo.", -1]]), { ...o, minScore: 5 })).toEqual({ rows: [], skips: [{ lang: "en", reason: "no-valid-score" }] });
+    // Japanese rows never use the rule.
+    const ja = { ...record([]), synthesized_response_scoring_annotations: [{ preference_score: -1, judgement: "", repetition_flag: false, response_token_length: 3 }] };
+    expect(toSftRows(ja, { ...o, lang: "ja" })).toEqual({ rows: [], skips: [{ lang: "ja", reason: "no-valid-score" }] });
+  });
+});

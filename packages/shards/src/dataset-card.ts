@@ -1,4 +1,4 @@
-import { LMSYS_LICENSE, SKIP_REASONS, VARIANT_TABLE, type DatasetLicense, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
+import { FUNNEL_NOTES, LMSYS_LICENSE, SKIP_REASONS, VARIANT_TABLE, type DatasetLicense, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
 import { featuresYaml, type ColumnSpec, type OutputFormat, type WrittenFile } from "@lmsynth/sinks";
 import type { DatasetCardSettings } from "./folder-layout.js";
 import { totalRows, type DatasetCounts, type DatasetManifest } from "./dataset-manifest.js";
@@ -252,7 +252,9 @@ export function renderDatasetCard(input: DatasetCardInput): string {
     md.push("", `Left out of the configs above because they have no rows: ${input.empty.map((e) => `\`${e}\``).join(", ")}.`);
   }
   md.push(...usageSection(input));
-  md.push("", "## Funnel", "", "Skips by reason, as counted during the build.", "", "| config | reason | count |", "|---|---|---:|");
+  const noted = Object.values(input.counts.funnel).some((f) => FUNNEL_NOTES.some((note) => f[note]));
+  const note = noted ? " `taken-unscored` is not a skip: rows taken without a usable score (a preset's rule)." : "";
+  md.push("", "## Funnel", "", `Skips by reason, as counted during the build.${note}`, "", "| config | reason | count |", "|---|---|---:|");
   for (const [config, funnel] of Object.entries(input.counts.funnel)) {
     for (const [reason, n] of orderedReasons(funnel)) md.push(`| ${cell(config)} | ${cell(reason)} | ${count(n)} |`);
   }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { readRecords } from "@lmsynth/reader";
-import { MessageSchema, UsageError, type Message } from "@lmsynth/schema";
+import { UsageError, dpoLayout, fromShareGptTurn, rowSchema, sftLayout, type Message, type RowLayout } from "@lmsynth/schema";
 import { openJsonlSink } from "@lmsynth/sinks";
 import { renderDpoRow, renderSftRow } from "@lmsynth/templates";
 import { GENERAL_OPTIONS } from "../common-options.js";
@@ -23,23 +23,65 @@ export const USAGE = "lmsynth render <sft-or-dpo.jsonl> --template <name|tokeniz
 export const SUMMARY =
   "Chat-template text as transformers' apply_chat_template renders it: SFT rows → {conversation_id, text}; DPO rows → {conversation_id, prompt, chosen, rejected} split as TRL splits them.";
 
-const messages = z.array(MessageSchema);
-/**
- * An SFT row (under `messages` or the upstream `conversation`), a TRL DPO row, or an `ultrafeedback_binarized`
- * row (string `prompt`, whole conversations in `chosen` and `rejected`: split at their last message).
- */
-const RenderableRowSchema = z.union([
-  z.looseObject({ conversation_id: z.string().optional(), prompt: messages, chosen: messages, rejected: messages }),
-  z.looseObject({ conversation_id: z.string().optional(), prompt: z.string(), chosen: messages.min(2), rejected: messages.min(2) }),
-  z.looseObject({ conversation_id: z.string().optional(), messages }),
-  z.looseObject({ conversation_id: z.string().optional(), conversation: messages }),
-]);
-/** What the schema lets through, as the renderers read it. */
-type RenderableRow = { conversation_id?: string } & (
-  | { prompt: Message[] | string; chosen: Message[]; rejected: Message[] }
-  | { messages: Message[] }
-  | { conversation: Message[] }
-);
+type Turn = { from: string; value: string } & Record<string, unknown>;
+type Pair = { prompt: Message[]; chosen: Message[]; rejected: Message[] };
+/** A row render reads: its conversation (SFT, KTO) or its pair (DPO). */
+type Readable = { conversation: Message[] } | { pair: Pair };
+
+/** The last message as its own list, the rest as the prompt: a whole conversation split as TRL splits it. */
+const lastApart = (chosen: Message[], rejected: Message[]): Pair => ({ prompt: chosen.slice(0, -1), chosen: chosen.slice(-1), rejected: rejected.slice(-1) });
+
+/** A layout render reads: the schema of the columns that hold its conversation, and how they become one. */
+interface ReadableLayout {
+  schema: z.ZodType;
+  /** The conversation or pair of `record`, or undefined when it is not a row of this layout. */
+  read(record: unknown): Readable | undefined;
+}
+
+/** A {@link ReadableLayout} from a row spec (so render reads what the converters write) and its columns. */
+function readable<Row>(layout: RowLayout, columns: string[], read: (row: Row) => Readable): ReadableLayout {
+  const schema = rowSchema<Row>(layout, columns);
+  return {
+    schema,
+    read(record) {
+      const parsed = schema.safeParse(record);
+      return parsed.success ? read(parsed.data) : undefined;
+    },
+  };
+}
+
+/** The layouts render reads, tried in this order. */
+const READABLE: ReadableLayout[] = [
+  readable(dpoLayout({ format: "trl" }), ["prompt", "chosen", "rejected"], (r: Pair) => ({ pair: r })),
+  readable(dpoLayout({ format: "ultrafeedback" }), ["prompt", "chosen", "rejected"], (r: Pair) => ({ pair: lastApart(r.chosen, r.rejected) })),
+  readable(dpoLayout({ format: "implicit" }), ["chosen", "rejected"], (r: Pair) => ({ pair: lastApart(r.chosen, r.rejected) })),
+  readable(dpoLayout({ format: "sharegpt" }), ["conversations", "chosen", "rejected"], (r: { conversations: Turn[]; chosen: Turn; rejected: Turn }) => ({
+    pair: { prompt: r.conversations.map(fromShareGptTurn), chosen: [fromShareGptTurn(r.chosen)], rejected: [fromShareGptTurn(r.rejected)] },
+  })),
+  // KTO rows (prompt, completion, label) read as prompt-completion ones.
+  readable(sftLayout({ format: "prompt-completion" }), ["prompt", "completion"], (r: { prompt: Message[]; completion: Message[] }) => ({ conversation: [...r.prompt, ...r.completion] })),
+  readable(sftLayout({ format: "sharegpt" }), ["conversations"], (r: { conversations: Turn[] }) => ({ conversation: r.conversations.map(fromShareGptTurn) })),
+  readable(sftLayout(), ["messages"], (r: { messages: Message[] }) => ({ conversation: r.messages })),
+  readable(sftLayout({ format: "conversation" }), ["conversation"], (r: { conversation: Message[] }) => ({ conversation: r.conversation })),
+];
+
+const ANY_LAYOUT = z.union(READABLE.map((r) => r.schema) as [z.ZodType, z.ZodType, ...z.ZodType[]]);
+/** A row of any of {@link READABLE}'s layouts, passed on whole (its `conversation_id` too). */
+const RenderableRowSchema = {
+  safeParse: (value: unknown) => {
+    const parsed = ANY_LAYOUT.safeParse(value);
+    return parsed.success ? { success: true as const, data: value } : parsed;
+  },
+};
+
+/** The conversation or pair of a row the schema let through. */
+function readableOf(record: unknown): Readable {
+  for (const layout of READABLE) {
+    const row = layout.read(record);
+    if (row) return row;
+  }
+  throw new TypeError("a row the schema let through matches no layout");
+}
 
 function withSystem(list: Message[], system: string | undefined): Message[] {
   return system === undefined || list[0]?.role === "system" ? list : [{ role: "system", content: system }, ...list];
@@ -64,18 +106,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     try {
       for await (const { record } of readRecords(positionals, { stdin: io.stdin, progress: read, schema: RenderableRowSchema })) {
         io.signal?.throwIfAborted();
-        const row = record as unknown as RenderableRow;
-        const id = row.conversation_id ?? "";
-        // ultrafeedback: the prompt messages are the chosen conversation but its last message.
-        const pair =
-          "prompt" in row
-            ? typeof row.prompt === "string"
-              ? { prompt: row.chosen.slice(0, -1), chosen: row.chosen.slice(-1), rejected: row.rejected.slice(-1) }
-              : { prompt: row.prompt, chosen: row.chosen, rejected: row.rejected }
-            : undefined;
-        const out = pair
-          ? renderDpoRow({ conversation_id: id, prompt: withSystem(pair.prompt, system), chosen: pair.chosen, rejected: pair.rejected }, renderer)
-          : renderSftRow({ conversation_id: id, messages: withSystem("messages" in row ? row.messages : (row as { conversation: Message[] }).conversation, system) }, renderer);
+        const id = typeof (record as { conversation_id?: unknown }).conversation_id === "string" ? (record as { conversation_id: string }).conversation_id : "";
+        const row = readableOf(record);
+        const out =
+          "pair" in row
+            ? renderDpoRow({ conversation_id: id, ...row.pair, prompt: withSystem(row.pair.prompt, system) }, renderer)
+            : renderSftRow({ conversation_id: id, messages: withSystem(row.conversation, system) }, renderer);
         await sink.write(out);
         summary.records++;
         summary.rows.render!++;

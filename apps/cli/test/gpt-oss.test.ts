@@ -1,0 +1,126 @@
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixture, runMain, spawnCli, tempDir } from "./run-cli.js";
+
+const OSS = fixture("gpt-oss/edge-cases.jsonl");
+const idOf = (name: string): string => createHash("md5").update(name).digest("hex");
+const jaQ = (name: string): string => `質問（${name}）：東京のおすすめの観光地を教えてください。`;
+const jaA = (name: string, i: number): string => `回答${i}（${name}）：浅草寺がおすすめです。`;
+const think = (name: string, i: number): string => `考察${i}（${name}）：観光地を比較する。`;
+type Row = Record<string, unknown>;
+const jsonLines = (text: string): Row[] => text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Row);
+
+let tmp: ReturnType<typeof tempDir>;
+beforeAll(() => {
+  tmp = tempDir();
+});
+afterAll(() => tmp.remove());
+
+async function rows(args: string[]): Promise<Row[]> {
+  const run = await runMain([...args, "-o", "-"]);
+  expect(run.code, run.stderr).toBe(0);
+  return jsonLines(run.stdout);
+}
+
+describe("the GPT-OSS variant", () => {
+  it("inspect detects it, counts traces and responses without text, and says what is assumed", async () => {
+    const run = await runMain(["inspect", OSS, "--json"]);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as { variant: string; langs: Record<string, Row>; notes: string[]; unknown_fields: Row };
+    expect(report.variant).toBe("gpt-oss");
+    // ja: 3 + 3 + 2 + 2 responses, 3 null, all but one with a trace; en: 2 + 1 + 1 + 1, 1 null, all but one.
+    expect(report.langs.ja).toMatchObject({ responses: 10, responses_without_text: 3, responses_with_reasoning: 9, scored: 7 });
+    expect(report.langs.en).toMatchObject({ responses: 5, responses_without_text: 1, responses_with_reasoning: 4, scored: 4 });
+    expect(report.notes[0]).toBe(
+      "gpt-oss: the shape of this subset is inferred from consumers' code, no card or record has been seen: traces are read from reasoning_content (responses with one: ja 9 of 10, en 4 of 5); a response whose content is not a string is counted without text and never used; any other field is listed under unknown fields",
+    );
+    expect(report.unknown_fields).toEqual({ _case: 4 });
+  });
+
+  it("sft keeps each trace on its assistant message (--reasoning keep), never a null content", async () => {
+    const kept = await rows(["sft", OSS, "--lang", "both", "--with-meta"]);
+    expect(kept.filter((r) => r.lang === "ja")).toEqual([
+      { conversation_id: idOf("oss-basic"), messages: [{ role: "user", content: jaQ("oss-basic") }, { role: "assistant", content: jaA("oss-basic", 1), reasoning_content: think("oss-basic", 1) }], lang: "ja", response_index: 1, score: 9 },
+      // The 10 has no content: the 7 is the best usable response.
+      { conversation_id: idOf("oss-null-content"), messages: [{ role: "user", content: jaQ("oss-null-content") }, { role: "assistant", content: jaA("oss-null-content", 1), reasoning_content: think("oss-null-content", 1) }], lang: "ja", response_index: 1, score: 7 },
+      { conversation_id: idOf("oss-no-trace"), messages: [{ role: "user", content: jaQ("oss-no-trace") }, { role: "assistant", content: jaA("oss-no-trace", 0) }], lang: "ja", response_index: 0, score: 8 },
+    ]);
+    expect(kept.filter((r) => r.lang === "en").map((r) => (r.messages as Row[])[1])).toEqual([
+      { role: "assistant", content: "Visit Senso-ji.", reasoning_content: "Compare the sights." },
+      { role: "assistant", content: "Senso-ji.", reasoning_content: "" },
+      { role: "assistant", content: "Skytree." },
+    ]);
+    // --reasoning drop: the same rows without their traces; --reasoning-key thinking: under that key.
+    const strip = (r: Row): Row => ({ ...r, messages: (r.messages as Row[]).map(({ role, content }) => ({ role, content })) });
+    expect(await rows(["sft", OSS, "--lang", "both", "--with-meta", "--reasoning", "drop"])).toEqual(kept.map(strip));
+    const thinking = await rows(["sft", OSS, "--lang", "both", "--with-meta", "--reasoning-key", "thinking"]);
+    expect((thinking[0]!.messages as Row[])[1]).toEqual({ role: "assistant", content: jaA("oss-basic", 1), thinking: think("oss-basic", 1) });
+  });
+
+  it("counts a language whose responses all lack text as skipped, and writes nothing for it", async () => {
+    const run = await runMain(["sft", OSS, "--lang", "both", "-o", join(tmp.dir, "sft.jsonl"), "--json"]);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ variant: "gpt-oss", rows: { sft: 6 }, funnel: { sft: { ja: { "no-valid-score": 1 }, en: { "no-valid-score": 1 } } } });
+  });
+
+  it("dpo and kto carry the traces of chosen, rejected and completion", async () => {
+    const [pair] = await rows(["dpo", OSS]);
+    expect(pair).toMatchObject({
+      conversation_id: idOf("oss-basic"),
+      chosen: [{ role: "assistant", content: jaA("oss-basic", 1), reasoning_content: think("oss-basic", 1) }],
+      rejected: [{ role: "assistant", content: jaA("oss-basic", 2), reasoning_content: think("oss-basic", 2) }],
+    });
+    const kto = await rows(["kto", OSS, "--kto-per-record", "all"]);
+    expect(kto.map((r) => [r.conversation_id === idOf("oss-basic"), r.label, (r.completion as Row[])[0]!.reasoning_content ?? null])).toEqual([
+      [true, true, think("oss-basic", 1)],
+      [true, false, think("oss-basic", 2)],
+      [false, false, think("oss-null-content", 2)],
+      [false, true, null],
+      [false, false, think("oss-no-trace", 1)],
+    ]);
+  });
+
+  it("build gives every message a nullable trace field in Parquet, and the card names the Apache-2.0 licence", async () => {
+    const out = join(tmp.dir, "ds");
+    expect((await runMain(["build", OSS, "-o", out, "--lang", "both", "--sft-format", "messages,sharegpt", "--kto", "--silent"])).code).toBe(0);
+    const db = await (await DuckDBInstance.create(":memory:")).connect();
+    const describe = async (path: string) =>
+      Object.fromEntries(((await db.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${join(out, path)}')`)).getRowObjectsJson() as { column_name: string; column_type: string }[]).map((r) => [r.column_name, r.column_type]));
+    expect((await describe("sft/train-00000-of-00001.parquet")).messages).toBe('STRUCT("role" VARCHAR, "content" VARCHAR, reasoning_content VARCHAR)[]');
+    expect((await describe("sft-sharegpt/train-00000-of-00001.parquet")).conversations).toBe('STRUCT("from" VARCHAR, "value" VARCHAR, reasoning_content VARCHAR)[]');
+    expect((await describe("kto/train-00000-of-00001.parquet")).completion).toBe('STRUCT("role" VARCHAR, "content" VARCHAR, reasoning_content VARCHAR)[]');
+    const first = (await db.runAndReadAll(`SELECT messages FROM read_parquet('${join(out, "sft/train-00000-of-00001.parquet")}') LIMIT 1`)).getRowObjectsJson()[0];
+    expect(first).toEqual({ messages: [{ role: "user", content: jaQ("oss-basic"), reasoning_content: null }, { role: "assistant", content: jaA("oss-basic", 1), reasoning_content: think("oss-basic", 1) }] });
+    db.closeSync();
+    const card = readFileSync(join(out, "README.md"), "utf8");
+    expect(card).toContain("[Apache License 2.0](https://www.apache.org/licenses/LICENSE-2.0)");
+    // --reasoning drop: no trace field at all.
+    const dropped = join(tmp.dir, "dropped");
+    expect((await runMain(["build", OSS, "-o", dropped, "--reasoning", "drop", "--silent"])).code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(dropped, "manifest.json"), "utf8")) as { card: { columns: { sft: Row[] } } };
+    expect(manifest.card.columns.sft[1]).toEqual({ name: "messages", type: "messages", nullable: false });
+  });
+
+  it("render passes the trace to a template that reads it", async () => {
+    const template = join(tmp.dir, "chat_template.jinja");
+    writeFileSync(template, "{% for m in messages %}[{{ m.role }}]{% if m.reasoning_content %}<think>{{ m.reasoning_content }}</think>{% endif %}{{ m.content }}\n{% endfor %}");
+    const sft = join(tmp.dir, "render-in.jsonl");
+    expect((await runMain(["sft", OSS, "-o", sft, "--silent"])).code).toBe(0);
+    const [first] = await rows(["render", sft, "--template", template]);
+    expect(first).toEqual({ conversation_id: idOf("oss-basic"), text: `[user]${jaQ("oss-basic")}\n[assistant]<think>${think("oss-basic", 1)}</think>${jaA("oss-basic", 1)}\n` });
+  });
+
+  it("a build that cannot see the traces up front (stdin) fails instead of dropping them, unless told the variant", () => {
+    const input = readFileSync(OSS);
+    const out = join(tmp.dir, "stdin");
+    const run = spawnCli(["build", "-", "-o", out], input);
+    expect(run.code).toBe(2);
+    expect(run.stderr.split("\n")[0]).toBe(
+      "Error: -: responses carry reasoning traces the build had no field for (the first record of its first file showed none, or it read stdin): give --variant gpt-oss to keep them, or --reasoning drop",
+    );
+    expect(spawnCli(["build", "-", "-o", out, "--variant", "gpt-oss", "--silent"], input).code).toBe(0);
+  });
+});

@@ -1,0 +1,170 @@
+import { createHash } from "node:crypto";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tableFromIPC } from "apache-arrow";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DatasetManifest } from "@lmsynth/shards";
+import { fixture, runMain, spawnCli, squeezeTable, tempDir } from "./run-cli.js";
+
+const EDGE = fixture("llama3.1/edge-cases.jsonl");
+const SFT_FORMATS = ["messages", "conversation", "prompt-completion", "sharegpt"];
+const DPO_FORMATS = ["trl", "implicit", "ultrafeedback", "sharegpt"];
+const config = (kind: string, format: string, first: string) => (format === first ? kind : `${kind}-${format}`);
+
+let tmp: ReturnType<typeof tempDir>;
+let folder: string;
+let connection: Promise<DuckDBConnection> | undefined;
+beforeAll(async () => {
+  tmp = tempDir();
+  folder = join(tmp.dir, "ds");
+  const run = await runMain(["build", EDGE, "-o", folder, "--lang", "both", "--sft-format", SFT_FORMATS.join(","), "--dpo-format", DPO_FORMATS.join(","), "--kto", "--format", "parquet,jsonl,arrow"]);
+  expect(run.code).toBe(0);
+});
+afterAll(async () => {
+  (await connection)?.closeSync();
+  tmp.remove();
+});
+
+type Row = Record<string, unknown>;
+const jsonLines = (text: string): Row[] => text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Row);
+const manifest = (): DatasetManifest => JSON.parse(readFileSync(join(folder, "manifest.json"), "utf8")) as DatasetManifest;
+
+/** The rows of a JSONL command to stdout. */
+async function commandRows(args: string[]): Promise<Row[]> {
+  const run = await runMain([...args, "-o", "-"]);
+  expect(run.code, run.stderr).toBe(0);
+  return jsonLines(run.stdout);
+}
+
+async function duckdbRows(path: string): Promise<Row[]> {
+  connection ??= DuckDBInstance.create(":memory:").then((db) => db.connect());
+  return (await (await connection).runAndReadAll(`SELECT * FROM read_parquet('${path}')`)).getRowObjectsJson();
+}
+
+/** A row as the folder's columns hold it: every column, absent as null. */
+const projected = (columns: string[], row: Row): Row => Object.fromEntries(columns.map((c) => [c, row[c] ?? null]));
+
+describe("build: every layout as its own config", () => {
+  it("writes one config per layout, and LLaMA-Factory's dataset_info.json for the sharegpt ones", () => {
+    expect(readdirSync(folder).sort()).toEqual([
+      "README.md",
+      "dataset_info.json",
+      "dpo",
+      "dpo-implicit",
+      "dpo-sharegpt",
+      "dpo-ultrafeedback",
+      "kto",
+      "manifest.json",
+      "report.html",
+      "sft",
+      "sft-conversation",
+      "sft-prompt-completion",
+      "sft-sharegpt",
+    ]);
+    const tags = { role_tag: "from", content_tag: "value", user_tag: "human", assistant_tag: "gpt", system_tag: "system" };
+    expect(JSON.parse(readFileSync(join(folder, "dataset_info.json"), "utf8"))).toEqual({
+      "sft-sharegpt": { file_name: "sft-sharegpt/train-00000-of-00001.parquet", formatting: "sharegpt", columns: { messages: "conversations" }, tags },
+      "dpo-sharegpt": { file_name: "dpo-sharegpt/train-00000-of-00001.parquet", formatting: "sharegpt", ranking: true, columns: { messages: "conversations", chosen: "chosen", rejected: "rejected" }, tags },
+    });
+    const card = readFileSync(join(folder, "README.md"), "utf8");
+    expect(card).toContain('sft_sharegpt = load_dataset("<this repo or folder>", "sft-sharegpt")  # LLaMA-Factory, axolotl (sharegpt)\n');
+    expect(card).toContain('kto = load_dataset("<this repo or folder>", "kto")  # TRL KTOTrainer\n');
+    expect(manifest().files.map((f) => f.path)).toContain("dataset_info.json");
+  });
+
+  it.each([
+    ...SFT_FORMATS.map((f) => [config("sft", f, "messages"), ["sft", "--sft-format", f]] as const),
+    ...DPO_FORMATS.map((f) => [config("dpo", f, "trl"), ["dpo", "--dpo-format", f]] as const),
+    ["kto", ["kto"]] as const,
+  ])("%s: the rows of the JSONL command, in JSONL, Parquet (DuckDB) and Arrow", async (name, command) => {
+    const expected = await commandRows([...command, EDGE, "--lang", "both", "--with-meta"]);
+    expect(expected.length).toBeGreaterThan(5);
+    const columns = manifest().card!.columns![name]!.map((c) => c.name);
+    const base = join(folder, name, "train-00000-of-00001");
+    expect(jsonLines(readFileSync(`${base}.jsonl`, "utf8"))).toEqual(expected);
+    const rows = expected.map((row) => projected(columns, row));
+    expect(await duckdbRows(`${base}.parquet`)).toEqual(rows);
+    expect(JSON.parse(JSON.stringify(tableFromIPC(readFileSync(`${base}.arrow`)).toArray()))).toEqual(rows);
+  });
+});
+
+describe("lmsynth kto", () => {
+  it("labels the best response desirable and the worst undesirable, and counts those in between", async () => {
+    const run = await runMain(["kto", EDGE, "-o", "-", "--with-meta"]);
+    expect(run.code).toBe(0);
+    const rows = jsonLines(run.stdout);
+    // basic: scores 6 8 7 5 8 3 → the first 8 (index 1) desirable, the 3 (index 5) undesirable.
+    const q = "質問（basic）：東京のおすすめの観光地を教えてください。";
+    const promptId = createHash("sha256").update(q).digest("hex");
+    const id = createHash("md5").update("basic").digest("hex");
+    expect(rows.filter((r) => r.conversation_id === id)).toEqual([
+      { conversation_id: id, prompt: [{ role: "user", content: q }], completion: [{ role: "assistant", content: "回答1（basic）：浅草寺がおすすめです。" }], label: true, score: 8, prompt_id: promptId, lang: "ja", response_index: 1 },
+      { conversation_id: id, prompt: [{ role: "user", content: q }], completion: [{ role: "assistant", content: "回答5（basic）：浅草寺がおすすめです。" }], label: false, score: 3, prompt_id: promptId, lang: "ja", response_index: 5 },
+    ]);
+    // tie-worst: 9 desirable, 2 undesirable; all-equal (7s): one candidate in between; low-scores: 4 and 2 both undesirable.
+    const labels = (name: string) => rows.filter((r) => r.conversation_id === createHash("md5").update(name).digest("hex")).map((r) => [r.response_index, r.label]);
+    expect(labels("tie-worst")).toEqual([[0, true], [5, false]]);
+    expect(labels("all-equal")).toEqual([]);
+    expect(labels("low-scores")).toEqual([[1, false], [2, false]]);
+    expect(squeezeTable(run.stderr)).toContain("kto skipped (ja) neutral-score ");
+    expect(squeezeTable(run.stderr)).toMatch(/\nkto responses between the thresholds \d+\n/);
+  });
+
+  it("--kto-per-record all takes every usable response; thresholds move the labels", async () => {
+    const all = await commandRows(["kto", EDGE, "--kto-per-record", "all", "--kto-desirable", "9", "--kto-undesirable", "2", "--with-meta"]);
+    const basic = createHash("md5").update("basic").digest("hex");
+    // basic: no score reaches 9 or falls to 2: every response in between.
+    expect(all.filter((r) => r.conversation_id === basic)).toEqual([]);
+    const tie = createHash("md5").update("tie-worst").digest("hex");
+    // tie-worst: 9 2 5 2 7 2 → the 9, then the three 2s (lower index first).
+    expect(all.filter((r) => r.conversation_id === tie).map((r) => [r.response_index, r.label])).toEqual([[0, true], [1, false], [3, false], [5, false]]);
+  });
+});
+
+describe("lmsynth render reads every layout", () => {
+  it("gives the same text for a conversation, whatever its SFT layout, and the same pair texts for every DPO layout", async () => {
+    const texts = async (file: string): Promise<Row[]> => {
+      const run = await runMain(["render", file, "--template", "chatml", "-o", "-"]);
+      expect(run.code, run.stderr).toBe(0);
+      return jsonLines(run.stdout);
+    };
+    const sft = join(folder, "sft/train-00000-of-00001.jsonl");
+    const reference = await texts(sft);
+    expect(reference[0]!.text).toBe(
+      "<|im_start|>user\n質問（basic）：東京のおすすめの観光地を教えてください。<|im_end|>\n<|im_start|>assistant\n回答1（basic）：浅草寺がおすすめです。<|im_end|>\n",
+    );
+    for (const f of SFT_FORMATS.slice(1)) expect(await texts(join(folder, `sft-${f}/train-00000-of-00001.jsonl`)), f).toEqual(reference);
+    const pairs = await texts(join(folder, "dpo/train-00000-of-00001.jsonl"));
+    expect(Object.keys(pairs[0]!)).toEqual(["conversation_id", "prompt", "chosen", "rejected"]);
+    for (const f of DPO_FORMATS.slice(1)) expect(await texts(join(folder, `dpo-${f}/train-00000-of-00001.jsonl`)), f).toEqual(pairs);
+    // A KTO row renders as its prompt followed by its completion.
+    const kto = await texts(join(folder, "kto/train-00000-of-00001.jsonl"));
+    expect(kto[0]).toEqual(reference[0]);
+  });
+
+  it("refuses a row of no layout, naming file and line (exit 2)", () => {
+    const bad = join(tmp.dir, "bad.jsonl");
+    writeFileSync(bad, '{"conversation_id":"a","messages":[{"role":"user","content":"q"}]}\n{"conversation_id":"b","turns":[]}\n');
+    const run = spawnCli(["render", bad, "--template", "chatml", "-o", join(tmp.dir, "out.jsonl")]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`^Error: ${bad.replaceAll("/", "\\/")}:2: `));
+    expect(readdirSync(tmp.dir).filter((f) => f.startsWith("out"))).toEqual([]);
+  });
+});
+
+describe("layout and KTO flags: usage errors from the real CLI", () => {
+  it.each([
+    [["build", EDGE, "-o", "x", "--sft-format", "messages,bogus"], 'Error: --sft-format takes messages, conversation, prompt-completion, sharegpt; got "bogus"'],
+    [["build", EDGE, "-o", "x", "--dpo-format", ","], "Error: --dpo-format is empty"],
+    [["build", EDGE, "-o", "x", "--no-sft", "--no-dpo"], "Error: --no-sft and --no-dpo without --kto leave no output"],
+    [["kto", EDGE, "-o", "-", "--kto-desirable", "5", "--kto-undesirable", "5"], "Error: --kto-undesirable (5) must be below --kto-desirable (5)"],
+    [["sft", EDGE, "-o", "-", "--sft-format", "sharegpt", "--messages-key", "conversation"], "Error: --messages-key names the list of --sft-format messages only"],
+    [["dpo", EDGE, "-o", "-", "--dpo-format", "kto"], 'Error: --dpo-format must be one of trl, implicit, ultrafeedback, sharegpt; got "kto"'],
+  ])("%j", (args, message) => {
+    const run = spawnCli(args);
+    expect(run.code).toBe(1);
+    expect(run.stderr.split("\n")[0]).toBe(message);
+    expect(run.stdout).toBe("");
+  });
+});

@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { DEFAULT_MAX_LINE_BYTES } from "@lmsynth/reader";
-import { REASONING_KEYS, UsageError, VARIANTS, VARIANT_TABLE } from "@lmsynth/schema";
+import { REASONING_KEYS, VARIANTS, VARIANT_TABLE } from "@lmsynth/schema";
 import { checkValue, type OptionSpec, type OptionTable, type ResolvedValues, type ParsedArgs, type ParsedValue } from "./option-table.js";
+import { UsageError } from "./usage-error.js";
 
 /** Flags every command shares. */
 export const GENERAL_OPTIONS = {

@@ -1,10 +1,11 @@
-import { DPO_FORMATS, SFT_FORMATS, UsageError } from "@lmsynth/schema";
+import { DPO_FORMATS, SFT_FORMATS } from "@lmsynth/schema";
 import { DEFAULT_MIN_MARGIN, PAIR_MODES, type DpoOptions } from "@lmsynth/dpo";
 import { DEFAULT_KTO_DESIRABLE, DEFAULT_KTO_UNDESIRABLE, KTO_PER_RECORD, type KtoOptions } from "@lmsynth/kto";
 import type { SftOptions } from "@lmsynth/sft";
 import { OUTPUT_TABLE, outputOf, type ConvertInit, type OutputKind, type OutputSpec, type TemplateSpec } from "@lmsynth/pipeline";
 import type { CONVERSION_OPTIONS } from "./common-options.js";
 import { SCORE, type OptionTable, type ResolvedValues } from "./option-table.js";
+import { UsageError } from "./usage-error.js";
 
 /** The flags both converters read (`--with-meta` where a command has it). */
 type SharedValues = ResolvedValues<typeof CONVERSION_OPTIONS> & { "with-meta"?: boolean };

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
-import { InterruptedError, UsageError, redactSecrets } from "@lmsynth/schema";
+import { InterruptedError, OptionError, redactSecrets } from "@lmsynth/schema";
 import { formatHelp, type OptionTable } from "./option-table.js";
 import type { CliIo } from "./io.js";
+import { UsageError } from "./usage-error.js";
 
 /** A subcommand module: its option table (for `--help`) and its runner, which returns the exit code. */
 export interface CommandModule {
@@ -47,7 +48,8 @@ function topHelp(): string {
  */
 export function exitCodeOf(error: unknown): number {
   if (error instanceof InterruptedError) return error.exitCode;
-  return error instanceof UsageError ? 1 : 2;
+  // A library's OptionError is a flag the user gave, as the CLI's own UsageError is.
+  return error instanceof UsageError || error instanceof OptionError ? 1 : 2;
 }
 
 function isEpipe(e: unknown): boolean {

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { UsageError } from "@lmsynth/schema";
+import { UsageError } from "./usage-error.js";
 
 /** One flag, declared once: drives parsing, validation and `--help`. */
 export interface OptionSpec {

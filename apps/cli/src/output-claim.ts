@@ -1,6 +1,7 @@
 import { open, readFile, realpath, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve, sep } from "node:path";
-import { UsageError, trackTemporaryPath } from "@lmsynth/schema";
+import { trackTemporaryPath } from "@lmsynth/schema";
+import { UsageError } from "./usage-error.js";
 
 /** An output path as the command line named it (`-o`, `--rejected`); `-` and undefined are ignored. */
 export interface NamedPath {

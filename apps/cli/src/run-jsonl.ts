@@ -1,5 +1,5 @@
 import { EXCLUDE_IDS_OPTION, convertAll, finishSummary, newSummary, openRecordSource, threadsOf, type BuildRun, type ConvertInit, type ConvertProgress } from "@lmsynth/pipeline";
-import { UsageError } from "@lmsynth/schema";
+
 import { openJsonlSink } from "@lmsynth/sinks";
 import { resolveOptions, type CONVERSION_OPTIONS, type DELETION_OPTIONS, type GENERAL_OPTIONS, type INPUT_OPTIONS } from "./common-options.js";
 import type { CliIo } from "./io.js";
@@ -11,6 +11,7 @@ import { commandLine, recordedOptions } from "./run-record.js";
 import { exclusionOf, inputPathsOf, sourceOptionsOf } from "./source-options.js";
 import type { IdList } from "@lmsynth/reader";
 import { printSummary, noProgress } from "./summary.js";
+import { UsageError } from "./usage-error.js";
 
 type Values = Record<string, ParsedValue | undefined>;
 

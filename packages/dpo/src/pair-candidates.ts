@@ -1,4 +1,4 @@
-import { UsageError, hashFraction, type SkipReason } from "@lmsynth/schema";
+import { OptionError, hashFraction, type SkipReason } from "@lmsynth/schema";
 import { byScoreDesc, isChoosable, isUsable, type Candidate, type TextCandidate } from "@lmsynth/candidates";
 
 /** The `--pairs` modes of `lmsynth dpo`, default first (behaviour.md §4). */
@@ -37,16 +37,16 @@ export const DEFAULT_MIN_MARGIN = 1.0;
 // Decimal scores meet a decimal margin as written (8.5 − 7.4 is 1.0999999999999996 in binary floating point).
 const MARGIN_TOLERANCE = 1e-9;
 
-/** Throws `UsageError` for an unknown mode or a margin that is negative or not a finite number. */
+/** Throws `OptionError` for an unknown mode or a margin that is negative or not a finite number. */
 function checkOptions(o: PairOptions): void {
   if (o.pairs !== undefined && !PAIR_MODES.includes(o.pairs)) {
-    throw new UsageError(`unknown pairing mode "${String(o.pairs)}" (expected ${PAIR_MODES.join(", ")})`);
+    throw new OptionError(`unknown pairing mode "${String(o.pairs)}" (expected ${PAIR_MODES.join(", ")})`);
   }
   if (o.minMargin !== undefined && !(Number.isFinite(o.minMargin) && o.minMargin >= 0)) {
-    throw new UsageError(`min margin must be a finite number ≥ 0, got ${String(o.minMargin)}`);
+    throw new OptionError(`min margin must be a finite number ≥ 0, got ${String(o.minMargin)}`);
   }
   if (o.minChosenScore !== undefined && !Number.isFinite(o.minChosenScore)) {
-    throw new UsageError(`min chosen score must be a finite number, got ${String(o.minChosenScore)}`);
+    throw new OptionError(`min chosen score must be a finite number, got ${String(o.minChosenScore)}`);
   }
 }
 
@@ -106,7 +106,7 @@ export function bestWorstOf(
  * Skip reasons, first that applies: `no-valid-score`, `too-few-candidates`, `repetition`,
  * `below-min-chosen-score`, `margin` (no pair meets the margin, including all-equal scores).
  * A record yields at least one pair in every mode exactly when the `best-worst` pair meets the margin.
- * Throws `UsageError` for invalid options.
+ * Throws `OptionError` for invalid options.
  */
 export function pairCandidates(candidates: readonly Candidate[], options: PairOptions = {}, key = ""): Pairing {
   checkOptions(options);

@@ -55,7 +55,7 @@ function row(record: MergedRecord, lang: Lang, user: string, pair: Pair, o: DpoO
  * `recordSkipReason` (`empty-instruction`, `duplicate-instruction`, `pii`, `template`, `no-candidates`),
  * then `no-valid-score`, `too-few-candidates`, `repetition`, `below-min-chosen-score`, `margin`.
  * Contents are copied byte for byte, never trimmed; every row gets its own message objects.
- * Throws `UsageError` for invalid pairing options.
+ * Throws `OptionError` for invalid pairing options.
  */
 export function toDpoRows(record: MergedRecord, options: DpoOptions = {}): DpoResult {
   const result: DpoResult = { rows: [], skips: [], droppedPairs: 0 };

@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { UsageError, type DpoRow, type Lang } from "@lmsynth/schema";
+import { OptionError, type DpoRow, type Lang } from "@lmsynth/schema";
 import { toDpoRows, type DpoOptions } from "../src/index.js";
 import { EN, EN_ID, JA, JA_ID, english, record, type Resp } from "./records.js";
 
@@ -173,14 +173,14 @@ describe("toDpoRows margin", () => {
     expect(toDpoRows(record(resps), options)).toEqual({ rows: [], skips: [{ lang: "ja", reason: "margin" }], droppedPairs: 0 });
   });
 
-  it("throws UsageError for an invalid margin or mode", () => {
+  it("throws OptionError for an invalid margin or mode", () => {
     const r = record([["a", 9], ["b", 1]]);
-    expect(() => toDpoRows(r, { minMargin: -1 })).toThrow(UsageError);
+    expect(() => toDpoRows(r, { minMargin: -1 })).toThrow(OptionError);
     expect(() => toDpoRows(r, { minMargin: Number.NaN })).toThrow("min margin must be a finite number ≥ 0, got NaN");
     expect(() => toDpoRows(r, { pairs: "best" as never })).toThrow(
       'unknown pairing mode "best" (expected best-worst, best-vs-rest, all, best-random)',
     );
-    expect(() => toDpoRows(r, { minChosenScore: Number.POSITIVE_INFINITY })).toThrow(UsageError);
+    expect(() => toDpoRows(r, { minChosenScore: Number.POSITIVE_INFINITY })).toThrow(OptionError);
   });
 });
 

@@ -1,4 +1,4 @@
-import { promptIdOf, type ReasoningKey, type KtoRow, type Lang, type MergedRecord, type Message } from "@lmsynth/schema";
+import { OptionError, promptIdOf, type ReasoningKey, type KtoRow, type Lang, type MergedRecord, type Message } from "@lmsynth/schema";
 import { assistantMessage, byScoreDesc, eligibleSets, isChoosable, isUsable, type LangOption, type RecordFilters, type Skip, type TextCandidate } from "@lmsynth/candidates";
 
 /** The `--kto-per-record` values, default first. */
@@ -72,12 +72,12 @@ function row(record: MergedRecord, lang: Lang, user: string, c: TextCandidate, d
  * first, tie → lower index) each become a desirable row (choosable, score ≥ `desirable`), an undesirable row
  * (score ≤ `undesirable`), or are left out and counted as `neutral`. A language with no usable candidate
  * skips as `no-valid-score`; one whose candidates were all neutral as `neutral-score`.
- * @throws RangeError when `undesirable` is not below `desirable`.
+ * @throws OptionError when `undesirable` is not below `desirable`.
  */
 export function toKtoRows(record: MergedRecord, options: KtoOptions = {}): KtoResult {
   const desirable = options.desirable ?? DEFAULT_KTO_DESIRABLE;
   const undesirable = options.undesirable ?? DEFAULT_KTO_UNDESIRABLE;
-  if (!(undesirable < desirable)) throw new RangeError(`the undesirable threshold (${undesirable}) must be below the desirable one (${desirable})`);
+  if (!(undesirable < desirable)) throw new OptionError(`the undesirable threshold (${undesirable}) must be below the desirable one (${desirable})`);
   const result: KtoResult = { rows: [], skips: [], neutral: 0 };
   for (const set of eligibleSets(record, options, result.skips)) {
     const lang = set.lang;

@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import type { KtoRow } from "@lmsynth/schema";
+import { OptionError, type KtoRow } from "@lmsynth/schema";
 import { toKtoRows } from "../src/index.js";
 import { EN, EN_ID, JA, JA_ID, english, record } from "../../dpo/test/records.js";
 
@@ -86,6 +86,6 @@ describe("toKtoRows", () => {
   });
 
   it("refuses thresholds that overlap", () => {
-    expect(() => toKtoRows(r, { desirable: 5, undesirable: 5 })).toThrow(new RangeError("the undesirable threshold (5) must be below the desirable one (5)"));
+    expect(() => toKtoRows(r, { desirable: 5, undesirable: 5 })).toThrow(new OptionError("the undesirable threshold (5) must be below the desirable one (5)"));
   });
 });

@@ -1,6 +1,6 @@
 import { createDatasetStats, renderReportHtml, type DatasetStats } from "@lmsynth/report";
 import { readRecords } from "@lmsynth/reader";
-import { UsageError, VARIANT_TABLE, variantEvidence, variantOfEvidence, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
+import { OptionError, VARIANT_TABLE, variantEvidence, variantOfEvidence, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
 import { stat } from "node:fs/promises";
 import { openDatasetFolder, sortKeys, totalRows, verifyManifest, type DatasetFolderOptions, type DatasetManifest } from "@lmsynth/shards";
 import { convertAll, finishSummary, newSummary, threadsOf, type ConvertProgress, type RunSummary } from "./convert-all.js";
@@ -88,11 +88,11 @@ export function renderRunReport(summary: RunSummary, stats: DatasetStats, run: B
 /**
  * The report of a folder from its manifest alone (`manifest.stats`, see {@link BuildStats}): the page its
  * build rendered, after `mergeDatasetFolders` summed parts or `deleteIds` removed rows.
- * @throws UsageError for a manifest without stats (written by an older lmsynth).
+ * @throws OptionError for a manifest without stats (written by an older lmsynth).
  */
 export function renderManifestReport(manifest: DatasetManifest): string {
   const stats = manifest.stats as BuildStats | undefined;
-  if (!stats?.dataset) throw new UsageError("the manifest keeps no stats (built by an older lmsynth): build again");
+  if (!stats?.dataset) throw new OptionError("the manifest keeps no stats (built by an older lmsynth): build again");
   const summary = newSummary("build");
   summary.records = manifest.counts.records;
   const configs = manifest.card?.configs ?? [];
@@ -120,7 +120,7 @@ export const EXCLUDE_IDS_OPTION = "exclude-ids";
  * producing every requested config as Parquet/Arrow/JSONL shards, `report.html`, the dataset card and
  * `manifest.json`, committed atomically at `output`. Yields progress and phase events; returns what was
  * written. {@link build} drains it.
- * @throws UsageError for options that cannot run; InputError for bad input; OutputError for an output that
+ * @throws OptionError for options that cannot run; InputError for bad input; OutputError for an output that
  * cannot be written; the signal's reason once aborted. Nothing is left at `output` after any of them.
  */
 export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEvent, BuildResult> {

@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { UniqueIds, type JoinCounts } from "@lmsynth/reader";
 import { addRecordStats, type DatasetStats } from "@lmsynth/report";
-import { UsageError, VARIANTS, variantOfEvidence, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
+import { OptionError, VARIANTS, variantOfEvidence, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
 import { createMapper, type ConvertInit } from "./convert-record.js";
 import type { RecordSource } from "./record-source.js";
 
@@ -71,13 +71,13 @@ export function countSkip(summary: RunSummary, output: string, lang: Lang, reaso
 
 /**
  * The worker threads to use: `requested`, or the machine's cores.
- * @throws UsageError above 4 per core: past a few per core, workers only cost memory (a V8 heap each).
+ * @throws OptionError above 4 per core: past a few per core, workers only cost memory (a V8 heap each).
  */
 export function threadsOf(requested: number | undefined): number {
   const cores = availableParallelism();
   const most = MAX_THREADS_PER_CORE * cores;
   const threads = requested ?? cores;
-  if (threads > most) throw new UsageError(`--threads takes at most ${most} (${MAX_THREADS_PER_CORE} per core on this machine), got ${threads}`);
+  if (threads > most) throw new OptionError(`--threads takes at most ${most} (${MAX_THREADS_PER_CORE} per core on this machine), got ${threads}`);
   return threads;
 }
 

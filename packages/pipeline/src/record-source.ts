@@ -1,5 +1,5 @@
 import { createHash, type Hash } from "node:crypto";
-import { UsageError, conversationIdIn, variantEvidence, variantOfEvidence, type Variant } from "@lmsynth/schema";
+import { OptionError, conversationIdIn, variantEvidence, variantOfEvidence, type Variant } from "@lmsynth/schema";
 import { createMapper, type ConvertInit, type ConvertOut } from "./convert-record.js";
 import {
   decryptStream,
@@ -97,16 +97,16 @@ export interface RecordSourceOptions {
 
 /**
  * Opens merged inputs, or the three sources to join, for reading records, with `onInvalid` and `rejected`.
- * @throws UsageError when both or neither kinds of input are given.
+ * @throws OptionError when both or neither kinds of input are given.
  */
 export async function openRecordSource(options: RecordSourceOptions): Promise<RecordSource> {
   const files = options.files ?? [];
   const synth = options.synth && options.synth.length > 0 ? options.synth : undefined;
   const instructions = options.instructions ?? [];
   const lmsys = options.lmsys ?? [];
-  if (synth && files.length > 0) throw new UsageError("give either a merged input or --synth (with --instructions/--lmsys), not both");
-  if (!synth && (instructions.length > 0 || lmsys.length > 0)) throw new UsageError("--instructions and --lmsys are joined to --synth: give --synth too");
-  if (!synth && files.length === 0) throw new UsageError("no input: give a merged file (or - for stdin), or --synth with --instructions/--lmsys");
+  if (synth && files.length > 0) throw new OptionError("give either a merged input or --synth (with --instructions/--lmsys), not both");
+  if (!synth && (instructions.length > 0 || lmsys.length > 0)) throw new OptionError("--instructions and --lmsys are joined to --synth: give --synth too");
+  if (!synth && files.length === 0) throw new OptionError("no input: give a merged file (or - for stdin), or --synth with --instructions/--lmsys");
   const inputs = synth ? [...synth, ...instructions, ...lmsys] : files;
   let totalBytes: number | undefined = 0;
   for (const p of inputs) {

@@ -24,7 +24,7 @@ import {
   unarmor,
 } from "openpgp";
 import type { PartialConfig, SessionKey } from "openpgp";
-import { InputError, OutputError, UsageError, trackTemporaryPath } from "@lmsynth/schema";
+import { InputError, OutputError, OptionError, trackTemporaryPath } from "@lmsynth/schema";
 import { PacketFraming, PacketTag, concatBytes } from "./packet-framing.js";
 import { badPassphrase, classifyOpenPgpError, errorMessage, truncatedError } from "./openpgp-errors.js";
 import type { FramedPacket } from "./packet-framing.js";
@@ -143,7 +143,7 @@ function isArmored(firstBytes: Uint8Array): boolean {
  * the `\n` that ends it; a `\r` before that `\n` is kept, because gpg keeps it too (a file saved with
  * Windows line endings therefore gives a different passphrase in gpg and here alike; the
  * wrong-passphrase message points this out). The file must be UTF-8. The environment value is used
- * as is. Throws `UsageError` when neither is given or the passphrase is empty or not UTF-8, and
+ * as is. Throws `OptionError` when neither is given or the passphrase is empty or not UTF-8, and
  * `InputError` (`io`) when the file cannot be read.
  */
 export async function readPassphrase(options: ReadPassphraseOptions): Promise<string> {
@@ -161,16 +161,16 @@ export async function readPassphrase(options: ReadPassphraseOptions): Promise<st
     try {
       passphrase = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(line);
     } catch {
-      throw new UsageError(`${passphraseFile}: the passphrase file is not UTF-8 text`);
+      throw new OptionError(`${passphraseFile}: the passphrase file is not UTF-8 text`);
     }
-    if (passphrase === "") throw new UsageError(`${passphraseFile}: the passphrase file's first line is empty`);
+    if (passphrase === "") throw new OptionError(`${passphraseFile}: the passphrase file's first line is empty`);
     return passphrase;
   }
   const fromEnv = env["LMSYNTH_PASSPHRASE"];
   if (fromEnv === undefined) {
-    throw new UsageError("the input is OpenPGP-encrypted: give --passphrase-file FILE or set LMSYNTH_PASSPHRASE");
+    throw new OptionError("the input is OpenPGP-encrypted: give --passphrase-file FILE or set LMSYNTH_PASSPHRASE");
   }
-  if (fromEnv === "") throw new UsageError("LMSYNTH_PASSPHRASE is set but empty");
+  if (fromEnv === "") throw new OptionError("LMSYNTH_PASSPHRASE is set but empty");
   return fromEnv;
 }
 

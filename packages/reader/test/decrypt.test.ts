@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { InputError, OutputError, UsageError } from "@lmsynth/schema";
+import { InputError, OutputError, OptionError } from "@lmsynth/schema";
 import { decryptFile, decryptStream, isOpenPgp, readPassphrase } from "../src/decrypt.js";
 
 const FIXTURES = fileURLToPath(new URL("../../../test-fixtures/gpg/", import.meta.url));
@@ -361,8 +361,8 @@ describe("readPassphrase", () => {
     ["empty env", { env: { LMSYNTH_PASSPHRASE: "" } }, "LMSYNTH_PASSPHRASE is set but empty"],
   ])("usage error: %s", async (_, extra, message) => {
     const error = await readPassphrase({ env: {}, ...extra }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).message).toBe(message);
+    expect(error).toBeInstanceOf(OptionError);
+    expect((error as OptionError).message).toBe(message);
   });
 
   it.each([
@@ -371,8 +371,8 @@ describe("readPassphrase", () => {
   ])("usage error: file with %s", async (_, content, message) => {
     const passphraseFile = tempFile("bad-pass.txt", content);
     const error = await readPassphrase({ passphraseFile, env: {} }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).message).toBe(`${passphraseFile}: ${message}`);
+    expect(error).toBeInstanceOf(OptionError);
+    expect((error as OptionError).message).toBe(`${passphraseFile}: ${message}`);
   });
 
   it("a missing file is an io error naming it", async () => {

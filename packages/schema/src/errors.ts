@@ -73,9 +73,12 @@ export class InterruptedError extends Error {
 /** POSIX numbers, the same on every platform Node runs lmsynth on. */
 const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
 
-/** A command line that cannot run as given. Exit code 1 at the CLI. */
-export class UsageError extends Error {
-  override name = "UsageError";
+/**
+ * Options a library call cannot run with: a value out of range, a combination that cannot apply, an output
+ * that exists, parts that do not fit together. The CLI reports it as it reports a bad flag (exit code 1).
+ */
+export class OptionError extends Error {
+  override name = "OptionError";
 }
 
 function typeOf(value: unknown): string {

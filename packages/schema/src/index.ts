@@ -14,7 +14,7 @@ export {
   MultiturnSchema,
 } from "./records.js";
 export { detectVariant, variantEvidence, variantOfEvidence, VARIANTS, VARIANT_TABLE, LMSYS_LICENSE, LANGUAGE_FIELDS } from "./variant.js";
-export { InputError, InterruptedError, OutputError, UsageError, describeZodError, redactSecrets } from "./errors.js";
+export { InputError, InterruptedError, OptionError, OutputError, describeZodError, redactSecrets } from "./errors.js";
 export { removeTemporaryPathsSync, trackTemporaryPath } from "./temporary-paths.js";
 export { hashFraction } from "./hash-fraction.js";
 export { SKIP_REASONS, FUNNEL_NOTES } from "./rows.js";

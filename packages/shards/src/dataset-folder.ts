@@ -1,7 +1,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { InputError, UsageError, type Funnel, type Lang, type Variant, OutputError, trackTemporaryPath } from "@lmsynth/schema";
+import { InputError, OptionError, type Funnel, type Lang, type Variant, OutputError, trackTemporaryPath } from "@lmsynth/schema";
 import { DEFAULT_ROW_GROUP_BYTES, DEFAULT_SHARD_BYTES, dpoColumns, measureRow, openJsonlSink, openShardSink, sftColumns, type ColumnSpec, type Compression, type OutputFormat, type RowSink, type WrittenFile } from "@lmsynth/sinks";
 import { datasetCardInput, renderDatasetCard } from "./dataset-card.js";
 import { DATASET_INFO, renderDatasetInfo } from "./dataset-info.js";
@@ -110,10 +110,10 @@ export interface DatasetFolder {
   /** Opens an extra JSONL file inside the folder (e.g. `rejected.jsonl`); it is listed in the manifest. */
   openJsonl<Row>(relativePath: string): Promise<RowSink<Row>>;
   /** Writes a whole text file inside the folder (e.g. `report.html`), UTF-8; listed in the manifest with
-   * 0 rows, and in the card's file list. @throws UsageError for a path outside the folder. */
+   * 0 rows, and in the card's file list. @throws OptionError for a path outside the folder. */
   writeText(relativePath: string, text: string): Promise<void>;
   /** Finishes every shard, names them `-of-N`, writes `README.md` and `manifest.json`, renames the folder
-   * into place. @throws UsageError when `dir` appeared meanwhile and `overwrite` is off. */
+   * into place. @throws OptionError when `dir` appeared meanwhile and `overwrite` is off. */
   close(summary: DatasetSummary): Promise<DatasetFolderResult>;
   /** Stops and deletes the temporary folder. Never throws. */
   abort(): Promise<void>;
@@ -322,11 +322,11 @@ class DatasetFolderWriter implements DatasetFolder {
   }
 
 
-  /** `relativePath` normalised to `a/b`; a UsageError unless it stays inside the folder. */
+  /** `relativePath` normalised to `a/b`; a OptionError unless it stays inside the folder. */
   private relativeOf(relativePath: string): string {
     const relative = relativePath.split(/[\\/]+/).filter(Boolean).join("/");
     if (relative === "" || relative.split("/").some((part) => part === ".." || part.startsWith("."))) {
-      throw new UsageError(`not a plain relative path inside the output folder: ${relativePath}`);
+      throw new OptionError(`not a plain relative path inside the output folder: ${relativePath}`);
     }
     return relative;
   }
@@ -403,7 +403,7 @@ class DatasetFolderWriter implements DatasetFolder {
       return { dir: this.dir, manifest, reusedShards };
     } catch (error) {
       await this.abort();
-      if (error instanceof UsageError || !(error as NodeJS.ErrnoException).code) throw error;
+      if (error instanceof OptionError || !(error as NodeJS.ErrnoException).code) throw error;
       throw OutputError.of(this.dir, "write", error);
     }
   }
@@ -423,7 +423,7 @@ class DatasetFolderWriter implements DatasetFolder {
       await this.abort();
       throw this.options.signal.reason;
     }
-    if (this.state !== "open") throw new UsageError(`dataset folder ${this.dir} is already ${this.state}`);
+    if (this.state !== "open") throw new OptionError(`dataset folder ${this.dir} is already ${this.state}`);
   }
 
   async write(config: ConfigName, row: object): Promise<void> {
@@ -449,7 +449,7 @@ class DatasetFolderWriter implements DatasetFolder {
       this.lastSplit = { id, split: splitOf(id, this.options.testSize ?? 0, this.options.seed ?? 0) };
     }
     const series = this.series.get(`${config}/${this.lastSplit.split}`);
-    if (!series) throw new UsageError(`config ${config} was not requested for ${this.dir}`);
+    if (!series) throw new OptionError(`config ${config} was not requested for ${this.dir}`);
     return series;
   }
 
@@ -515,7 +515,7 @@ function shardOptionsOf(options: DatasetFolderOptions, formats: OutputFormat[]) 
 
 function columnsOf(options: DatasetFolderOptions, config: ConfigName): readonly ColumnSpec[] {
   const columns = options.columns?.[config] ?? (config === "sft" ? sftColumns() : config === "dpo" ? dpoColumns() : undefined);
-  if (!columns) throw new UsageError(`config "${config}" has no columns`);
+  if (!columns) throw new OptionError(`config "${config}" has no columns`);
   return columns;
 }
 
@@ -537,7 +537,7 @@ function columnsOf(options: DatasetFolderOptions, config: ConfigName): readonly 
  * row again, and rows falling into a reused shard are hashed instead of encoded. Byte-identical to a run
  * without interruption. A series whose files fail, or a different fingerprint, starts over (told to
  * `resume.log`).
- * @throws UsageError when `dir` exists and `overwrite` is off, or `formats`/`configs`/`testSize` are invalid.
+ * @throws OptionError when `dir` exists and `overwrite` is off, or `formats`/`configs`/`testSize` are invalid.
  * @throws InputError (`io`, naming the path) when the parent folder cannot be created or written, or (with
  * `resume`) an input cannot be stat'ed.
  * @throws ResumeMismatchError (from a write or `close`) when a reused shard meets other rows than it holds.
@@ -547,12 +547,12 @@ export async function openDatasetFolder(dir: string, options: DatasetFolderOptio
   const configs = [...new Set(options.configs ?? (["sft", "dpo"] as ConfigName[]))];
   const formats = [...new Set(options.formats ?? (["parquet"] as OutputFormat[]))];
   const testSize = options.testSize ?? 0;
-  if (configs.length === 0) throw new UsageError("no config to write: configs is empty");
+  if (configs.length === 0) throw new OptionError("no config to write: configs is empty");
   for (const config of configs) columnsOf(options, config);
-  if (formats.length === 0) throw new UsageError("no format to write: formats is empty");
-  if (!(testSize >= 0 && testSize <= 1)) throw new UsageError(`test size must be in [0, 1], got ${testSize}`);
+  if (formats.length === 0) throw new OptionError("no format to write: formats is empty");
+  if (!(testSize >= 0 && testSize <= 1)) throw new OptionError(`test size must be in [0, 1], got ${testSize}`);
   if (!options.overwrite && (await stat(absolute).catch(() => undefined))) {
-    throw new UsageError(`output folder already exists: ${absolute}`);
+    throw new OptionError(`output folder already exists: ${absolute}`);
   }
   // Train always; test only when asked, since an always-empty split would mislead `load_dataset`.
   const splits: SplitName[] = testSize > 0 ? ["train", "test"] : ["train"];

@@ -3,7 +3,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { InputError, OutputError, UsageError, conversationIdIn, trackTemporaryPath, type Lang } from "@lmsynth/schema";
+import { InputError, OutputError, OptionError, conversationIdIn, trackTemporaryPath, type Lang } from "@lmsynth/schema";
 import { measureRow, openShardSink, OUTPUT_FORMATS, readShardRows, type ColumnSpec, type OutputFormat, type RowSink, type WrittenFile } from "@lmsynth/sinks";
 import { datasetCardInput, renderDatasetCard } from "./dataset-card.js";
 import { DATASET_INFO, renderDatasetInfo } from "./dataset-info.js";
@@ -59,7 +59,7 @@ interface Shard {
  * The folder is checked against its manifest first. The new folder is assembled in a temporary sibling
  * (unchanged files hard-linked) and swapped in by rename; any failure leaves the folder as it was.
  * @throws ManifestMismatchError when the folder does not match its manifest.
- * @throws UsageError for a folder whose manifest lacks what a rewrite needs (written by an older lmsynth).
+ * @throws OptionError for a folder whose manifest lacks what a rewrite needs (written by an older lmsynth).
  * @throws OutputError when the new folder cannot be written.
  */
 export async function deleteFolderRows(dir: string, ids: ReadonlySet<string>, options: DeleteFolderRowsOptions): Promise<DeleteFolderRowsResult> {
@@ -67,7 +67,7 @@ export async function deleteFolderRows(dir: string, ids: ReadonlySet<string>, op
   const manifest = await verifyManifest(absolute);
   const { card, shards: settings } = manifest;
   if (!card?.columns || !settings) {
-    throw new UsageError(`${absolute}: its manifest does not say how its shards were encoded (built by an older lmsynth): build it again with --exclude-ids`);
+    throw new OptionError(`${absolute}: its manifest does not say how its shards were encoded (built by an older lmsynth): build it again with --exclude-ids`);
   }
   const shards = new Map<string, Shard>();
   for (const file of manifest.files) {
@@ -172,7 +172,7 @@ export async function deleteFolderRows(dir: string, ids: ReadonlySet<string>, op
     return { manifest: final, changed: changed.sort(), removed, rows, found: found.size };
   } catch (error) {
     await rm(temp, { recursive: true, force: true }).catch(() => {});
-    if (error instanceof InputError || error instanceof UsageError || !(error as NodeJS.ErrnoException).code) throw error;
+    if (error instanceof InputError || error instanceof OptionError || !(error as NodeJS.ErrnoException).code) throw error;
     throw OutputError.of(absolute, "write", error);
   } finally {
     untrack();

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { InputError, UsageError, OutputError } from "@lmsynth/schema";
+import { InputError, OptionError, OutputError } from "@lmsynth/schema";
 import type { WrittenFile } from "@lmsynth/sinks";
 import { datasetCardInput, renderDatasetCard } from "./dataset-card.js";
 import { DATASET_INFO, renderDatasetInfo } from "./dataset-info.js";
@@ -36,7 +36,7 @@ let mergeSequence = 0;
  * (an existing `dir` is swapped out only with `overwrite`); any failure deletes it.
  * @returns the merged folder and its manifest (`reusedShards` 0).
  * @throws ManifestMismatchError when a part does not match its manifest.
- * @throws UsageError for parts that do not belong together (see `planDatasetMerge`), or an existing `dir`.
+ * @throws OptionError for parts that do not belong together (see `planDatasetMerge`), or an existing `dir`.
  * @throws InputError (`io`) naming a path that cannot be read or written.
  */
 export async function mergeDatasetFolders(
@@ -46,7 +46,7 @@ export async function mergeDatasetFolders(
 ): Promise<DatasetFolderResult> {
   const absolute = resolve(dir);
   if (!options.overwrite && (await stat(absolute).catch(() => undefined))) {
-    throw new UsageError(`output folder already exists: ${absolute}`);
+    throw new OptionError(`output folder already exists: ${absolute}`);
   }
   const manifests: DatasetManifest[] = [];
   for (const part of parts) {
@@ -82,7 +82,7 @@ export async function mergeDatasetFolders(
     return { dir: absolute, manifest, reusedShards: 0 };
   } catch (error) {
     await rm(temp, { recursive: true, force: true }).catch(() => {});
-    if (error instanceof InputError || error instanceof UsageError || !(error as NodeJS.ErrnoException).code) throw error;
+    if (error instanceof InputError || error instanceof OptionError || !(error as NodeJS.ErrnoException).code) throw error;
     throw new OutputError(absolute, `cannot write: ${(error as Error).message}`, { cause: error });
   }
 }

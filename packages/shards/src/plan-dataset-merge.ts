@@ -1,4 +1,4 @@
-import { UsageError, type Funnel, type Lang } from "@lmsynth/schema";
+import { OptionError, type Funnel, type Lang } from "@lmsynth/schema";
 import type { WrittenFile } from "@lmsynth/sinks";
 import type { DatasetCardSettings } from "./folder-layout.js";
 import type { DatasetCounts, DatasetManifest } from "./dataset-manifest.js";
@@ -42,10 +42,10 @@ function shardOf(manifest: DatasetManifest, where: string): { index: number; cou
   const shard = manifest.options.shard;
   if (shard === undefined) return { index: 0, count: 1 };
   const m = /^(\d+)\/(\d+)$/.exec(String(shard));
-  if (!m) throw new UsageError(`${where}: options.shard is not i/N: ${JSON.stringify(shard)}`);
+  if (!m) throw new OptionError(`${where}: options.shard is not i/N: ${JSON.stringify(shard)}`);
   const index = Number(m[1]);
   const count = Number(m[2]);
-  if (index >= count) throw new UsageError(`${where}: --shard ${index}/${count} is not a part of ${count}`);
+  if (index >= count) throw new OptionError(`${where}: --shard ${index}/${count} is not a part of ${count}`);
   return { index, count };
 }
 
@@ -60,12 +60,12 @@ function canonical(value: unknown): string {
 
 /**
  * The sum of two counter trees: numbers add, objects add key by key (keys of `a` first, in their order,
- * then those only `b` has). @throws UsageError naming the key where the shapes differ.
+ * then those only `b` has). @throws OptionError naming the key where the shapes differ.
  */
 function sumCounters(a: unknown, b: unknown, path: string): unknown {
   if (typeof a === "number" && typeof b === "number") return a + b;
   const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
-  if (!isObject(a) || !isObject(b)) throw new UsageError(`parts' stats differ in shape at ${path || "(root)"}`);
+  if (!isObject(a) || !isObject(b)) throw new OptionError(`parts' stats differ in shape at ${path || "(root)"}`);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(a)) out[k] = k in b ? sumCounters(v, b[k], path ? `${path}.${k}` : k) : v;
   for (const [k, v] of Object.entries(b)) if (!(k in a)) out[k] = v;
@@ -93,21 +93,21 @@ function sumFunnels(funnels: Array<Funnel | undefined>): Funnel {
  *   have the same sha256 in every part, and are taken once; `generated` paths are skipped.
  * - Counts: `records`, rows per config and split and each funnel summed; `stats` summed key by key
  *   (in every part or in none); `options` without `shard`.
- * @throws UsageError naming the first mismatch (with the parts' positions in the given array).
+ * @throws OptionError naming the first mismatch (with the parts' positions in the given array).
  */
 export function planDatasetMerge(parts: readonly DatasetManifest[], options: PlanDatasetMergeOptions): DatasetMergePlan {
-  if (parts.length === 0) throw new UsageError("no part to merge");
+  if (parts.length === 0) throw new OptionError("no part to merge");
   const name = (i: number): string => `part ${i + 1}`;
   const shards = parts.map((m, i) => shardOf(m, name(i)));
   const count = shards[0]!.count;
   const order = parts.map((_, i) => i).sort((a, b) => shards[a]!.index - shards[b]!.index);
   for (const [i, shard] of shards.entries()) {
-    if (shard.count !== count) throw new UsageError(`${name(i)} is shard ${shard.index}/${shard.count}, ${name(0)} is of ${count}: parts of different --shard counts`);
+    if (shard.count !== count) throw new OptionError(`${name(i)} is shard ${shard.index}/${shard.count}, ${name(0)} is of ${count}: parts of different --shard counts`);
   }
   for (let k = 0; k < count; k++) {
     const found = order.filter((i) => shards[i]!.index === k);
-    if (found.length === 0) throw new UsageError(`shard ${k}/${count} is missing: merge needs every part 0…${count - 1}`);
-    if (found.length > 1) throw new UsageError(`shard ${k}/${count} is given twice (${found.map(name).join(", ")})`);
+    if (found.length === 0) throw new OptionError(`shard ${k}/${count} is missing: merge needs every part 0…${count - 1}`);
+    if (found.length > 1) throw new OptionError(`shard ${k}/${count} is given twice (${found.map(name).join(", ")})`);
   }
 
   const first = parts[order[0]!]!;
@@ -116,20 +116,20 @@ export function planDatasetMerge(parts: readonly DatasetManifest[], options: Pla
   const cardKey = (card: DatasetCardSettings): string => canonical({ ...card, languages: undefined });
   for (const i of order) {
     const part = parts[i]!;
-    if (!part.card) throw new UsageError(`${name(i)}: its manifest has no card settings (built by an older lmsynth): rebuild it`);
+    if (!part.card) throw new OptionError(`${name(i)}: its manifest has no card settings (built by an older lmsynth): rebuild it`);
     for (const key of ["tool", "version"] as const) {
-      if (part[key] !== first[key]) throw new UsageError(`${name(i)} has ${key} ${part[key]}, ${name(order[0]!)} ${first[key]}`);
+      if (part[key] !== first[key]) throw new OptionError(`${name(i)} has ${key} ${part[key]}, ${name(order[0]!)} ${first[key]}`);
     }
-    if (canonical(part.inputs) !== canonical(first.inputs)) throw new UsageError(`${name(i)} was built from other inputs than ${name(order[0]!)}`);
+    if (canonical(part.inputs) !== canonical(first.inputs)) throw new OptionError(`${name(i)} was built from other inputs than ${name(order[0]!)}`);
     const a = withoutShard(first.options);
     const b = withoutShard(part.options);
     for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
       if (canonical(a[key]) !== canonical(b[key])) {
-        throw new UsageError(`${name(i)} was built with option ${key} = ${JSON.stringify(b[key])}, ${name(order[0]!)} with ${JSON.stringify(a[key])}`);
+        throw new OptionError(`${name(i)} was built with option ${key} = ${JSON.stringify(b[key])}, ${name(order[0]!)} with ${JSON.stringify(a[key])}`);
       }
     }
-    if (cardKey(part.card) !== cardKey(firstCard!)) throw new UsageError(`${name(i)} has other configs, formats, splits or variant than ${name(order[0]!)}`);
-    if (Boolean(part.stats) !== Boolean(first.stats)) throw new UsageError(`${name(i)} and ${name(order[0]!)}: only one of them kept stats`);
+    if (cardKey(part.card) !== cardKey(firstCard!)) throw new OptionError(`${name(i)} has other configs, formats, splits or variant than ${name(order[0]!)}`);
+    if (Boolean(part.stats) !== Boolean(first.stats)) throw new OptionError(`${name(i)} and ${name(order[0]!)}: only one of them kept stats`);
   }
   const card: DatasetCardSettings = { ...firstCard!, languages: (["ja", "en"] as Lang[]).filter((l) => order.some((i) => parts[i]!.card!.languages.includes(l))) };
 
@@ -162,7 +162,7 @@ export function planDatasetMerge(parts: readonly DatasetManifest[], options: Pla
     }
     for (const [key, list] of byIndex) {
       for (const [index, files] of list.entries()) {
-        if (!files) throw new UsageError(`${name(i)}: ${key} has no shard ${index}`);
+        if (!files) throw new OptionError(`${name(i)}: ${key} has no shard ${index}`);
         series.set(key, [...(series.get(key) ?? []), { part: i, files }]);
       }
     }
@@ -180,7 +180,7 @@ export function planDatasetMerge(parts: readonly DatasetManifest[], options: Pla
   }
   for (const [path, list] of others) {
     if (list.length !== parts.length || list.some(({ file }) => file.sha256 !== list[0]!.file.sha256)) {
-      throw new UsageError(`${path} differs between parts (or is missing in some); it cannot be merged`);
+      throw new OptionError(`${path} differs between parts (or is missing in some); it cannot be merged`);
     }
     copies.push({ part: list[0]!.part, from: path, file: list[0]!.file });
   }

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { commitIter, createRepo, listFiles, repoExists, type CommitOperation } from "@huggingface/hub";
-import { InputError, UsageError, redactSecrets } from "@lmsynth/schema";
+import { InputError, OptionError, redactSecrets } from "@lmsynth/schema";
 import { UNLISTED_FILES, verifyManifest, type DatasetManifest } from "./dataset-manifest.js";
 import { PublishError } from "./errors.js";
 
@@ -62,7 +62,7 @@ export interface PublishResult {
  * the files whose sha256 changed, with `README.md` and `manifest.json`, and deletes the files the folder no
  * longer lists (after `deleteIds`, the rewritten shards). Nothing changed: no commit.
  * @throws ManifestMismatchError when the folder does not match its manifest (nothing is sent).
- * @throws UsageError when the repo name is not `owner/name` or the token is missing or malformed.
+ * @throws OptionError when the repo name is not `owner/name` or the token is missing or malformed.
  * @throws PublishError when the network or the Hub fails a request (one line, the token redacted), or the
  * remote does not match its manifest and `force` is off (nothing is sent).
  */
@@ -71,7 +71,7 @@ export async function* publishFolderIter(
   options: PublishOptions,
 ): AsyncGenerator<PublishEvent, PublishResult> {
   if (!/^[\w.-]+\/[\w.-]+$/.test(options.repo)) {
-    throw new UsageError(`repo must be owner/name, got ${JSON.stringify(options.repo)}`);
+    throw new OptionError(`repo must be owner/name, got ${JSON.stringify(options.repo)}`);
   }
   yield { event: "phase", phase: "verifying" };
   const manifest = await verifyManifest(dir);
@@ -87,7 +87,7 @@ export async function* publishFolderIter(
   if (options.dryRun) return { repo: options.repo, dryRun: true, created: false, files, deleted: [] };
 
   const accessToken = options.token;
-  if (!accessToken) throw new UsageError("publish needs a Hub token: set HF_TOKEN or pass --token-file");
+  if (!accessToken) throw new OptionError("publish needs a Hub token: set HF_TOKEN or pass --token-file");
   checkTokenShape(accessToken);
   try {
     return yield* sendFolder(dir, manifest, files, options, accessToken);
@@ -204,7 +204,7 @@ function mismatches(manifest: DatasetManifest, files: ReadonlyMap<string, { size
  * network failure names its cause (`ECONNREFUSED 127.0.0.1:9`), the Hub's own answer keeps its words.
  */
 function publishErrorOf(error: unknown, hubUrl: string, token: string): unknown {
-  if (error instanceof UsageError || error instanceof PublishError || (error instanceof Error && error.name === "AbortError")) return error;
+  if (error instanceof OptionError || error instanceof PublishError || (error instanceof Error && error.name === "AbortError")) return error;
   const messages: string[] = [];
   for (let e = error, depth = 0; e !== undefined && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     messages.push(e instanceof Error ? e.message : String(e));
@@ -221,9 +221,9 @@ function publishErrorOf(error: unknown, hubUrl: string, token: string): unknown 
  * usage error whose message never repeats the token.
  */
 function checkTokenShape(token: string): void {
-  if (/\s/.test(token)) throw new UsageError("the Hub token holds white space or more than one line (it is not shown): a token is one line starting with hf_");
+  if (/\s/.test(token)) throw new OptionError("the Hub token holds white space or more than one line (it is not shown): a token is one line starting with hf_");
   // Checked here so hub's TypeError (which is fine) never becomes the user's only clue.
-  if (!token.startsWith("hf_")) throw new UsageError("the Hub token must start with hf_ (it is not shown)");
+  if (!token.startsWith("hf_")) throw new OptionError("the Hub token must start with hf_ (it is not shown)");
 }
 
 /** Drains {@link publishFolderIter} without progress. Same result and errors. */

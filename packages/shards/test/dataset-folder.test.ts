@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { DpoRow, SftRow } from "@lmsynth/schema";
-import { UsageError } from "@lmsynth/schema";
+import { OptionError } from "@lmsynth/schema";
 import { openDatasetFolder, ResumeMismatchError, splitOf, type DatasetFolderOptions, type DatasetSummary } from "../src/index.js";
 import { dpoColumns, measureRow, sftColumns } from "@lmsynth/sinks";
 import { arrowRows, duckdbMetadata, duckdbRows, listedInCard } from "../../sinks/test/read-back.js";
@@ -261,14 +261,14 @@ describe("openDatasetFolder", () => {
     ]);
     expect(await readFile(join(dir, "rejected.jsonl"), "utf8")).toBe('{"file":"in.jsonl","line":3}\n');
     expect(await duckdbRows(join(dir, "sft/train-00000-of-00001.parquet"))).toEqual([firstSft]);
-    await expect(folder.write("sft", sftRows[0]!)).rejects.toThrow(UsageError);
+    await expect(folder.write("sft", sftRows[0]!)).rejects.toThrow(OptionError);
   });
 
   it("refuses an existing folder unless overwrite, then replaces it whole", async () => {
     const dir = join(parent, "out");
     await mkdir(dir);
     await writeFile(join(dir, "stale.txt"), "old");
-    await expect(openDatasetFolder(dir)).rejects.toThrow(new UsageError(`output folder already exists: ${dir}`));
+    await expect(openDatasetFolder(dir)).rejects.toThrow(new OptionError(`output folder already exists: ${dir}`));
     const folder = await openDatasetFolder(dir, { overwrite: true, configs: ["sft"] });
     await folder.write("sft", sftRows[0]!);
     expect(await readFile(join(dir, "stale.txt"), "utf8")).toBe("old");
@@ -283,7 +283,7 @@ describe("openDatasetFolder", () => {
     const folder = await openDatasetFolder(dir, { configs: ["sft"] });
     await folder.write("sft", sftRows[0]!);
     await mkdir(dir);
-    await expect(folder.close(summary)).rejects.toThrow(UsageError);
+    await expect(folder.close(summary)).rejects.toThrow(OptionError);
     expect(await readdir(parent)).toEqual(["out"]);
     expect(await readdir(dir)).toEqual([]);
   });
@@ -309,7 +309,7 @@ describe("openDatasetFolder", () => {
     [{ formats: [] }, "no format to write: formats is empty"],
     [{ configs: [] }, "no config to write: configs is empty"],
   ] as const)("refuses options %j", async (opts, message) => {
-    await expect(openDatasetFolder(join(parent, "out"), opts as DatasetFolderOptions)).rejects.toThrow(new UsageError(message));
+    await expect(openDatasetFolder(join(parent, "out"), opts as DatasetFolderOptions)).rejects.toThrow(new OptionError(message));
   });
 });
 

@@ -3,7 +3,7 @@ import { appendFile, mkdir, mkdtemp, readFile, readdir, rm } from "node:fs/promi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { UsageError, type DpoRow, type SftRow } from "@lmsynth/schema";
+import { OptionError, type DpoRow, type SftRow } from "@lmsynth/schema";
 import { ManifestMismatchError, mergeDatasetFolders, openDatasetFolder, verifyManifest, type DatasetFolderOptions, type DatasetSummary } from "../src/index.js";
 import { duckdbRows, listedInCard } from "../../sinks/test/read-back.js";
 
@@ -140,12 +140,12 @@ describe("mergeDatasetFolders", () => {
     const texts = { "report.html": () => "r" };
     await mkdir(join(parent, "merged"));
     await expect(mergeDatasetFolders(parts, join(parent, "merged"), { command: "m", texts })).rejects.toThrow(
-      new UsageError(`output folder already exists: ${join(parent, "merged")}`),
+      new OptionError(`output folder already exists: ${join(parent, "merged")}`),
     );
     const { manifest } = await mergeDatasetFolders(parts, join(parent, "merged"), { command: "m", texts, overwrite: true });
     expect(manifest.counts.records).toBe(120);
     await expect(mergeDatasetFolders(parts.slice(1), join(parent, "other"), { command: "m", texts })).rejects.toThrow(
-      new UsageError("shard 0/3 is missing: merge needs every part 0…2"),
+      new OptionError("shard 0/3 is missing: merge needs every part 0…2"),
     );
     expect((await readdir(parent)).sort()).toEqual(["merged", "part0", "part1", "part2"]);
   });

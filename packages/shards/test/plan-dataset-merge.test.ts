@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "@lmsynth/schema";
+import { OptionError } from "@lmsynth/schema";
 import { planDatasetMerge, type DatasetManifest } from "../src/index.js";
 
 const hash = (c: string): string => c.repeat(64);
@@ -106,6 +106,6 @@ describe("planDatasetMerge", () => {
     ["a file of another part not generated here", () => [part(0), part(1)], "report.html differs between parts (or is missing in some); it cannot be merged", []],
     ["a bad shard option", () => [part(0, { options: { shard: "first" } })], 'part 1: options.shard is not i/N: "first"'],
   ] as Array<[string, () => DatasetManifest[], string, string[]?]>)("refuses %s", (_, parts, message, generated = ["report.html"]) => {
-    expect(() => planDatasetMerge(parts(), { command: "m", generated })).toThrow(new UsageError(message));
+    expect(() => planDatasetMerge(parts(), { command: "m", generated })).toThrow(new OptionError(message));
   });
 });

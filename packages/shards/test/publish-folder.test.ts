@@ -3,7 +3,7 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { InputError, UsageError } from "@lmsynth/schema";
+import { InputError, OptionError } from "@lmsynth/schema";
 import {
   ManifestMismatchError,
   openDatasetFolder,
@@ -145,10 +145,10 @@ describe("publishFolder", () => {
     [{ repo: "alice/synth" }, "publish needs a Hub token: set HF_TOKEN or pass --token-file"],
     [{ repo: "alice/synth", token: "not-a-hub-token-secret" }, "the Hub token must start with hf_ (it is not shown)"],
     [{ repo: "alice/synth", token: "hf_secret\nsecond line" }, "the Hub token holds white space or more than one line (it is not shown): a token is one line starting with hf_"],
-  ])("refuses %j with a UsageError that never shows the token", async (options, message) => {
+  ])("refuses %j with a OptionError that never shows the token", async (options, message) => {
     const { hubUrl, received } = await start(false);
     const error = await publishFolder(dir, { ...options, hubUrl }).catch((e: unknown) => e);
-    expect(error).toEqual(new UsageError(message));
+    expect(error).toEqual(new OptionError(message));
     expect(String((error as Error).message)).not.toContain("secret");
     expect(received.requests).toEqual([]);
   });
@@ -173,14 +173,14 @@ describe("resolveHubToken", () => {
     ["a second line in the file", "hf_secret\nmore\n", {}],
     ["two trailing newlines", "hf_secret\n\n", {}],
     ["white space in HF_TOKEN", undefined, { HF_TOKEN: "hf_secret x" }],
-  ])("refuses %s with a UsageError that never shows the token", async (_name, fileText, env) => {
+  ])("refuses %s with a OptionError that never shows the token", async (_name, fileText, env) => {
     let tokenFile: string | undefined;
     if (fileText !== undefined) {
       tokenFile = join(parent, "token");
       await writeFile(tokenFile, fileText);
     }
     const error = await resolveHubToken({ tokenFile, env }).catch((e: unknown) => e);
-    expect(error).toEqual(new UsageError("the Hub token holds white space or more than one line (it is not shown): a token is one line starting with hf_"));
+    expect(error).toEqual(new OptionError("the Hub token holds white space or more than one line (it is not shown): a token is one line starting with hf_"));
   });
 
   it("throws InputError io for an unreadable token file, without its content", async () => {

@@ -1,4 +1,4 @@
-import { UsageError } from "@lmsynth/schema";
+import { OptionError } from "@lmsynth/schema";
 import { createRenderer, type ChatRenderer } from "./chat-renderer.js";
 import { renderChatml } from "./chatml.js";
 import { renderGemma } from "./gemma.js";
@@ -34,7 +34,7 @@ export function isBuiltinTemplate(name: string): name is BuiltinTemplateName {
 /**
  * A native renderer for a built-in template: byte for byte what transformers' `apply_chat_template` returns
  * with the official template and the model's special tokens (`<|begin_of_text|>`; `<bos>`), Python's `trim`
- * semantics included, without interpreting Jinja per row. Throws `UsageError` for options the template cannot
+ * semantics included, without interpreting Jinja per row. Throws `OptionError` for options the template cannot
  * take (see `BuiltinRendererOptions`).
  */
 export function builtinRenderer(name: BuiltinTemplateName, options: BuiltinRendererOptions = {}): ChatRenderer {
@@ -45,7 +45,7 @@ export function builtinRenderer(name: BuiltinTemplateName, options: BuiltinRende
     case "llama-3.1": {
       for (const key of ["tools", "custom_tools", "builtin_tools"]) {
         if (variables[key] !== undefined && variables[key] !== null) {
-          throw new UsageError(`template llama-3.1: the built-in renders no tools (${key}); give the official template file instead`);
+          throw new OptionError(`template llama-3.1: the built-in renders no tools (${key}); give the official template file instead`);
         }
       }
       rejectSystemIntoUser(name, systemIntoUser);
@@ -68,7 +68,7 @@ export function builtinRenderer(name: BuiltinTemplateName, options: BuiltinRende
       return createRenderer(name, renderChatml);
     default:
       // Unreachable from TypeScript; a JavaScript caller may pass any string.
-      throw new UsageError(`unknown built-in template ${JSON.stringify(name)}: expected one of ${BUILTIN_TEMPLATES.join(", ")}`);
+      throw new OptionError(`unknown built-in template ${JSON.stringify(name)}: expected one of ${BUILTIN_TEMPLATES.join(", ")}`);
   }
 }
 
@@ -76,20 +76,20 @@ export function builtinRenderer(name: BuiltinTemplateName, options: BuiltinRende
 export function rejectReserved(template: string, variables: Readonly<Record<string, unknown>>): void {
   for (const key of ["messages", "add_generation_prompt"]) {
     if (Object.hasOwn(variables, key)) {
-      throw new UsageError(`template ${template}: ${key} cannot be set as a template variable`);
+      throw new OptionError(`template ${template}: ${key} cannot be set as a template variable`);
     }
   }
 }
 
 function rejectSystemIntoUser(template: string, systemIntoUser: boolean): void {
   if (systemIntoUser) {
-    throw new UsageError(`template ${template}: systemIntoUser applies to gemma-2 only (this template takes system messages)`);
+    throw new OptionError(`template ${template}: systemIntoUser applies to gemma-2 only (this template takes system messages)`);
   }
 }
 
 function stringVariable(template: string, variables: Readonly<Record<string, unknown>>, key: string): string | undefined {
   const v = variables[key];
   if (v === undefined) return undefined;
-  if (typeof v !== "string") throw new UsageError(`template ${template}: ${key} must be a string, got ${JSON.stringify(v)}`);
+  if (typeof v !== "string") throw new OptionError(`template ${template}: ${key} must be a string, got ${JSON.stringify(v)}`);
   return v;
 }

@@ -1,5 +1,5 @@
 import { dirname, join } from "node:path";
-import { UsageError } from "@lmsynth/schema";
+import { OptionError } from "@lmsynth/schema";
 import { BUILTIN_TEMPLATES, builtinRenderer, isBuiltinTemplate, rejectReserved } from "./builtin-renderer.js";
 import type { ChatRenderer } from "./chat-renderer.js";
 import { createJinjaRenderer } from "./jinja-renderer.js";
@@ -25,26 +25,26 @@ export interface ResolveTemplateOptions {
  * `.jinja` ending; its content decides its kind: a JSON object is a tokenizer config, anything else Jinja. A
  * config without `chat_template` uses the `chat_template.jinja` next to it. Special tokens come from the config,
  * then `bosToken`/`eosToken`, then `variables` (which win, as transformers' keyword arguments do).
- * Throws `UsageError` for an unknown name or options the template cannot take, `TemplateError` when the file
+ * Throws `OptionError` for an unknown name or options the template cannot take, `TemplateError` when the file
  * cannot be read or parsed.
  */
 export async function resolveTemplate(nameOrPath: string, options: ResolveTemplateOptions = {}): Promise<ChatRenderer> {
   const variables = options.variables ?? {};
   if (isBuiltinTemplate(nameOrPath)) {
     if (options.bosToken !== undefined || options.eosToken !== undefined) {
-      throw new UsageError(`template ${nameOrPath}: bosToken/eosToken apply to template files; a built-in has its model's tokens`);
+      throw new OptionError(`template ${nameOrPath}: bosToken/eosToken apply to template files; a built-in has its model's tokens`);
     }
     return builtinRenderer(nameOrPath, { systemIntoUser: options.systemIntoUser, variables });
   }
   if (!/[/\\]|\.json$|\.jinja$/i.test(nameOrPath)) {
-    throw new UsageError(
+    throw new OptionError(
       `unknown template ${JSON.stringify(nameOrPath)}: expected one of ${BUILTIN_TEMPLATES.join(", ")}, ` +
         "or a path to a tokenizer_config.json or chat_template.jinja",
     );
   }
   rejectReserved(nameOrPath, variables);
   if (options.systemIntoUser) {
-    throw new UsageError(`template ${nameOrPath}: systemIntoUser applies to the built-in gemma-2 only`);
+    throw new OptionError(`template ${nameOrPath}: systemIntoUser applies to the built-in gemma-2 only`);
   }
   const text = (await readTemplateFile(nameOrPath))!;
   let source = text;

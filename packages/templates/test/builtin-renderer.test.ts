@@ -1,6 +1,6 @@
 import { Template } from "@huggingface/jinja";
 import { describe, expect, it } from "vitest";
-import { UsageError, type Message } from "@lmsynth/schema";
+import { OptionError, type Message } from "@lmsynth/schema";
 import { builtinRenderer, resolveTemplate, TemplateError, type BuiltinTemplateName, type ChatRenderer } from "../src/index.js";
 import { generateConversations } from "./conversations.js";
 import {
@@ -206,6 +206,6 @@ describe("builtinRenderer", () => {
     ["llama-3.1", { variables: { date_string: 2024 } }, "template llama-3.1: date_string must be a string, got 2024"],
     ["gemma-3", { variables: { messages: [] } }, "template gemma-3: messages cannot be set as a template variable"],
   ] as const)("%s with %j is a usage error", (name, options, message) => {
-    expect(() => builtinRenderer(name, options)).toThrow(new UsageError(message));
+    expect(() => builtinRenderer(name, options)).toThrow(new OptionError(message));
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "@lmsynth/schema";
+import { OptionError } from "@lmsynth/schema";
 import { parseTemplateArgs } from "../src/index.js";
 
 describe("parseTemplateArgs", () => {
@@ -38,7 +38,7 @@ describe("parseTemplateArgs", () => {
 
   it.each(["no_equals", "=value", "bad-key=1", "1st=1", " k=1"])("rejects %j", (arg) => {
     expect(() => parseTemplateArgs([arg])).toThrow(
-      new UsageError(`--template-arg ${JSON.stringify(arg)}: expected key=value with key a Jinja identifier`),
+      new OptionError(`--template-arg ${JSON.stringify(arg)}: expected key=value with key a Jinja identifier`),
     );
   });
 });

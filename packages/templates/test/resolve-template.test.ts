@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UsageError, type Message } from "@lmsynth/schema";
+import { OptionError, type Message } from "@lmsynth/schema";
 import { resolveTemplate, TemplateError } from "../src/index.js";
 
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -96,7 +96,7 @@ describe("resolveTemplate with other template files", () => {
 describe("resolveTemplate errors", () => {
   it("is a usage error for an unknown name, listing the built-ins", async () => {
     await expect(resolveTemplate("llama3")).rejects.toThrow(
-      new UsageError(
+      new OptionError(
         'unknown template "llama3": expected one of llama-3.1, gemma-2, gemma-3, chatml, ' +
           "or a path to a tokenizer_config.json or chat_template.jinja",
       ),
@@ -143,6 +143,6 @@ describe("resolveTemplate errors", () => {
     ["x/chat_template.jinja", { systemIntoUser: true }, "template x/chat_template.jinja: systemIntoUser applies to the built-in gemma-2 only"],
     ["x/chat_template.jinja", { variables: { add_generation_prompt: true } }, "template x/chat_template.jinja: add_generation_prompt cannot be set as a template variable"],
   ] as const)("is a usage error for %s with %j", async (name, options, message) => {
-    await expect(resolveTemplate(name, options)).rejects.toThrow(new UsageError(message));
+    await expect(resolveTemplate(name, options)).rejects.toThrow(new OptionError(message));
   });
 });

@@ -1,5 +1,5 @@
 import { buildIter, type BuildOptions } from "@lmsynth/pipeline";
-import { UsageError } from "@lmsynth/schema";
+
 import { DEFAULT_ROW_GROUP_BYTES, DEFAULT_SHARD_BYTES, OUTPUT_FORMATS, type OutputFormat } from "@lmsynth/sinks";
 import { CONVERSION_OPTIONS, DELETION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
 import { FOLDER_SELECTION_OPTIONS, folderConvertInit } from "../conversion-options.js";
@@ -10,6 +10,7 @@ import { drawProgress, parallelismOf, rejectedOutput, runOf } from "../run-jsonl
 import { exclusionOf, inputPathsOf, sourceOptionsOf } from "../source-options.js";
 import { noProgress, printSummary } from "../summary.js";
 import { TEMPLATE_OPTIONS, templateSpecOf } from "../template-options.js";
+import { UsageError } from "../usage-error.js";
 
 export const TABLE = {
   output: { type: "string", short: "o", arg: "dir", description: "output folder (must not exist, unless --overwrite)" },

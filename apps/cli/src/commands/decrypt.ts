@@ -1,9 +1,10 @@
 import { decryptFile, readPassphrase } from "@lmsynth/reader";
-import { UsageError } from "@lmsynth/schema";
+
 import { GENERAL_OPTIONS } from "../common-options.js";
 import type { CliIo } from "../io.js";
 import { withClaimedOutputs } from "../output-claim.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
+import { UsageError } from "../usage-error.js";
 
 export const TABLE = {
   output: { type: "string", short: "o", arg: "file", description: "where the plaintext goes (written only after the integrity check)" },

@@ -1,10 +1,11 @@
 import { deleteIds } from "@lmsynth/pipeline";
-import { UsageError } from "@lmsynth/schema";
+
 import { GENERAL_OPTIONS } from "../common-options.js";
 import type { CliIo } from "../io.js";
 import { withClaimedOutputs } from "../output-claim.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
 import { quoteArgs } from "../run-record.js";
+import { UsageError } from "../usage-error.js";
 
 export const TABLE = {
   ids: { type: "string", multiple: true, files: true, arg: "file…", description: "conversation_ids to delete (one per line, or JSON lines; gzip accepted)" },

@@ -1,4 +1,4 @@
-import { UsageError } from "@lmsynth/schema";
+
 import { mergeDatasetFolders, totalRows } from "@lmsynth/shards";
 import { GENERAL_OPTIONS } from "../common-options.js";
 import type { CliIo } from "../io.js";
@@ -7,6 +7,7 @@ import { parseOptions, type OptionTable } from "../option-table.js";
 import { commandLine } from "../run-record.js";
 import { newSummary, renderManifestReport, type BuildStats } from "@lmsynth/pipeline";
 import { noProgress, printSummary } from "../summary.js";
+import { UsageError } from "../usage-error.js";
 
 export const TABLE = {
   output: { type: "string", short: "o", arg: "dir", description: "merged output folder (must not exist, unless --overwrite)" },

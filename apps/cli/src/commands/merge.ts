@@ -1,5 +1,5 @@
 import { finishSummary, newSummary, openRecordSource } from "@lmsynth/pipeline";
-import { InputError, UsageError } from "@lmsynth/schema";
+import { InputError } from "@lmsynth/schema";
 import { openJsonlSink } from "@lmsynth/sinks";
 import { DELETION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
 import { exclusionOf, inputPathsOf, sourceOptionsOf } from "../source-options.js";
@@ -9,6 +9,7 @@ import { parseOptions, type OptionTable } from "../option-table.js";
 import { startProgress } from "../progress.js";
 import { rejectedOutput } from "../run-jsonl.js";
 import { printSummary, noProgress } from "../summary.js";
+import { UsageError } from "../usage-error.js";
 
 export const TABLE = {
   output: { type: "string", short: "o", arg: "file", description: "merged output .jsonl.gz, .jsonl, or - for stdout" },

@@ -1,11 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { datasetLicenses, publishFolderIter, resolveHubToken, type DatasetManifest } from "@lmsynth/shards";
-import { UsageError } from "@lmsynth/schema";
+
 import { GENERAL_OPTIONS } from "../common-options.js";
 import type { CliIo } from "../io.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
 import { noProgress } from "../summary.js";
+import { UsageError } from "../usage-error.js";
 
 export const TABLE = {
   repo: { type: "string", arg: "owner/name", description: "Hub dataset repository (created when missing)" },

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { readRecords } from "@lmsynth/reader";
-import { UsageError, dpoLayout, fromShareGptTurn, rowSchema, sftLayout, type Message, type RowLayout } from "@lmsynth/schema";
+import { dpoLayout, fromShareGptTurn, rowSchema, sftLayout, type Message, type RowLayout } from "@lmsynth/schema";
 import { openJsonlSink } from "@lmsynth/sinks";
 import { renderDpoRow, renderSftRow } from "@lmsynth/templates";
 import { GENERAL_OPTIONS } from "../common-options.js";
@@ -11,6 +11,7 @@ import { startProgress } from "../progress.js";
 import { printSummary, noProgress } from "../summary.js";
 import { resolveTemplateSpec, type RunSummary } from "@lmsynth/pipeline";
 import { TEMPLATE_OPTIONS, templateSpecOf } from "../template-options.js";
+import { UsageError } from "../usage-error.js";
 
 export const TABLE = {
   output: { type: "string", short: "o", arg: "file", description: "output .jsonl, .jsonl.gz, or - for stdout" },

@@ -3,7 +3,7 @@ import { rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { convertAll, finishSummary, newSummary, openRecordSource, renderRunReport } from "@lmsynth/pipeline";
 import { createDatasetStats } from "@lmsynth/report";
-import { OutputError, UsageError } from "@lmsynth/schema";
+import { OutputError } from "@lmsynth/schema";
 import { CONVERSION_OPTIONS, DELETION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
 import { FOLDER_SELECTION_OPTIONS, folderConvertInit } from "../conversion-options.js";
 import { exclusionOf, inputPathsOf, sourceOptionsOf } from "../source-options.js";
@@ -12,6 +12,7 @@ import type { CliIo } from "../io.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
 import { drawProgress, parallelismOf, rejectedOutput, runOf } from "../run-jsonl.js";
 import { printSummary, noProgress } from "../summary.js";
+import { UsageError } from "../usage-error.js";
 
 // The report counts what `build` would write, so it takes build's selection flags but none of its file ones.
 export const TABLE = {

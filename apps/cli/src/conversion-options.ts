@@ -25,7 +25,8 @@ export const SFT_OPTIONS = {
   },
   "messages-key": { type: "string", choices: ["messages", "conversation"] as const, default: "messages", description: "key of the message list of --sft-format messages" },
   "max-chars": { type: "string", number: { min: 1, integer: true }, arg: "n", description: "drop conversations longer than n characters" },
-  "max-tokens": { type: "string", number: { min: 1, integer: true }, arg: "n", description: "drop responses longer than n tokens (response_token_length)" },
+  "max-tokens": { type: "string", number: { min: 1, integer: true }, arg: "n", description: "drop rows longer than n tokens: the chat-template text's with --tokenizer, else the response's response_token_length" },
+  tokenizer: { type: "string", arg: "tokenizer.json", description: "count each row's tokens with this Hugging Face tokenizer (needs --template); --with-meta adds num_tokens" },
   "single-en-as-is": { type: "boolean", description: "English: take a record's single response as it is when it has no usable score (Swallow v0.1; not with --min-score)" },
 } satisfies OptionTable;
 
@@ -78,7 +79,14 @@ export function ktoOptionsOf(o: SharedValues & ResolvedValues<typeof KTO_OPTIONS
 /** What `lmsynth sft` converts: one output in `--sft-format`. */
 export function sftInitOf(o: SharedValues & ResolvedValues<typeof SFT_OPTIONS>, template: TemplateSpec | undefined): ConvertInit {
   if (o["messages-key"] !== "messages" && o["sft-format"] !== "messages") throw new UsageError("--messages-key names the list of --sft-format messages only");
-  return { outputs: [{ ...outputOf("sft", o["sft-format"]), name: "sft" }], ...reasoningOf(o), sft: { options: sftOptionsOf(o), messagesKey: o["messages-key"], ...(template ? { template } : {}) } };
+  return { outputs: [{ ...outputOf("sft", o["sft-format"]), name: "sft" }], ...reasoningOf(o), sft: sftInit(o, o["messages-key"], template) };
+}
+
+/** The `sft` part of a conversion: options, message key, and `--template`/`--tokenizer` (one needs the other). */
+function sftInit(o: SharedValues & ResolvedValues<typeof SFT_FOLDER_OPTIONS>, messagesKey: string, template: TemplateSpec | undefined, withMeta?: boolean): NonNullable<ConvertInit["sft"]> {
+  if (o.tokenizer !== undefined && !template) throw new UsageError("--tokenizer counts the tokens of the chat-template text: give --template too");
+  const options = sftOptionsOf(o);
+  return { options: withMeta === undefined ? options : { ...options, withMeta }, messagesKey, ...(template ? { template } : {}), ...(o.tokenizer !== undefined ? { tokenizer: o.tokenizer } : {}) };
 }
 
 /** `SftOptions` from resolved flags; `--select top-k` without a whole `--k` ≥ 1 is a usage error. */
@@ -156,7 +164,7 @@ export function folderConvertInit(
   return {
     outputs,
     ...reasoningOf(o),
-    ...(o.sft ? { sft: { options: { ...sftOptionsOf(o), withMeta }, messagesKey: "messages", ...(template ? { template } : {}) } } : {}),
+    ...(o.sft ? { sft: sftInit(o, "messages", template, withMeta) } : {}),
     ...(o.dpo ? { dpo: { options: { ...dpoOptionsOf(o), withMeta } } } : {}),
     ...(o.kto ? { kto: { options: { ...ktoOptionsOf(o), withMeta } } } : {}),
     ...(shard ? { shard } : {}),

@@ -161,10 +161,27 @@ describe("layout and KTO flags: usage errors from the real CLI", () => {
     [["kto", EDGE, "-o", "-", "--kto-desirable", "5", "--kto-undesirable", "5"], "Error: --kto-undesirable (5) must be below --kto-desirable (5)"],
     [["sft", EDGE, "-o", "-", "--sft-format", "sharegpt", "--messages-key", "conversation"], "Error: --messages-key names the list of --sft-format messages only"],
     [["dpo", EDGE, "-o", "-", "--dpo-format", "kto"], 'Error: --dpo-format must be one of trl, implicit, ultrafeedback, sharegpt; got "kto"'],
+    [["sft", EDGE, "-o", "-", "--tokenizer", "tokenizer.json"], "Error: --tokenizer counts the tokens of the chat-template text: give --template too"],
   ])("%j", (args, message) => {
     const run = spawnCli(args);
     expect(run.code).toBe(1);
     expect(run.stderr.split("\n")[0]).toBe(message);
     expect(run.stdout).toBe("");
+  });
+});
+
+describe("--tokenizer: a tokenizer that cannot be read is bad input (exit 2), named, and nothing is written", () => {
+  it.each([
+    ["missing.json", undefined, "cannot read the tokenizer: ENOENT: no such file or directory"],
+    ["broken.json", "{", "not JSON: "],
+    ["empty.json", "{}", "not a tokenizer.json: "],
+  ])("%s", (name, text, detail) => {
+    const path = join(tmp.dir, name);
+    if (text !== undefined) writeFileSync(path, text);
+    const out = join(tmp.dir, `${name}.out.jsonl`);
+    const run = spawnCli(["sft", EDGE, "-o", out, "--template", "chatml", "--tokenizer", path]);
+    expect(run.code).toBe(2);
+    expect(run.stderr.startsWith(`Error: ${path}: ${detail}`)).toBe(true);
+    expect(readdirSync(tmp.dir).filter((f) => f.startsWith(`${name}.out`))).toEqual([]);
   });
 });

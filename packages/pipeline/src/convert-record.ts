@@ -3,7 +3,7 @@
 // template file once at start.
 import { formatDpoRow, toDpoRows, type DpoOptions, type DpoResult } from "@lmsynth/dpo";
 import { toKtoRows, type KtoOptions, type KtoResult } from "@lmsynth/kto";
-import { hashFraction, variantEvidence, type DpoFormat, type FunnelNote, type Lang, type MergedRecord, type ReasoningKey, type SftFormat, type SkipReason } from "@lmsynth/schema";
+import { OptionError, hashFraction, variantEvidence, type DpoFormat, type FunnelNote, type Message, type Lang, type MergedRecord, type ReasoningKey, type SftFormat, type SkipReason } from "@lmsynth/schema";
 import { recordStats, type RecordStats } from "@lmsynth/report";
 import { formatSftRow, toSftRows, type SftOptions, type SftResult } from "@lmsynth/sft";
 import type { ChatRenderer } from "@lmsynth/templates";
@@ -20,7 +20,13 @@ export interface TemplateSpec {
 export interface ConvertInit {
   /** The outputs, in the order their rows are written; each kind's options below. */
   outputs: OutputSpec[];
-  sft?: { options: SftOptions; messagesKey: string; template?: TemplateSpec };
+  sft?: {
+    options: SftOptions;
+    messagesKey: string;
+    template?: TemplateSpec;
+    /** `--tokenizer`: a `tokenizer.json` counting the tokens of each row's template text (needs `template`). */
+    tokenizer?: string;
+  };
   dpo?: { options: DpoOptions };
   kto?: { options: KtoOptions };
   /** `--reasoning keep`: every output keeps the responses' reasoning traces under this key. */
@@ -74,9 +80,24 @@ export async function createMapper(init: ConvertInit): Promise<(record: MergedRe
   const { shard, stats, reasoningKey } = init;
   const withReasoning = <T extends object>(options: T | undefined): T => ({ ...options!, ...(reasoningKey ? { reasoningKey } : {}) });
   const [sftOptions, dpoOptions, ktoOptions] = [withReasoning(init.sft?.options), withReasoning(init.dpo?.options), withReasoning(init.kto?.options)];
+  // Each row's text is rendered once: for its token count, then for its `text` column.
+  const rendered = new WeakMap<readonly Message[], string>();
+  let conversationId = "";
+  const render = (messages: readonly Message[]): string => {
+    let text = rendered.get(messages);
+    if (text === undefined) rendered.set(messages, (text = renderer!.render(messages, { conversationId })));
+    return text;
+  };
+  if (init.sft?.tokenizer) {
+    if (!renderer) throw new OptionError("a tokenizer counts the tokens of the chat-template text: give a template too");
+    const { loadTokenCounter } = await import("@lmsynth/templates");
+    const count = await loadTokenCounter(init.sft.tokenizer);
+    sftOptions.countTokens = (messages) => count(render(messages));
+  }
   const messagesKey = init.sft?.messagesKey;
   return (record) => {
     const out: ConvertOut = { id: record.conversation_id, evidence: variantEvidence(record) };
+    conversationId = record.conversation_id;
     if (shard && !inShard(record.conversation_id, shard)) {
       out.outside = true;
       return out;
@@ -90,7 +111,7 @@ export async function createMapper(init: ConvertInit): Promise<(record: MergedRe
       if (kind === "sft") {
         sftResult ??= toSftRows(record, sftOptions);
         const r = sftResult;
-        if (renderer) texts ??= r.rows.map((row) => renderer.render(row.messages, { conversationId: row.conversation_id }));
+        if (renderer) texts ??= r.rows.map((row) => render(row.messages));
         const rows = r.rows.map((row, i) => {
           const o = formatSftRow(row, format as SftFormat, messagesKey);
           if (texts) o.text = texts[i];

@@ -24,6 +24,8 @@ export interface LayoutChoice {
   messagesKey?: string;
   /** A nullable reasoning field on every message (`--reasoning keep` on GPT-OSS). */
   reasoningKey?: ReasoningKey | undefined;
+  /** SFT: a `num_tokens` column (`--tokenizer`, with meta). */
+  tokens?: boolean;
 }
 
 /** What lmsynth knows about one kind of output: its layouts and who reads each. */
@@ -47,7 +49,7 @@ const reasoning = (c: LayoutChoice) => (c.reasoningKey ? { reasoningKey: c.reaso
 export const OUTPUT_TABLE: Readonly<Record<OutputKind, OutputKindSpec>> = {
   sft: {
     formats: SFT_FORMATS,
-    layout: (format, c) => sftLayout({ format: format as (typeof SFT_FORMATS)[number], meta: c.withMeta, text: c.text === true, ...(c.messagesKey ? { messagesKey: c.messagesKey } : {}), ...reasoning(c) }),
+    layout: (format, c) => sftLayout({ format: format as (typeof SFT_FORMATS)[number], meta: c.withMeta, text: c.text === true, tokens: c.tokens === true, ...(c.messagesKey ? { messagesKey: c.messagesKey } : {}), ...reasoning(c) }),
     readers: { messages: "TRL SFTTrainer", conversation: "the Swallow tools", "prompt-completion": "TRL SFTTrainer (completion-only loss)", sharegpt: "LLaMA-Factory, axolotl (sharegpt)" },
     llamaFactory: { sharegpt: { formatting: "sharegpt", columns: { messages: "conversations" }, tags: SHAREGPT_TAGS } },
   },

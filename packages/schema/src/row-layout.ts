@@ -94,6 +94,8 @@ export interface SftLayoutOptions {
   messagesKey?: string;
   /** Assistant messages keep their reasoning under this key (`--reasoning keep`, GPT-OSS). Default none. */
   reasoningKey?: string;
+  /** Add `num_tokens` (nullable int32) after the meta columns (`--tokenizer`, with `meta`). Default false. */
+  tokens?: boolean;
 }
 
 /**
@@ -104,8 +106,8 @@ export interface SftLayoutOptions {
  *   message), TRL's conversational prompt-completion type;
  * - `sharegpt`: `conversations` of `{from: system|human|gpt, value}` (LLaMA-Factory, axolotl);
  *
- * then with `meta` `lang` (nullable string), `response_index` (nullable int32), `score` (nullable double),
- * then `text`.
+ * then with `meta` `lang` (nullable string), `response_index` (nullable int32), `score` (nullable double) and
+ * with `tokens` `num_tokens` (nullable int32), then `text`.
  */
 export function sftLayout(options: SftLayoutOptions = {}): RowLayout {
   const format = options.format ?? "messages";
@@ -123,9 +125,12 @@ export function sftLayout(options: SftLayoutOptions = {}): RowLayout {
     columns.push(messagesColumn(key, reasoning));
     checks = { [key]: { minItems: 1 } };
   }
-  if (options.meta ?? true) columns.push(column("lang", "string", true), column("response_index", "int32", true), column("score", "double", true));
+  if (options.meta ?? true) {
+    columns.push(column("lang", "string", true), column("response_index", "int32", true), column("score", "double", true));
+    if (options.tokens) columns.push(column("num_tokens", "int32", true));
+  }
   if (options.text) columns.push(column("text", "string"));
-  return { name: `sft-${format}`, columns, checks: { ...checks, lang: LANG, response_index: INDEX } };
+  return { name: `sft-${format}`, columns, checks: { ...checks, lang: LANG, response_index: INDEX, num_tokens: INDEX } };
 }
 
 /** Options of {@link dpoLayout}. */

@@ -13,6 +13,8 @@ export interface SftRow {
   response_index?: number | null;
   /** Judge score of that response; null when unknown (`select first` without scores, multi-turn). */
   score?: number | null;
+  /** Tokens of the row's chat-template text (`--tokenizer`, with meta). */
+  num_tokens?: number;
 }
 
 /** One DPO preference pair in TRL's explicit-prompt conversational layout (behaviour.md §4). */

@@ -15,8 +15,15 @@ export interface SftOptions extends SelectOptions, RecordFilters {
   withMeta?: boolean;
   /** Drop rows whose messages hold more characters (code points) than this. Default none. */
   maxChars?: number;
-  /** Drop rows whose response has a `response_token_length` above this. Default none. */
+  /** Drop rows longer than this many tokens: those of `countTokens` when given, else the response's
+   * `response_token_length` (a row whose count is unknown is kept). Default none. */
   maxTokens?: number;
+  /**
+   * The tokens of a row's messages as the trainer sees them (its chat-template text, `--tokenizer`). Set in
+   * the thread that converts (a function does not cross to worker threads). With `withMeta`, rows get
+   * `num_tokens`. Default none.
+   */
+  countTokens?: (messages: readonly Message[]) => number;
   /** Keep each response's reasoning trace on its assistant message under this key (`--reasoning keep`,
    * GPT-OSS). Default none: dropped. */
   reasoningKey?: ReasoningKey;
@@ -48,12 +55,21 @@ function codePoints(s: string): number {
   return n;
 }
 
-function tooLong(messages: readonly Message[], picked: Candidate | undefined, o: SftOptions): boolean {
-  if (o.maxTokens !== undefined && picked?.tokens !== undefined && picked.tokens > o.maxTokens) return true;
+function tooLong(messages: readonly Message[], tokens: number | undefined, o: SftOptions): boolean {
+  if (o.maxTokens !== undefined && tokens !== undefined && tokens > o.maxTokens) return true;
   if (o.maxChars === undefined) return false;
   let n = 0;
   for (const m of messages) n += codePoints(m.content);
   return n > o.maxChars;
+}
+
+/** The row if it is not too long (`maxChars`, `maxTokens`), with `num_tokens` when counted. */
+function keptRow(record: MergedRecord, lang: Lang, messages: Message[], picked: Candidate | undefined, o: SftOptions): SftRow | undefined {
+  const counted = o.countTokens?.(messages);
+  if (tooLong(messages, counted ?? picked?.tokens, o)) return undefined;
+  const out = row(record, lang, messages, picked, o);
+  if (counted !== undefined && o.withMeta) out.num_tokens = counted;
+  return out;
 }
 
 function row(record: MergedRecord, lang: Lang, messages: Message[], picked: Candidate | undefined, o: SftOptions): SftRow {
@@ -82,7 +98,8 @@ function rowsForLang(record: MergedRecord, lang: Lang, o: SftOptions, unscored: 
     const turns = multiturnMessages(record.synthesized_multiturn_conversation, set.instruction!);
     if (!turns) return "no-candidates";
     const messages = [...head, ...turns];
-    return tooLong(messages, undefined, o) ? "length" : [row(record, lang, messages, undefined, o)];
+    const one = keptRow(record, lang, messages, undefined, o);
+    return one ? [one] : "length";
   }
   const skip = recordSkipReason(record, set, o);
   if (skip) return skip;
@@ -93,7 +110,8 @@ function rowsForLang(record: MergedRecord, lang: Lang, o: SftOptions, unscored: 
   const rows: SftRow[] = [];
   for (const c of selection.picked) {
     const messages = [...head, user, assistantMessage(c, o.reasoningKey)];
-    if (!tooLong(messages, c, o)) rows.push(row(record, lang, messages, c, o));
+    const r = keptRow(record, lang, messages, c, o);
+    if (r) rows.push(r);
   }
   if (taken && rows.length > 0) unscored.push(lang);
   return rows.length > 0 ? rows : "length";
@@ -132,5 +150,6 @@ export function formatSftRow(row: SftRow, format: SftFormat = "messages", messag
   if (row.lang !== undefined) out.lang = row.lang;
   if (row.response_index !== undefined) out.response_index = row.response_index;
   if (row.score !== undefined) out.score = row.score;
+  if (row.num_tokens !== undefined) out.num_tokens = row.num_tokens;
   return out;
 }

@@ -12,6 +12,7 @@ export { parseTemplateArgs } from "./parse-template-args.js";
 export { renderSftRow } from "./render-sft-row.js";
 export { renderDpoRow } from "./render-dpo-row.js";
 export { TemplateError } from "./template-error.js";
+export { loadTokenCounter } from "./token-counter.js";
 
 export type { ChatRenderer, RenderOptions } from "./chat-renderer.js";
 export type { BuiltinTemplateName, BuiltinRendererOptions } from "./builtin-renderer.js";
@@ -20,3 +21,4 @@ export type { TokenizerConfig } from "./tokenizer-config.js";
 export type { ResolveTemplateOptions } from "./resolve-template.js";
 export type { RenderedSftRow } from "./render-sft-row.js";
 export type { RenderedDpoRow } from "./render-dpo-row.js";
+export type { TokenCounter } from "./token-counter.js";

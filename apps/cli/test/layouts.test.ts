@@ -185,3 +185,43 @@ describe("--tokenizer: a tokenizer that cannot be read is bad input (exit 2), na
     expect(readdirSync(tmp.dir).filter((f) => f.startsWith(`${name}.out`))).toEqual([]);
   });
 });
+
+describe("dataset_info.json through merge-manifests and delete-ids", () => {
+  const SAMPLE = fixture("sample/llama3.1-sample.jsonl.gz");
+  const OPTIONS = ["--sft-format", "messages,sharegpt", "--dpo-format", "sharegpt", "--kto", "--format", "parquet,jsonl", "--test-size", "0.3", "--seed", "7", "--max-shard-bytes", "40000", "--silent"];
+
+  /** What dataset_info.json must name: each sharegpt config's Parquet shards, per split, from the manifest. */
+  function expectedEntries(dir: string): Record<string, string> {
+    const paths = (JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as DatasetManifest).files.map((f) => f.path);
+    const out: Record<string, string> = {};
+    for (const config of ["sft-sharegpt", "dpo-sharegpt"]) {
+      for (const split of ["train", "test"]) {
+        const shards = paths.filter((p) => p.startsWith(`${config}/${split}-`) && p.endsWith(".parquet"));
+        const name = split === "train" ? config : `${config}_${split}`;
+        shards.forEach((p, i) => (out[shards.length > 1 ? `${name}_${String(i).padStart(5, "0")}` : name] = p));
+      }
+    }
+    return out;
+  }
+  const named = (dir: string): Record<string, string> =>
+    Object.fromEntries(Object.entries(JSON.parse(readFileSync(join(dir, "dataset_info.json"), "utf8")) as Record<string, { file_name: string }>).map(([k, v]) => [k, v.file_name]));
+
+  it("names the merged shards, several per split, and stays listed and verified after a deletion", async () => {
+    const parts = [0, 1].map((i) => join(tmp.dir, `lf-part${i}`));
+    for (const [i, part] of parts.entries()) expect((await runMain(["build", SAMPLE, ...OPTIONS, "--shard", `${i}/2`, "-o", part])).code).toBe(0);
+    const merged = join(tmp.dir, "lf-merged");
+    expect((await runMain(["merge-manifests", ...parts, "-o", merged, "--silent"])).code).toBe(0);
+    const entries = expectedEntries(merged);
+    expect(Object.keys(entries)).toContain("sft-sharegpt_00001");
+    expect(named(merged)).toEqual(entries);
+    const ids = join(tmp.dir, "lf-ids.txt");
+    const shard = entries["sft-sharegpt_00000"]!.replace(/\.parquet$/, ".jsonl");
+    const first = (JSON.parse(readFileSync(join(merged, shard), "utf8").split("\n")[0]!) as { conversation_id: string }).conversation_id;
+    writeFileSync(ids, `${first}\n`);
+    expect((await runMain(["delete-ids", merged, "--ids", ids, "--silent"])).code).toBe(0);
+    expect(named(merged)).toEqual(expectedEntries(merged));
+    // The manifest lists dataset_info.json with its bytes: publish would refuse a folder that did not verify.
+    const listed = (JSON.parse(readFileSync(join(merged, "manifest.json"), "utf8")) as DatasetManifest).files.find((f) => f.path === "dataset_info.json")!;
+    expect(listed.sha256).toBe(createHash("sha256").update(readFileSync(join(merged, "dataset_info.json"))).digest("hex"));
+  });
+});

@@ -21,7 +21,7 @@ export const SFT_OPTIONS = {
     type: "string",
     choices: SFT_FORMATS,
     default: "messages",
-    description: "row layout: messages (TRL), conversation (exactly the upstream convert_to_sft_dataset.py file), prompt-completion (TRL), sharegpt (LLaMA-Factory, axolotl)",
+    description: "row layout: messages (TRL), conversation (the records of the upstream convert_to_sft_dataset.py file, as the Swallow tools read them; use it with a swallow preset), prompt-completion (TRL), sharegpt (LLaMA-Factory, axolotl)",
   },
   "messages-key": { type: "string", choices: ["messages", "conversation"] as const, default: "messages", description: "key of the message list of --sft-format messages" },
   "max-chars": { type: "string", number: { min: 1, integer: true }, arg: "n", description: "drop conversations longer than n characters" },

@@ -14,7 +14,7 @@ export interface CommandModule {
 
 // Loaded lazily, so `--help` and a usage error stay instant.
 const COMMANDS: Record<string, { about: string; load: () => Promise<CommandModule> }> = {
-  build: { about: "the main job: SFT + DPO shards, dataset card and manifest for the Hub, in one pass", load: () => import("./commands/build.js") },
+  build: { about: "the main job: SFT + DPO (+ KTO) shards in every layout, dataset card and manifest for the Hub, in one pass", load: () => import("./commands/build.js") },
   sft: { about: "SFT conversations (best-of-n and more) as JSONL", load: () => import("./commands/sft.js") },
   dpo: { about: "DPO preference pairs from the judge scores as JSONL", load: () => import("./commands/dpo.js") },
   kto: { about: "KTO examples (desirable or not) from the judge scores as JSONL", load: () => import("./commands/kto.js") },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { runMain } from "./run-cli.js";
 
-const COMMANDS = ["build", "sft", "dpo", "render", "merge", "decrypt", "inspect", "report", "publish", "merge-manifests"];
+const COMMANDS = ["build", "sft", "dpo", "kto", "render", "merge", "decrypt", "inspect", "report", "publish", "merge-manifests", "delete-ids"];
 
 describe("--help", () => {
   it.each(COMMANDS)("%s --help cites only what ships with the repository", async (command) => {

@@ -33,7 +33,7 @@ export const TABLE = {
 
 export const USAGE = "lmsynth build <input…> -o <dir>";
 export const SUMMARY =
-  "The main job: one streaming pass producing SFT and DPO shards (Parquet/Arrow/JSONL), a dataset card and a manifest, laid out for the Hub (README: \"Output\").";
+  "The main job: one streaming pass producing SFT and DPO (and KTO) shards in every layout asked for (Parquet/Arrow/JSONL), a dataset card and a manifest, laid out for the Hub (README: \"Output\", \"Layouts\").";
 
 function formatsOf(value: string): OutputFormat[] {
   const list = value.split(",").map((f) => f.trim()).filter(Boolean);

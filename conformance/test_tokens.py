@@ -54,3 +54,32 @@ def test_num_tokens_equal_python_tokenizers_and_max_tokens_keeps_rows_within(tmp
     gone = {key(r) for r in rows} - {key(r) for r in rows if r["num_tokens"] <= limit}
     funnel = json.loads(run.stdout)["funnel"]["sft"]
     assert sum(f.get("length", 0) for f in funnel.values()) == len(gone) > 0
+
+
+def test_max_tokens_keeps_the_dpo_pairs_and_kto_examples_within_the_limit(tmp_path):
+    plain = tmp_path / "plain.jsonl"
+    lmsynth("sft", str(SAMPLE), "-o", str(plain), "--lang", "both", "--select", "all", "--template", "chatml", "-q")
+    tokenizer = byte_level_bpe([row["text"] for row in read_jsonl(plain)][::3])
+    path = tmp_path / "tokenizer.json"
+    tokenizer.save(str(path))
+    count = lambda text: len(tokenizer.encode(text, add_special_tokens=False).ids)  # noqa: E731
+    length = ["--template", "chatml", "--tokenizer", str(path)]
+
+    # DPO: every pair, rendered by lmsynth render (prompt + answer = the conversation's template text).
+    pairs, texts = tmp_path / "pairs.jsonl", tmp_path / "pairs-text.jsonl"
+    lmsynth("dpo", str(SAMPLE), "-o", str(pairs), "--pairs", "all", "-q")
+    lmsynth("render", str(pairs), "--template", "chatml", "-o", str(texts), "-q")
+    longest = [max(count(t["prompt"] + t["chosen"]), count(t["prompt"] + t["rejected"])) for t in read_jsonl(texts)]
+    limit = int(statistics.median(longest))
+    kept = tmp_path / "kept.jsonl"
+    lmsynth("dpo", str(SAMPLE), "-o", str(kept), "--pairs", "all", "--max-tokens", str(limit), *length, "-q")
+    assert read_jsonl(kept) == [p for p, n in zip(read_jsonl(pairs), longest) if n <= limit]
+
+    # KTO: prompt + completion as one conversation.
+    examples, texts = tmp_path / "kto.jsonl", tmp_path / "kto-text.jsonl"
+    lmsynth("kto", str(SAMPLE), "-o", str(examples), "--kto-per-record", "all", "-q")
+    lmsynth("render", str(examples), "--template", "chatml", "-o", str(texts), "-q")
+    tokens = [count(t["text"]) for t in read_jsonl(texts)]
+    limit = int(statistics.median(tokens))
+    lmsynth("kto", str(SAMPLE), "-o", str(kept), "--kto-per-record", "all", "--max-tokens", str(limit), *length, "-q")
+    assert read_jsonl(kept) == [e for e, n in zip(read_jsonl(examples), tokens) if n <= limit]

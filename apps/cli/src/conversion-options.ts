@@ -10,6 +10,17 @@ import { UsageError } from "./usage-error.js";
 /** The flags both converters read (`--with-meta` where a command has it). */
 type SharedValues = ResolvedValues<typeof CONVERSION_OPTIONS> & { "with-meta"?: boolean };
 
+/** Length in tokens, for every kind of row (README "Length in tokens"). */
+export const LENGTH_OPTIONS = {
+  "max-tokens": {
+    type: "string",
+    number: { min: 1, integer: true },
+    arg: "n",
+    description: "drop rows longer than n tokens: their chat-template text's with --tokenizer (every kind of row); without it, an SFT response's response_token_length",
+  },
+  tokenizer: { type: "string", arg: "tokenizer.json", description: "count each row's tokens with this Hugging Face tokenizer (needs --template); SFT rows get num_tokens with --with-meta" },
+} satisfies OptionTable;
+
 /** Selection flags of SFT (behaviour.md §3). */
 export const SFT_OPTIONS = {
   select: { type: "string", choices: ["best", "all", "first", "top-k"] as const, default: "best", description: "which responses become conversations" },
@@ -25,8 +36,7 @@ export const SFT_OPTIONS = {
   },
   "messages-key": { type: "string", choices: ["messages", "conversation"] as const, default: "messages", description: "key of the message list of --sft-format messages" },
   "max-chars": { type: "string", number: { min: 1, integer: true }, arg: "n", description: "drop conversations longer than n characters" },
-  "max-tokens": { type: "string", number: { min: 1, integer: true }, arg: "n", description: "drop rows longer than n tokens: the chat-template text's with --tokenizer, else the response's response_token_length" },
-  tokenizer: { type: "string", arg: "tokenizer.json", description: "count each row's tokens with this Hugging Face tokenizer (needs --template); --with-meta adds num_tokens" },
+  ...LENGTH_OPTIONS,
   "single-en-as-is": { type: "boolean", description: "English: take a record's single response as it is when it has no usable score (Swallow v0.1; not with --min-score)" },
 } satisfies OptionTable;
 
@@ -36,6 +46,7 @@ export const DPO_OPTIONS = {
   "min-margin": { type: "string", number: SCORE, arg: "m", default: DEFAULT_MIN_MARGIN, description: "minimum chosen − rejected score" },
   "min-chosen-score": { type: "string", number: SCORE, arg: "x", description: "minimum score of the chosen response" },
   seed: { type: "string", arg: "seed", default: "0", description: "seed of --pairs best-random (in build also of the split hash)" },
+  ...LENGTH_OPTIONS,
   "dpo-format": {
     type: "string",
     choices: DPO_FORMATS,
@@ -49,6 +60,7 @@ export const KTO_OPTIONS = {
   "kto-desirable": { type: "string", number: SCORE, arg: "x", default: DEFAULT_KTO_DESIRABLE, description: "a response scoring at least x is desirable" },
   "kto-undesirable": { type: "string", number: SCORE, arg: "x", default: DEFAULT_KTO_UNDESIRABLE, description: "a response scoring at most x is undesirable (those between are left out)" },
   "kto-per-record": { type: "string", choices: KTO_PER_RECORD, default: "best-worst", description: "the best and the worst response of a record, or all" },
+  ...LENGTH_OPTIONS,
 } satisfies OptionTable;
 
 /** Options common to both converters. */
@@ -73,20 +85,30 @@ export function ktoOptionsOf(o: SharedValues & ResolvedValues<typeof KTO_OPTIONS
   const desirable = o["kto-desirable"];
   const undesirable = o["kto-undesirable"];
   if (!(undesirable < desirable)) throw new UsageError(`--kto-undesirable (${undesirable}) must be below --kto-desirable (${desirable})`);
-  return { ...shared(o), desirable, undesirable, perRecord: o["kto-per-record"] };
+  return { ...shared(o), desirable, undesirable, perRecord: o["kto-per-record"], ...tokenLimit(o) };
+}
+
+/** DPO's and KTO's `maxTokens`: counted with the tokenizer only (no response length covers a pair or a label). */
+function tokenLimit(o: ResolvedValues<typeof LENGTH_OPTIONS>): { maxTokens?: number } {
+  return o.tokenizer !== undefined && o["max-tokens"] !== undefined ? { maxTokens: o["max-tokens"] } : {};
 }
 
 /** What `lmsynth sft` converts: one output in `--sft-format`. */
 export function sftInitOf(o: SharedValues & ResolvedValues<typeof SFT_OPTIONS>, template: TemplateSpec | undefined): ConvertInit {
   if (o["messages-key"] !== "messages" && o["sft-format"] !== "messages") throw new UsageError("--messages-key names the list of --sft-format messages only");
-  return { outputs: [{ ...outputOf("sft", o["sft-format"]), name: "sft" }], ...reasoningOf(o), sft: sftInit(o, o["messages-key"], template) };
+  return { outputs: [{ ...outputOf("sft", o["sft-format"]), name: "sft" }], ...reasoningOf(o), ...lengthOf(o, template, true), sft: { options: sftOptionsOf(o), messagesKey: o["messages-key"] } };
 }
 
-/** The `sft` part of a conversion: options, message key, and `--template`/`--tokenizer` (one needs the other). */
-function sftInit(o: SharedValues & ResolvedValues<typeof SFT_FOLDER_OPTIONS>, messagesKey: string, template: TemplateSpec | undefined, withMeta?: boolean): NonNullable<ConvertInit["sft"]> {
+/**
+ * `--template` and `--tokenizer` of a conversion (the tokenizer counts the template's text, so it needs
+ * one). `--max-tokens` without a tokenizer reads SFT's `response_token_length`, and a template without one
+ * only gives SFT rows their text: a command with no SFT output can apply neither.
+ */
+export function lengthOf(o: ResolvedValues<typeof LENGTH_OPTIONS>, template: TemplateSpec | undefined, sft: boolean): Pick<ConvertInit, "template" | "tokenizer"> {
   if (o.tokenizer !== undefined && !template) throw new UsageError("--tokenizer counts the tokens of the chat-template text: give --template too");
-  const options = sftOptionsOf(o);
-  return { options: withMeta === undefined ? options : { ...options, withMeta }, messagesKey, ...(template ? { template } : {}), ...(o.tokenizer !== undefined ? { tokenizer: o.tokenizer } : {}) };
+  if (!sft && o["max-tokens"] !== undefined && o.tokenizer === undefined) throw new UsageError("--max-tokens counts DPO and KTO rows with --tokenizer (and --template): give them");
+  if (!sft && template && o.tokenizer === undefined) throw new UsageError("--template gives SFT rows a text column, and counts tokens with --tokenizer; DPO and KTO text comes from lmsynth render");
+  return { ...(template ? { template } : {}), ...(o.tokenizer !== undefined ? { tokenizer: o.tokenizer } : {}) };
 }
 
 /** `SftOptions` from resolved flags; `--select top-k` without a whole `--k` ≥ 1 is a usage error. */
@@ -115,6 +137,7 @@ export function dpoOptionsOf(o: SharedValues & ResolvedValues<typeof DPO_FOLDER_
     ...shared(o),
     pairs: o.pairs,
     minMargin: o["min-margin"],
+    ...tokenLimit(o),
   };
   if (o["min-chosen-score"] !== undefined) options.minChosenScore = o["min-chosen-score"];
   if (o.pairs === "best-random") options.seed = o.seed;
@@ -164,7 +187,8 @@ export function folderConvertInit(
   return {
     outputs,
     ...reasoningOf(o),
-    ...(o.sft ? { sft: sftInit(o, "messages", template, withMeta) } : {}),
+    ...lengthOf(o, template, o.sft),
+    ...(o.sft ? { sft: { options: { ...sftOptionsOf(o), withMeta }, messagesKey: "messages" } } : {}),
     ...(o.dpo ? { dpo: { options: { ...dpoOptionsOf(o), withMeta } } } : {}),
     ...(o.kto ? { kto: { options: { ...ktoOptionsOf(o), withMeta } } } : {}),
     ...(shard ? { shard } : {}),

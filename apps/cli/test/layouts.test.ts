@@ -162,6 +162,9 @@ describe("layout and KTO flags: usage errors from the real CLI", () => {
     [["sft", EDGE, "-o", "-", "--sft-format", "sharegpt", "--messages-key", "conversation"], "Error: --messages-key names the list of --sft-format messages only"],
     [["dpo", EDGE, "-o", "-", "--dpo-format", "kto"], 'Error: --dpo-format must be one of trl, implicit, ultrafeedback, sharegpt; got "kto"'],
     [["sft", EDGE, "-o", "-", "--tokenizer", "tokenizer.json"], "Error: --tokenizer counts the tokens of the chat-template text: give --template too"],
+    [["dpo", EDGE, "-o", "-", "--max-tokens", "100"], "Error: --max-tokens counts DPO and KTO rows with --tokenizer (and --template): give them"],
+    [["build", EDGE, "-o", "x", "--no-sft", "--max-tokens", "100"], "Error: --max-tokens counts DPO and KTO rows with --tokenizer (and --template): give them"],
+    [["kto", EDGE, "-o", "-", "--template", "chatml"], "Error: --template gives SFT rows a text column, and counts tokens with --tokenizer; DPO and KTO text comes from lmsynth render"],
   ])("%j", (args, message) => {
     const run = spawnCli(args);
     expect(run.code).toBe(1);

@@ -14,6 +14,11 @@ export interface DpoOptions extends PairOptions, RecordFilters {
   /** Keep each response's reasoning trace on its assistant message under this key (`--reasoning keep`,
    * GPT-OSS). Default none: dropped. */
   reasoningKey?: ReasoningKey;
+  /** Drop rows longer than this many tokens, as `countTokens` counts them (ignored without it). Default none. */
+  maxTokens?: number;
+  /** Tokens of a conversation as the trainer sees it (its chat-template text, `--tokenizer`); set in the
+   * thread that converts (a function does not cross to worker threads). Default none. */
+  countTokens?: (messages: readonly Message[]) => number;
 }
 
 /** Pairs of one record in output order, the skips to count in the funnel, and pairs lost to the margin. */
@@ -48,12 +53,19 @@ function row(record: MergedRecord, lang: Lang, user: string, pair: Pair, o: DpoO
   return out;
 }
 
+/** A pair whose prompt with its longer answer exceeds `maxTokens` (TRL's `max_length` covers both). */
+function tooLong(r: DpoRow, o: DpoOptions): boolean {
+  if (o.maxTokens === undefined || !o.countTokens) return false;
+  return Math.max(o.countTokens([...r.prompt, ...r.chosen]), o.countTokens([...r.prompt, ...r.rejected])) > o.maxTokens;
+}
+
 /**
  * DPO preference pairs of one record (behaviour.md §2, §4). Pure and synchronous: no I/O, no state.
  * Rows come per language in `langsOf(options.lang)` order, each language's pairs in the order of
  * {@link pairCandidates}. A language that gives no pair adds one skip: first the record reasons of
  * `recordSkipReason` (`empty-instruction`, `duplicate-instruction`, `pii`, `template`, `no-candidates`),
- * then `no-valid-score`, `too-few-candidates`, `repetition`, `below-min-chosen-score`, `margin`.
+ * then `no-valid-score`, `too-few-candidates`, `repetition`, `below-min-chosen-score`, `margin`, and `length`
+ * when `maxTokens` dropped every pair.
  * Contents are copied byte for byte, never trimmed; every row gets its own message objects.
  * Throws `OptionError` for invalid pairing options.
  */
@@ -63,8 +75,13 @@ export function toDpoRows(record: MergedRecord, options: DpoOptions = {}): DpoRe
     const lang = set.lang;
     const pairing = pairCandidates(set.candidates, options, `${record.conversation_id}\0${lang}`);
     result.droppedPairs += pairing.droppedPairs;
-    if ("skip" in pairing) result.skips.push({ lang, reason: pairing.skip });
-    else for (const pair of pairing.pairs) result.rows.push(row(record, lang, set.instruction!, pair, options));
+    if ("skip" in pairing) {
+      result.skips.push({ lang, reason: pairing.skip });
+      continue;
+    }
+    const rows = pairing.pairs.map((pair) => row(record, lang, set.instruction!, pair, options)).filter((r) => !tooLong(r, options));
+    if (rows.length === 0) result.skips.push({ lang, reason: "length" });
+    result.rows.push(...rows);
   }
   return result;
 }

@@ -399,3 +399,24 @@ describe("toDpoRows lang", () => {
     });
   });
 });
+
+describe("toDpoRows maxTokens with countTokens", () => {
+  // A stand-in for a tokenizer over the template text: one token per character of the contents.
+  const countTokens = (messages: readonly { content: string }[]) => messages.reduce((n, m) => n + [...m.content].length, 0);
+  const r = record([
+    ["短い", 9],
+    ["とても長い回答です", 2],
+    ["中くらい", 5],
+  ]);
+
+  it("drops a pair whose prompt with its longer answer exceeds the limit, counting length when none is left", () => {
+    // The prompt is 12 characters: with 短い 14, with とても長い回答です 21, with 中くらい 16.
+    expect(toDpoRows(r, { pairs: "best-vs-rest", countTokens, maxTokens: 20 }).rows.map((p) => p.rejected[0]!.content)).toEqual(["中くらい"]);
+    expect(toDpoRows(r, { pairs: "best-vs-rest", countTokens, maxTokens: 21 }).rows.map((p) => p.rejected[0]!.content)).toEqual(["とても長い回答です", "中くらい"]);
+    expect(toDpoRows(r, { countTokens, maxTokens: 15 })).toEqual({ rows: [], skips: [{ lang: "ja", reason: "length" }], droppedPairs: 0 });
+  });
+
+  it("ignores maxTokens without countTokens (no response length covers a pair)", () => {
+    expect(toDpoRows(r, { maxTokens: 1 }).rows).toHaveLength(1);
+  });
+});

@@ -30,6 +30,11 @@ export interface KtoOptions extends RecordFilters {
   /** Keep each response's reasoning trace on its assistant message under this key (`--reasoning keep`,
    * GPT-OSS). Default none: dropped. */
   reasoningKey?: ReasoningKey;
+  /** Drop rows longer than this many tokens, as `countTokens` counts them (ignored without it). Default none. */
+  maxTokens?: number;
+  /** Tokens of a conversation as the trainer sees it (its chat-template text, `--tokenizer`); set in the
+   * thread that converts (a function does not cross to worker threads). Default none. */
+  countTokens?: (messages: readonly Message[]) => number;
 }
 
 /** Rows of one record, the skips to count in the funnel, and the candidates left out between the thresholds. */
@@ -71,7 +76,8 @@ function row(record: MergedRecord, lang: Lang, user: string, c: TextCandidate, d
  * choosable candidate, then the worst usable one when it is another; `all`: every usable candidate, best
  * first, tie → lower index) each become a desirable row (choosable, score ≥ `desirable`), an undesirable row
  * (score ≤ `undesirable`), or are left out and counted as `neutral`. A language with no usable candidate
- * skips as `no-valid-score`; one whose candidates were all neutral as `neutral-score`.
+ * skips as `no-valid-score`; one whose candidates were all neutral as `neutral-score`; one whose rows
+ * `maxTokens` all dropped as `length`.
  * @throws OptionError when `undesirable` is not below `desirable`.
  */
 export function toKtoRows(record: MergedRecord, options: KtoOptions = {}): KtoResult {
@@ -92,13 +98,15 @@ export function toKtoRows(record: MergedRecord, options: KtoOptions = {}): KtoRe
       const worst = usable.at(-1)!;
       considered = worst === best ? [best] : [best, worst];
     }
-    const before = result.rows.length;
+    const labelled: KtoRow[] = [];
     for (const c of considered) {
       const desirableLabel = label(c, options);
       if (desirableLabel === undefined) result.neutral++;
-      else result.rows.push(row(record, lang, set.instruction!, c, desirableLabel, options));
+      else labelled.push(row(record, lang, set.instruction!, c, desirableLabel, options));
     }
-    if (result.rows.length === before) result.skips.push({ lang, reason: "neutral-score" });
+    const kept = labelled.filter((r) => !(options.maxTokens !== undefined && options.countTokens && options.countTokens([...r.prompt, ...r.completion]) > options.maxTokens));
+    if (kept.length === 0) result.skips.push({ lang, reason: labelled.length === 0 ? "neutral-score" : "length" });
+    result.rows.push(...kept);
   }
   return result;
 }

@@ -89,3 +89,17 @@ describe("toKtoRows", () => {
     expect(() => toKtoRows(r, { desirable: 5, undesirable: 5 })).toThrow(new OptionError("the undesirable threshold (5) must be below the desirable one (5)"));
   });
 });
+
+describe("toKtoRows maxTokens with countTokens", () => {
+  const countTokens = (messages: readonly { content: string }[]) => messages.reduce((n, m) => n + [...m.content].length, 0);
+  const r = record([
+    ["長い良い回答です", 9],
+    ["短", 2],
+  ]);
+
+  it("drops the rows above the limit; a language left with none counts as length", () => {
+    // The prompt is 12 characters: with 長い良い回答です 20, with 短 13.
+    expect(toKtoRows(r, { countTokens, maxTokens: 19 }).rows.map((x) => [x.completion[0]!.content, x.label])).toEqual([["短", false]]);
+    expect(toKtoRows(r, { countTokens, maxTokens: 12 })).toEqual({ rows: [], skips: [{ lang: "ja", reason: "length" }], neutral: 0 });
+  });
+});

@@ -136,7 +136,7 @@ export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEve
   const { reasoningKey, ...rest } = options.convert;
   const convert: ConvertInit = { ...rest, ...(reasoningKey && !reasoningLeftOut ? { reasoningKey } : {}), stats: true };
   const llamaFactory = Object.fromEntries(outputs.flatMap((o) => Object.entries(OUTPUT_TABLE[o.kind].llamaFactory ?? {}).filter(([format]) => format === o.format).map(([, a]) => [o.name, a])));
-  const choice = { withMeta: options.withMeta, text: options.convert.sft?.template !== undefined, tokens: options.convert.sft?.tokenizer !== undefined, reasoningKey: convert.reasoningKey };
+  const choice = { withMeta: options.withMeta, text: options.convert.template !== undefined, tokens: options.convert.tokenizer !== undefined, reasoningKey: convert.reasoningKey };
   const folder = await openDatasetFolder(options.output, {
     createdBy: `${options.run.tool} version ${options.run.version}`,
     ...options.folder,

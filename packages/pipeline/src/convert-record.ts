@@ -20,13 +20,12 @@ export interface TemplateSpec {
 export interface ConvertInit {
   /** The outputs, in the order their rows are written; each kind's options below. */
   outputs: OutputSpec[];
-  sft?: {
-    options: SftOptions;
-    messagesKey: string;
-    template?: TemplateSpec;
-    /** `--tokenizer`: a `tokenizer.json` counting the tokens of each row's template text (needs `template`). */
-    tokenizer?: string;
-  };
+  sft?: { options: SftOptions; messagesKey: string };
+  /** `--template`: SFT rows get its text as a `text` column; `tokenizer` counts the tokens of that text. */
+  template?: TemplateSpec;
+  /** `--tokenizer`: a `tokenizer.json` counting the tokens of every row's template text (needs `template`),
+   * for the `maxTokens` of each kind and SFT's `num_tokens`. */
+  tokenizer?: string;
   dpo?: { options: DpoOptions };
   kto?: { options: KtoOptions };
   /** `--reasoning keep`: every output keeps the responses' reasoning traces under this key. */
@@ -76,7 +75,7 @@ export function inShard(id: string, shard: NonNullable<ConvertInit["shard"]>): b
  * requested format (and rendered once with `--template`).
  */
 export async function createMapper(init: ConvertInit): Promise<(record: MergedRecord) => ConvertOut> {
-  const renderer = init.sft?.template ? await resolveTemplateSpec(init.sft.template) : undefined;
+  const renderer = init.template ? await resolveTemplateSpec(init.template) : undefined;
   const { shard, stats, reasoningKey } = init;
   const withReasoning = <T extends object>(options: T | undefined): T => ({ ...options!, ...(reasoningKey ? { reasoningKey } : {}) });
   const [sftOptions, dpoOptions, ktoOptions] = [withReasoning(init.sft?.options), withReasoning(init.dpo?.options), withReasoning(init.kto?.options)];
@@ -88,11 +87,11 @@ export async function createMapper(init: ConvertInit): Promise<(record: MergedRe
     if (text === undefined) rendered.set(messages, (text = renderer!.render(messages, { conversationId })));
     return text;
   };
-  if (init.sft?.tokenizer) {
+  if (init.tokenizer) {
     if (!renderer) throw new OptionError("a tokenizer counts the tokens of the chat-template text: give a template too");
     const { loadTokenCounter } = await import("@lmsynth/templates");
-    const count = await loadTokenCounter(init.sft.tokenizer);
-    sftOptions.countTokens = (messages) => count(render(messages));
+    const count = await loadTokenCounter(init.tokenizer);
+    sftOptions.countTokens = dpoOptions.countTokens = ktoOptions.countTokens = (messages) => count(render(messages));
   }
   const messagesKey = init.sft?.messagesKey;
   return (record) => {

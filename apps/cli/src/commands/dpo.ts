@@ -1,5 +1,6 @@
 import { CONVERSION_OPTIONS, DELETION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
-import { DPO_OPTIONS, dpoOptionsOf, reasoningOf } from "../conversion-options.js";
+import { DPO_OPTIONS, dpoOptionsOf, lengthOf, reasoningOf } from "../conversion-options.js";
+import { TEMPLATE_OPTIONS, templateSpecOf } from "../template-options.js";
 import { outputOf } from "@lmsynth/pipeline";
 import type { CliIo } from "../io.js";
 import type { OptionTable } from "../option-table.js";
@@ -12,6 +13,7 @@ export const TABLE = {
   ...CONVERSION_OPTIONS,
   ...DPO_OPTIONS,
   "with-meta": { type: "boolean", description: "add lang, chosen_index and rejected_index" },
+  ...TEMPLATE_OPTIONS,
   ...GENERAL_OPTIONS,
 } satisfies OptionTable;
 
@@ -23,7 +25,7 @@ export function run(argv: string[], io: CliIo): Promise<number> {
     {
       name: "dpo",
       table: TABLE,
-      init: (o) => ({ outputs: [{ ...outputOf("dpo", o["dpo-format"]), name: "dpo" }], ...reasoningOf(o), dpo: { options: dpoOptionsOf(o) } }),
+      init: (o) => ({ outputs: [{ ...outputOf("dpo", o["dpo-format"]), name: "dpo" }], ...reasoningOf(o), ...lengthOf(o, templateSpecOf(o), false), dpo: { options: dpoOptionsOf(o) } }),
     },
     argv,
     io,

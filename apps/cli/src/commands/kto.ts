@@ -1,6 +1,7 @@
 import { outputOf } from "@lmsynth/pipeline";
 import { CONVERSION_OPTIONS, DELETION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
-import { KTO_OPTIONS, ktoOptionsOf, reasoningOf } from "../conversion-options.js";
+import { KTO_OPTIONS, ktoOptionsOf, lengthOf, reasoningOf } from "../conversion-options.js";
+import { TEMPLATE_OPTIONS, templateSpecOf } from "../template-options.js";
 import type { CliIo } from "../io.js";
 import type { OptionTable } from "../option-table.js";
 import { runJsonlCommand } from "../run-jsonl.js";
@@ -12,6 +13,7 @@ export const TABLE = {
   ...CONVERSION_OPTIONS,
   ...KTO_OPTIONS,
   "with-meta": { type: "boolean", description: "add lang and response_index" },
+  ...TEMPLATE_OPTIONS,
   ...GENERAL_OPTIONS,
 } satisfies OptionTable;
 
@@ -19,5 +21,5 @@ export const USAGE = "lmsynth kto <input…> -o <out.jsonl|out.jsonl.gz|->";
 export const SUMMARY = "Turns judge scores into KTO examples: prompt, completion, desirable or not (README: \"KTO\").";
 
 export function run(argv: string[], io: CliIo): Promise<number> {
-  return runJsonlCommand({ name: "kto", table: TABLE, init: (o) => ({ outputs: [outputOf("kto")], ...reasoningOf(o), kto: { options: ktoOptionsOf(o) } }) }, argv, io);
+  return runJsonlCommand({ name: "kto", table: TABLE, init: (o) => ({ outputs: [outputOf("kto")], ...reasoningOf(o), ...lengthOf(o, templateSpecOf(o), false), kto: { options: ktoOptionsOf(o) } }) }, argv, io);
 }

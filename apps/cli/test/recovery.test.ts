@@ -79,12 +79,15 @@ describe("the encrypted sample", () => {
     "--lmsys", fixture("sample/lmsys-chat-1m.jsonl.gz"),
   ];
 
-  it("joins with the .gpg instructions decrypted in-stream, as the merged sample", async () => {
+  it("joins with the .gpg instructions decrypted in-stream, as the merged sample, whatever the threads", async () => {
     const args = ["--preset", "swallow-v0.1", "--with-meta", "--silent"];
-    const run = await runMain(["sft", ...sample, "--passphrase-file", fixture("sample/passphrase.txt"), ...args, "-o", out("sample-sources.jsonl")]);
-    expect(run.code).toBe(0);
     expect((await runMain(["sft", fixture("sample/llama3.1-sample.jsonl.gz"), ...args, "-o", out("sample-merged.jsonl")])).code).toBe(0);
-    expect(readFileSync(out("sample-sources.jsonl"), "utf8")).toBe(readFileSync(out("sample-merged.jsonl"), "utf8"));
+    // Joined records are converted on the worker threads, in batches, and come back in synth order.
+    for (const threads of ["1", "3"]) {
+      const run = await runMain(["sft", ...sample, "--passphrase-file", fixture("sample/passphrase.txt"), ...args, "--threads", threads, "-o", out("sample-sources.jsonl")]);
+      expect(run.code).toBe(0);
+      expect(readFileSync(out("sample-sources.jsonl"), "utf8"), threads).toBe(readFileSync(out("sample-merged.jsonl"), "utf8"));
+    }
   });
 
   it("decrypts to exactly what gpg decrypts", async () => {

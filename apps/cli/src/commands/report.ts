@@ -12,6 +12,7 @@ import type { CliIo } from "../io.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
 import { drawProgress, parallelismOf, rejectedOutput, runOf } from "../run-jsonl.js";
 import { printSummary, noProgress } from "../summary.js";
+import { TEMPLATE_OPTIONS, templateSpecOf } from "../template-options.js";
 import { UsageError } from "../usage-error.js";
 
 // The report counts what `build` would write, so it takes build's selection flags but none of its file ones.
@@ -21,6 +22,7 @@ export const TABLE = {
   ...DELETION_OPTIONS,
   ...CONVERSION_OPTIONS,
   ...FOLDER_SELECTION_OPTIONS,
+  ...TEMPLATE_OPTIONS,
   ...GENERAL_OPTIONS,
 } satisfies OptionTable;
 
@@ -55,7 +57,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (output === "-" && o.json) throw new UsageError("--json prints on stdout: give -o a file");
   const { threads, shard } = parallelismOf(o);
   // The same conversion as `build` (rows are only counted), so the funnel equals build's.
-  const init = folderConvertInit(o, { withMeta: false, shard });
+  const init = folderConvertInit(o, { withMeta: false, template: templateSpecOf(o), shard });
   const started = performance.now();
   const stats = createDatasetStats();
   const summary = newSummary("report");

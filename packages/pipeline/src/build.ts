@@ -5,7 +5,7 @@ import { stat } from "node:fs/promises";
 import { openDatasetFolder, sortKeys, totalRows, verifyManifest, type DatasetFolderOptions, type DatasetManifest } from "@lmsynth/shards";
 import { convertAll, finishSummary, newSummary, threadsOf, type ConvertProgress, type RunSummary } from "./convert-all.js";
 import type { ConvertInit } from "./convert-record.js";
-import { layoutOf, OUTPUT_TABLE } from "./outputs.js";
+import { folderConfigOf } from "./outputs.js";
 import { openRecordSource, type RecordSource, type RecordSourceOptions } from "./record-source.js";
 
 /** Who ran a build and how: written into the card, the manifest and the report. */
@@ -29,7 +29,7 @@ export interface BuildOptions {
   /** What each record gives; its `outputs` are the folder's configs, in card order. */
   convert: ConvertInit;
   /** Shard formats, sizes, split and resume of the Hub folder (configs and columns come from `convert`). */
-  folder: Omit<DatasetFolderOptions, "configs" | "columns" | "readers" | "llamaFactory" | "signal">;
+  folder: Omit<DatasetFolderOptions, "configs" | "signal">;
   /** Meta columns of every layout (`lang` and the indices and scores of the chosen responses). */
   withMeta: boolean;
   /** Languages of the rows, for the card. */
@@ -135,15 +135,11 @@ export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEve
   const reasoningLeftOut = options.convert.reasoningKey !== undefined && !(await hasReasoning(options.source));
   const { reasoningKey, ...rest } = options.convert;
   const convert: ConvertInit = { ...rest, ...(reasoningKey && !reasoningLeftOut ? { reasoningKey } : {}), stats: true };
-  const llamaFactory = Object.fromEntries(outputs.flatMap((o) => Object.entries(OUTPUT_TABLE[o.kind].llamaFactory ?? {}).filter(([format]) => format === o.format).map(([, a]) => [o.name, a])));
   const choice = { withMeta: options.withMeta, text: options.convert.template !== undefined, tokens: options.convert.tokenizer !== undefined, reasoningKey: convert.reasoningKey };
   const folder = await openDatasetFolder(options.output, {
     createdBy: `${options.run.tool} version ${options.run.version}`,
     ...options.folder,
-    configs,
-    columns: Object.fromEntries(outputs.map((o) => [o.name, layoutOf(o, choice).columns])),
-    readers: Object.fromEntries(outputs.map((o) => [o.name, OUTPUT_TABLE[o.kind].readers[o.format]!])),
-    ...(Object.keys(llamaFactory).length > 0 ? { llamaFactory } : {}),
+    configs: Object.fromEntries(outputs.map((o) => [o.name, folderConfigOf(o, choice)])),
     ...(signal ? { signal } : {}),
   });
   const stats = createDatasetStats();

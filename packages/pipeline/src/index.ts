@@ -7,7 +7,7 @@ export { buildIter, build, renderRunReport, renderManifestReport, EmptyBuildErro
 export { deleteIds } from "./delete-ids.js";
 export { convertAll, countSkip, finishSummary, newSummary, threadsOf } from "./convert-all.js";
 export { createMapper, inShard, resolveTemplateSpec } from "./convert-record.js";
-export { OUTPUT_KINDS, OUTPUT_TABLE, outputOf, layoutOf } from "./outputs.js";
+export { OUTPUT_KINDS, OUTPUT_TABLE, outputOf, layoutOf, folderConfigOf } from "./outputs.js";
 export { openRecordSource } from "./record-source.js";
 
 export type { BuildEvent, BuildOptions, BuildResult, BuildRun, BuildStats } from "./build.js";

@@ -1,4 +1,4 @@
-import type { LlamaFactoryAttributes } from "@lmsynth/shards";
+import type { FolderConfig, LlamaFactoryAttributes } from "@lmsynth/shards";
 import { DPO_FORMATS, SFT_FORMATS, dpoLayout, ktoLayout, sftLayout, type ReasoningKey, type RowLayout } from "@lmsynth/schema";
 
 /** The kinds of output a record feeds, in the order their rows are written. */
@@ -74,4 +74,11 @@ export function outputOf(kind: OutputKind, format: string = OUTPUT_TABLE[kind].f
 /** The row layout of an output. */
 export function layoutOf(output: OutputSpec, choice: LayoutChoice): RowLayout {
   return OUTPUT_TABLE[output.kind].layout(output.format, choice);
+}
+
+/** An output as a config of the Hub folder: its layout's columns, what reads it, LLaMA-Factory's attributes. */
+export function folderConfigOf(output: OutputSpec, choice: LayoutChoice): FolderConfig {
+  const kind = OUTPUT_TABLE[output.kind];
+  const llamaFactory = kind.llamaFactory?.[output.format];
+  return { columns: layoutOf(output, choice).columns, reader: kind.readers[output.format]!, ...(llamaFactory ? { llamaFactory } : {}) };
 }

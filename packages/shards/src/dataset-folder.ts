@@ -2,7 +2,7 @@ import { createHash, type Hash } from "node:crypto";
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { InputError, OptionError, type Funnel, type Lang, type Variant, OutputError, trackTemporaryPath } from "@lmsynth/schema";
-import { DEFAULT_ROW_GROUP_BYTES, DEFAULT_SHARD_BYTES, dpoColumns, measureRow, openJsonlSink, openShardSink, sftColumns, type ColumnSpec, type Compression, type OutputFormat, type RowSink, type WrittenFile } from "@lmsynth/sinks";
+import { DEFAULT_ROW_GROUP_BYTES, DEFAULT_SHARD_BYTES, measureRow, openJsonlSink, openShardSink, type ColumnSpec, type Compression, type OutputFormat, type RowSink, type WrittenFile } from "@lmsynth/sinks";
 import { datasetCardInput, renderDatasetCard } from "./dataset-card.js";
 import { DATASET_INFO, renderDatasetInfo } from "./dataset-info.js";
 import type { ConfigName, DatasetCardSettings, LlamaFactoryAttributes } from "./folder-layout.js";
@@ -13,18 +13,21 @@ import { ResumeJournal, statResumeInputs, type JournalShard } from "./resume-jou
 import { splitOf, type SplitName } from "./split-of.js";
 
 
+/** One config of a folder: what its rows are, and who reads them. */
+export interface FolderConfig {
+  /** Its columns (a row layout's). */
+  columns: readonly ColumnSpec[];
+  /** What reads it as it is (`TRL SFTTrainer`), for the card's "How to use". */
+  reader?: string;
+  /** LLaMA-Factory's attributes, when it reads it: `close` then writes `dataset_info.json`. */
+  llamaFactory?: LlamaFactoryAttributes;
+}
+
 /** Options of {@link openDatasetFolder}. */
 export interface DatasetFolderOptions {
-  /** Configs written; each gets its subfolder, a train split, and a test split when `testSize` > 0.
-   * The first is the card's default. Default `["sft", "dpo"]`. */
-  configs?: ConfigName[];
-  /** The columns of each config (a row layout's). Default for `sft` `sftColumns()` (with meta), for `dpo`
-   * `dpoColumns()` (with `lang`); required for any other config. */
-  columns?: Readonly<Record<ConfigName, readonly ColumnSpec[]>>;
-  /** What reads each config as it is (`TRL SFTTrainer`), for the card's "How to use". Default none. */
-  readers?: Readonly<Record<ConfigName, string>>;
-  /** LLaMA-Factory's attributes of the configs it reads; with any, `close` writes `dataset_info.json`. */
-  llamaFactory?: Readonly<Record<ConfigName, LlamaFactoryAttributes>>;
+  /** The configs written, in card order (the first is the card's default). Each gets its subfolder, a train
+   * split, and a test split when `testSize` > 0. */
+  configs: Readonly<Record<ConfigName, FolderConfig>>;
   /** Formats written, each with the same shard boundaries. Default `["parquet"]`. */
   formats?: OutputFormat[];
   /** Parquet page compression. Default `zstd`. */
@@ -312,7 +315,7 @@ class DatasetFolderWriter implements DatasetFolder {
   ) {
     const shardOptions = shardOptionsOf(options, formats);
     for (const config of configs) {
-      const columns = columnsOf(options, config);
+      const columns = options.configs[config]!.columns;
       for (const split of splits) {
         const key = `${config}/${split}`;
         const seriesResume = resume && { journal: resume.journal, reusable: resume.reusable.get(key) ?? [] };
@@ -477,9 +480,8 @@ class DatasetFolderWriter implements DatasetFolder {
     for (const config of this.configs) funnel[config] = summary.funnel[config] ?? {};
     const card: DatasetCardSettings = {
       configs: this.configs,
-      columns: Object.fromEntries(this.configs.map((config) => [config, [...columnsOf(this.options, config)]])),
-      ...(this.options.readers ? { readers: { ...this.options.readers } } : {}),
-      ...(this.options.llamaFactory ? { llamaFactory: { ...this.options.llamaFactory } } : {}),
+      columns: Object.fromEntries(this.configs.map((config) => [config, [...this.options.configs[config]!.columns]])),
+      ...cardAttributes(this.options.configs),
       formats: this.formats,
       splits: this.splits,
       languages: summary.languages ?? (["ja", "en"] as const).filter((lang) => Object.values(this.langRows).some((byLang) => byLang[lang])),
@@ -513,10 +515,13 @@ function shardOptionsOf(options: DatasetFolderOptions, formats: OutputFormat[]) 
   };
 }
 
-function columnsOf(options: DatasetFolderOptions, config: ConfigName): readonly ColumnSpec[] {
-  const columns = options.columns?.[config] ?? (config === "sft" ? sftColumns() : config === "dpo" ? dpoColumns() : undefined);
-  if (!columns) throw new OptionError(`config "${config}" has no columns`);
-  return columns;
+/** The card's `readers` and `llamaFactory` from the configs that have them; absent when none has. */
+function cardAttributes(configs: DatasetFolderOptions["configs"]): Pick<DatasetCardSettings, "readers" | "llamaFactory"> {
+  const of = <K extends "reader" | "llamaFactory">(key: K) =>
+    Object.fromEntries(Object.entries(configs).flatMap(([name, c]) => (c[key] === undefined ? [] : [[name, c[key]]]))) as Record<ConfigName, NonNullable<FolderConfig[K]>>;
+  const readers = of("reader");
+  const llamaFactory = of("llamaFactory");
+  return { ...(Object.keys(readers).length > 0 ? { readers } : {}), ...(Object.keys(llamaFactory).length > 0 ? { llamaFactory } : {}) };
 }
 
 /**
@@ -542,13 +547,12 @@ function columnsOf(options: DatasetFolderOptions, config: ConfigName): readonly 
  * `resume`) an input cannot be stat'ed.
  * @throws ResumeMismatchError (from a write or `close`) when a reused shard meets other rows than it holds.
  */
-export async function openDatasetFolder(dir: string, options: DatasetFolderOptions = {}): Promise<DatasetFolder> {
+export async function openDatasetFolder(dir: string, options: DatasetFolderOptions): Promise<DatasetFolder> {
   const absolute = resolve(dir);
-  const configs = [...new Set(options.configs ?? (["sft", "dpo"] as ConfigName[]))];
+  const configs = Object.keys(options.configs);
   const formats = [...new Set(options.formats ?? (["parquet"] as OutputFormat[]))];
   const testSize = options.testSize ?? 0;
   if (configs.length === 0) throw new OptionError("no config to write: configs is empty");
-  for (const config of configs) columnsOf(options, config);
   if (formats.length === 0) throw new OptionError("no format to write: formats is empty");
   if (!(testSize >= 0 && testSize <= 1)) throw new OptionError(`test size must be in [0, 1], got ${testSize}`);
   if (!options.overwrite && (await stat(absolute).catch(() => undefined))) {
@@ -570,7 +574,7 @@ export async function openDatasetFolder(dir: string, options: DatasetFolderOptio
       const folder = {
         configs,
         splits,
-        columns: Object.fromEntries(configs.map((config) => [config, columnsOf(options, config)])),
+        columns: Object.fromEntries(configs.map((config) => [config, options.configs[config]!.columns])),
         formats,
         compression: shardOptions.compression,
         maxRowGroupBytes: shardOptions.maxRowGroupBytes,

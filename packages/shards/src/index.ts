@@ -18,6 +18,7 @@ export type { SplitName } from "./split-of.js";
 export type {
   DatasetFolder,
   DatasetFolderOptions,
+  FolderConfig,
   DatasetResumeOptions,
   DatasetFolderResult,
   DatasetSummary,

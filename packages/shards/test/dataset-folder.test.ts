@@ -8,6 +8,7 @@ import { OptionError } from "@lmsynth/schema";
 import { openDatasetFolder, ResumeMismatchError, splitOf, type DatasetFolderOptions, type DatasetSummary } from "../src/index.js";
 import { dpoColumns, measureRow, sftColumns } from "@lmsynth/sinks";
 import { arrowRows, duckdbMetadata, duckdbRows, listedInCard } from "../../sinks/test/read-back.js";
+import { SFT, SFT_DPO } from "./folder-configs.js";
 
 let parent: string;
 beforeEach(async () => {
@@ -67,6 +68,7 @@ const summary: DatasetSummary = {
 };
 
 const options: DatasetFolderOptions = {
+  configs: SFT_DPO,
   formats: ["parquet", "jsonl", "arrow"],
   testSize: 0.25,
   seed: 7,
@@ -237,7 +239,7 @@ describe("openDatasetFolder", () => {
 
   it("writes no file for a config or split without rows, leaves it out of the card, and only train without testSize", async () => {
     const dir = join(parent, "out");
-    const folder = await openDatasetFolder(dir, {});
+    const folder = await openDatasetFolder(dir, { configs: SFT_DPO });
     await folder.write("sft", sftRows[0]!);
     const { manifest } = await folder.close(summary);
     expect(manifest.files.map((f) => [f.path, f.rows])).toEqual([["sft/train-00000-of-00001.parquet", 1]]);
@@ -250,7 +252,7 @@ describe("openDatasetFolder", () => {
 
   it("lists an extra JSONL file (rejected rows) in the manifest", async () => {
     const dir = join(parent, "out");
-    const folder = await openDatasetFolder(dir, { configs: ["sft"] });
+    const folder = await openDatasetFolder(dir, { configs: { sft: SFT } });
     const rejected = await folder.openJsonl<{ file: string; line: number }>("rejected.jsonl");
     await rejected.write({ file: "in.jsonl", line: 3 });
     await folder.write("sft", sftRows[0]!);
@@ -268,8 +270,8 @@ describe("openDatasetFolder", () => {
     const dir = join(parent, "out");
     await mkdir(dir);
     await writeFile(join(dir, "stale.txt"), "old");
-    await expect(openDatasetFolder(dir)).rejects.toThrow(new OptionError(`output folder already exists: ${dir}`));
-    const folder = await openDatasetFolder(dir, { overwrite: true, configs: ["sft"] });
+    await expect(openDatasetFolder(dir, { configs: SFT_DPO })).rejects.toThrow(new OptionError(`output folder already exists: ${dir}`));
+    const folder = await openDatasetFolder(dir, { overwrite: true, configs: { sft: SFT } });
     await folder.write("sft", sftRows[0]!);
     expect(await readFile(join(dir, "stale.txt"), "utf8")).toBe("old");
     await folder.close(summary);
@@ -280,7 +282,7 @@ describe("openDatasetFolder", () => {
 
   it("refuses at close a folder that appeared meanwhile, and leaves no temporary folder", async () => {
     const dir = join(parent, "out");
-    const folder = await openDatasetFolder(dir, { configs: ["sft"] });
+    const folder = await openDatasetFolder(dir, { configs: { sft: SFT } });
     await folder.write("sft", sftRows[0]!);
     await mkdir(dir);
     await expect(folder.close(summary)).rejects.toThrow(OptionError);
@@ -305,9 +307,9 @@ describe("openDatasetFolder", () => {
   });
 
   it.each([
-    [{ testSize: 1.5 }, "test size must be in [0, 1], got 1.5"],
-    [{ formats: [] }, "no format to write: formats is empty"],
-    [{ configs: [] }, "no config to write: configs is empty"],
+    [{ configs: SFT_DPO, testSize: 1.5 }, "test size must be in [0, 1], got 1.5"],
+    [{ configs: SFT_DPO, formats: [] }, "no format to write: formats is empty"],
+    [{ configs: {} }, "no config to write: configs is empty"],
   ] as const)("refuses options %j", async (opts, message) => {
     await expect(openDatasetFolder(join(parent, "out"), opts as DatasetFolderOptions)).rejects.toThrow(new OptionError(message));
   });

@@ -12,6 +12,7 @@ import {
 } from "../src/index.js";
 import { InputError } from "@lmsynth/schema";
 import { duckdbRows } from "../../sinks/test/read-back.js";
+import { SFT_DPO } from "./folder-configs.js";
 
 let parent: string;
 let dir: string;
@@ -20,7 +21,7 @@ let built: DatasetManifest;
 beforeEach(async () => {
   parent = await mkdtemp(join(tmpdir(), "lmsynth-manifest-"));
   dir = join(parent, "out");
-  const folder = await openDatasetFolder(dir, { formats: ["parquet", "jsonl"] });
+  const folder = await openDatasetFolder(dir, { configs: SFT_DPO, formats: ["parquet", "jsonl"] });
   await folder.write("sft", { conversation_id: "a", messages: [{ role: "user", content: "hi" }] });
   await folder.write("dpo", {
     conversation_id: "a",

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { deleteFolderRows, openDatasetFolder, splitOf, type DatasetFolderOptions, type DatasetManifest, type DatasetSummary, ManifestMismatchError } from "../src/index.js";
 import { arrowRows, duckdbRows } from "../../sinks/test/read-back.js";
+import { SFT_DPO } from "./folder-configs.js";
 
 let parent: string;
 beforeEach(async () => {
@@ -45,6 +46,7 @@ const dpoRows = ids
   }));
 
 const options: DatasetFolderOptions = {
+  configs: SFT_DPO,
   formats: ["parquet", "jsonl", "arrow"],
   testSize: 0.25,
   seed: 7,

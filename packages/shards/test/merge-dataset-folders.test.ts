@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OptionError, type DpoRow, type SftRow } from "@lmsynth/schema";
 import { ManifestMismatchError, mergeDatasetFolders, openDatasetFolder, verifyManifest, type DatasetFolderOptions, type DatasetSummary } from "../src/index.js";
 import { duckdbRows, listedInCard } from "../../sinks/test/read-back.js";
+import { SFT_DPO } from "./folder-configs.js";
 
 let parent: string;
 beforeEach(async () => {
@@ -45,7 +46,7 @@ const dpoRows: DpoRow[] = ids
     lang: "ja" as const,
   }));
 
-const options: DatasetFolderOptions = { formats: ["parquet", "jsonl"], testSize: 0.3, seed: 7, maxShardBytes: 6_000 };
+const options: DatasetFolderOptions = { configs: SFT_DPO, formats: ["parquet", "jsonl"], testSize: 0.3, seed: 7, maxShardBytes: 6_000 };
 
 /** Builds the rows of part `k` of 3 (all rows when undefined) with the summary such a build records. */
 async function build(dir: string, k: number | undefined) {

@@ -15,6 +15,7 @@ import {
 import { duckdbRows } from "../../sinks/test/read-back.js";
 // @ts-expect-error: a plain .mjs test helper shared with the CLI tests, without type declarations
 import { startFakeHub } from "../../../test-fixtures/fake-hub.mjs";
+import { SFT_DPO } from "./folder-configs.js";
 
 const TOKEN = "hf_test_secret_token_123";
 
@@ -33,7 +34,7 @@ beforeEach(async () => {
   parent = await mkdtemp(join(tmpdir(), "lmsynth-publish-"));
   dir = join(parent, "out");
   // SFT rows only: the dpo config has no rows, so it has no files either.
-  const folder = await openDatasetFolder(dir, { formats: ["parquet", "jsonl"], testSize: 0.5 });
+  const folder = await openDatasetFolder(dir, { configs: SFT_DPO, formats: ["parquet", "jsonl"], testSize: 0.5 });
   for (let i = 0; i < 40; i++) {
     await folder.write("sft", { conversation_id: `c${i}`, messages: [{ role: "user", content: `q${i}` }, { role: "assistant", content: "a".repeat(i) }] });
   }

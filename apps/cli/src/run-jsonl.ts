@@ -1,11 +1,12 @@
 import { EXCLUDE_IDS_OPTION, convertAll, finishSummary, newSummary, openRecordSource, threadsOf, type BuildRun, type ConvertInit, type ConvertProgress } from "@lmsynth/pipeline";
 
 import { openJsonlSink } from "@lmsynth/sinks";
-import { resolveOptions, type CONVERSION_OPTIONS, type DELETION_OPTIONS, type GENERAL_OPTIONS, type INPUT_OPTIONS } from "./common-options.js";
+import { CONVERSION_OPTIONS, DELETION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "./common-options.js";
+import { TEMPLATE_OPTIONS } from "./template-options.js";
 import type { CliIo } from "./io.js";
 import { VERSION } from "./main.js";
 import { withClaimedOutputs, type NamedPath } from "./output-claim.js";
-import { parseOptions, type OptionSpec, type OptionValues, type ParsedValue, type ResolvedValues } from "./option-table.js";
+import { parseOptions, type OptionSpec, type OptionTable, type OptionValues, type ParsedValue, type ResolvedValues } from "./option-table.js";
 import { startProgress } from "./progress.js";
 import { commandLine, recordedOptions } from "./run-record.js";
 import { exclusionOf, inputPathsOf, sourceOptionsOf } from "./source-options.js";
@@ -54,6 +55,23 @@ export function runOf(command: string, argv: readonly string[], o: Values, exclu
     options: { ...recordedOptions(o), ...(exclusion ? { [EXCLUDE_IDS_OPTION]: exclusion.files.map((f) => f.sha256) } : {}) },
     ...(typeof o.preset === "string" ? { preset: o.preset } : {}),
   };
+}
+
+/**
+ * The option table of a JSONL command: `-o`, the input, deletion and conversion flags, the command's own
+ * (`own`), `--with-meta` (what it adds: `meta`), the template flags, the general ones, in that help order.
+ */
+export function jsonlTable<T extends OptionTable>(own: T, meta: string) {
+  return {
+    output: { type: "string", short: "o", arg: "file", description: "output .jsonl, .jsonl.gz, or - for stdout" },
+    ...INPUT_OPTIONS,
+    ...DELETION_OPTIONS,
+    ...CONVERSION_OPTIONS,
+    ...own,
+    "with-meta": { type: "boolean", description: meta },
+    ...TEMPLATE_OPTIONS,
+    ...GENERAL_OPTIONS,
+  } as const satisfies OptionTable;
 }
 
 /** A command that converts its inputs into one JSONL output (`sft`, `dpo`, `kto`). */

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { splitOf, type DatasetManifest } from "@lmsynth/shards";
-import { dpoColumns, sftColumns } from "@lmsynth/sinks";
+import { dpoLayout, sftLayout } from "@lmsynth/schema";
 import { fixture, runMain, tempDir } from "./run-cli.js";
 
 let tmp: ReturnType<typeof tempDir>;
@@ -49,8 +49,8 @@ function filesOf(dir: string): Record<string, string> {
   return out;
 }
 
-const SFT_META = sftColumns({ meta: true });
-const DPO_META = [...dpoColumns({ meta: true }), { name: "chosen_index" }, { name: "rejected_index" }];
+const SFT_META = sftLayout({ meta: true }).columns;
+const DPO_META = [...dpoLayout({ meta: true }).columns, { name: "chosen_index" }, { name: "rejected_index" }];
 
 describe("lmsynth build", () => {
   it.each([

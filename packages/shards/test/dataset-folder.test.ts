@@ -6,9 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { DpoRow, SftRow } from "@lmsynth/schema";
 import { OptionError } from "@lmsynth/schema";
 import { openDatasetFolder, ResumeMismatchError, splitOf, type DatasetFolderOptions, type DatasetSummary } from "../src/index.js";
-import { dpoColumns, measureRow, sftColumns } from "@lmsynth/sinks";
+import { measureRow } from "@lmsynth/sinks";
 import { arrowRows, duckdbMetadata, duckdbRows, listedInCard } from "../../sinks/test/read-back.js";
 import { SFT, SFT_DPO } from "./folder-configs.js";
+import { dpoLayout, sftLayout } from "@lmsynth/schema";
 
 let parent: string;
 beforeEach(async () => {
@@ -106,8 +107,8 @@ describe("openDatasetFolder", () => {
     expect(await readdir(parent)).toEqual(["out"]);
 
     for (const [config, rows, columns] of [
-      ["sft", sftRows, sftColumns()],
-      ["dpo", dpoRows, dpoColumns()],
+      ["sft", sftRows, sftLayout().columns],
+      ["dpo", dpoRows, dpoLayout().columns],
     ] as const) {
       for (const split of ["train", "test"] as const) {
         const expected = rows.filter((r) => splitOf(r.conversation_id, 0.25, 7) === split).map((r) => project(columns, r));
@@ -193,7 +194,7 @@ describe("openDatasetFolder", () => {
     expect(Object.keys(a.manifest)).toEqual(["tool", "version", "command", "options", "inputs", "files", "counts", "card", "shards"]);
     expect(a.manifest.card).toEqual({
       configs: ["sft", "dpo"],
-      columns: { sft: sftColumns(), dpo: dpoColumns() },
+      columns: { sft: sftLayout().columns, dpo: dpoLayout().columns },
       formats: ["parquet", "jsonl", "arrow"],
       splits: ["train", "test"],
       languages: ["ja", "en"],

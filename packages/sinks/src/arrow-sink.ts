@@ -21,7 +21,7 @@ import type { ColumnSpec } from "./row-columns.js";
 
 /** Options of {@link openArrowSink}. */
 export interface ArrowSinkOptions {
-  /** Columns and their order; see `sftColumns`/`dpoColumns`. Required. */
+  /** Columns and their order: a row layout's (`sftLayout(…).columns` of `@lmsynth/schema`). Required. */
   columns: readonly ColumnSpec[];
   /** Record-batch cut, in measured uncompressed bytes (see `ColumnBatchBuilder`). Default `DEFAULT_ROW_GROUP_BYTES`. */
   maxBatchBytes?: number;

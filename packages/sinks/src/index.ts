@@ -8,7 +8,7 @@ export { openJsonlSink } from "./jsonl-sink.js";
 export { openParquetSink, parquetSchema } from "./parquet-sink.js";
 export { openArrowSink, arrowSchema } from "./arrow-sink.js";
 export { ColumnBatchBuilder, measureRow, DEFAULT_ROW_GROUP_BYTES, DEFAULT_SHARD_BYTES } from "./column-batch-builder.js";
-export { sftColumns, dpoColumns, huggingfaceFeatures, featuresYaml } from "./row-columns.js";
+export { huggingfaceFeatures, featuresYaml } from "./row-columns.js";
 export { readShardRows } from "./read-shard-rows.js";
 export { openShardSink } from "./open-shard-sink.js";
 export { OUTPUT_FORMATS } from "./byte-output.js";

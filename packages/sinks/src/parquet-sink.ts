@@ -12,7 +12,7 @@ export type Compression = "zstd" | "snappy" | "gzip" | "none";
 
 /** Options of {@link openParquetSink}. */
 export interface ParquetSinkOptions {
-  /** Columns and their order; see `sftColumns`/`dpoColumns`. Required. */
+  /** Columns and their order: a row layout's (`sftLayout(…).columns` of `@lmsynth/schema`). Required. */
   columns: readonly ColumnSpec[];
   /** Page compression. Default `zstd`. */
   compression?: Compression;

@@ -1,16 +1,6 @@
-import { dpoLayout, fieldsOf, sftLayout, type ColumnSpec, type ColumnType, type DpoLayoutOptions, type SftLayoutOptions } from "@lmsynth/schema";
+import { fieldsOf, type ColumnSpec, type ColumnType } from "@lmsynth/schema";
 
 export type { ColumnSpec, ColumnType };
-
-/** The columns of an SFT row: `sftLayout(options).columns` (the layouts live in `@lmsynth/schema`). */
-export function sftColumns(options: SftLayoutOptions = {}): ColumnSpec[] {
-  return sftLayout(options).columns;
-}
-
-/** The columns of a DPO row: `dpoLayout(options).columns`. */
-export function dpoColumns(options: DpoLayoutOptions = {}): ColumnSpec[] {
-  return dpoLayout(options).columns;
-}
 
 const DTYPES: Record<"string" | "int32" | "double" | "bool", string> = { string: "string", int32: "int32", double: "float64", bool: "bool" };
 

@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tableFromIPC } from "apache-arrow";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { RowTypeError, arrowSchema, dpoColumns, openArrowSink, sftColumns } from "../src/index.js";
+import { RowTypeError, arrowSchema, openArrowSink } from "../src/index.js";
 import { arrowRows } from "./read-back.js";
+import { dpoLayout, sftLayout } from "@lmsynth/schema";
 
 let dir: string;
 beforeEach(async () => {
@@ -34,7 +35,7 @@ async function write<Row extends object>(path: string, input: Row[], options: Pa
 describe("openArrowSink", () => {
   it("writes an IPC stream that apache-arrow reads back exactly, with explicit non-dictionary types", async () => {
     const path = join(dir, "sft.arrow");
-    const file = await write(path, rows, { columns: sftColumns() });
+    const file = await write(path, rows, { columns: sftLayout().columns });
     expect(file).toMatchObject({ path, rows: 60, bytes: (await readFile(path)).byteLength });
     expect(await arrowRows(path)).toEqual(rows);
     const table = tableFromIPC(await readFile(path));
@@ -46,7 +47,7 @@ describe("openArrowSink", () => {
       "score: Float64 null",
     ]);
     expect(table.schema.fields.map((f) => f.type.toString())).toEqual(
-      arrowSchema(sftColumns()).fields.map((f) => f.type.toString()),
+      arrowSchema(sftLayout().columns).fields.map((f) => f.type.toString()),
     );
   });
 
@@ -64,13 +65,13 @@ describe("openArrowSink", () => {
       },
     ];
     const path = join(dir, "dpo.arrow");
-    await write(path, dpo, { columns: dpoColumns() });
+    await write(path, dpo, { columns: dpoLayout().columns });
     expect(await arrowRows(path)).toEqual(dpo);
   });
 
   it("cuts record batches at maxBatchBytes and is deterministic", async () => {
-    const a = await write(join(dir, "a.arrow"), rows, { columns: sftColumns(), maxBatchBytes: 500 });
-    const b = await write(join(dir, "b.arrow"), rows, { columns: sftColumns(), maxBatchBytes: 500 });
+    const a = await write(join(dir, "a.arrow"), rows, { columns: sftLayout().columns, maxBatchBytes: 500 });
+    const b = await write(join(dir, "b.arrow"), rows, { columns: sftLayout().columns, maxBatchBytes: 500 });
     expect(a.sha256).toBe(b.sha256);
     const table = tableFromIPC(await readFile(join(dir, "a.arrow")));
     expect(table.batches.length).toBeGreaterThan(5);
@@ -80,14 +81,14 @@ describe("openArrowSink", () => {
 
   it("writes a valid stream with the schema and no batches when closed without rows", async () => {
     const path = join(dir, "empty.arrow");
-    await write(path, [], { columns: sftColumns() });
+    await write(path, [], { columns: sftLayout().columns });
     const table = tableFromIPC(await readFile(path));
     expect(table.numRows).toBe(0);
-    expect(table.schema.fields.map((f) => f.name)).toEqual(sftColumns().map((c) => c.name));
+    expect(table.schema.fields.map((f) => f.name)).toEqual(sftLayout().columns.map((c) => c.name));
   });
 
   it("rejects a bad row and abort leaves nothing", async () => {
-    const sink = await openArrowSink(join(dir, "bad.arrow"), { columns: sftColumns() });
+    const sink = await openArrowSink(join(dir, "bad.arrow"), { columns: sftLayout().columns });
     await expect(sink.write({ conversation_id: null, messages: [] })).rejects.toThrow(RowTypeError);
     await sink.abort();
     expect(await readdir(dir)).toEqual([]);

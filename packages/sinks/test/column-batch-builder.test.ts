@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ColumnBatchBuilder, RowTypeError, dpoColumns, measureRow, sftColumns } from "../src/index.js";
+import { ColumnBatchBuilder, RowTypeError, measureRow } from "../src/index.js";
+import { dpoLayout, sftLayout } from "@lmsynth/schema";
 
 const row = (id: string, content: string, extra: Record<string, unknown> = {}) => ({
   conversation_id: id,
@@ -19,7 +20,7 @@ describe("measureRow", () => {
     // lang "ja" 2+4, response_index 4, score 8
     ["meta", row("a", "", { lang: "ja", response_index: 2, score: 9.5 }), 35 + 6 + 4 + 8],
   ])("%s", (_name, value, bytes) => {
-    expect(measureRow(sftColumns(), value, 0)).toBe(bytes);
+    expect(measureRow(sftLayout().columns, value, 0)).toBe(bytes);
   });
 
   it.each([
@@ -30,8 +31,8 @@ describe("measureRow", () => {
     ["int32", row("a", "", { response_index: 1.5 }), "row 3: `response_index`: expected int32, got number"],
     ["double", row("a", "", { score: "9" }), "row 3: `score`: expected double, got string"],
   ])("rejects a wrong %s with RowTypeError", (_name, value, message) => {
-    expect(() => measureRow(sftColumns(), value as never, 3)).toThrow(RowTypeError);
-    expect(() => measureRow(sftColumns(), value as never, 3)).toThrow(message);
+    expect(() => measureRow(sftLayout().columns, value as never, 3)).toThrow(RowTypeError);
+    expect(() => measureRow(sftLayout().columns, value as never, 3)).toThrow(message);
   });
 
   it("measures DPO rows over prompt, chosen, rejected, scores and prompt_id", () => {
@@ -46,13 +47,13 @@ describe("measureRow", () => {
       lang: "en",
     };
     // 5 + (4+2+8) + (9+1+8) + (9+0+8) + 8 + 8 + 5 + 6
-    expect(measureRow(dpoColumns(), dpo, 0)).toBe(5 + 14 + 18 + 17 + 8 + 8 + 5 + 6);
+    expect(measureRow(dpoLayout().columns, dpo, 0)).toBe(5 + 14 + 18 + 17 + 8 + 8 + 5 + 6);
   });
 });
 
 describe("ColumnBatchBuilder", () => {
   it("transposes rows into columns, nulls for absent values", () => {
-    const builder = new ColumnBatchBuilder(sftColumns());
+    const builder = new ColumnBatchBuilder(sftLayout().columns);
     expect(builder.append(row("a", "x", { lang: "ja" }))).toBeUndefined();
     expect(builder.append(row("b", "y", { score: 1 }))).toBeUndefined();
     expect(builder.rows).toBe(2);
@@ -73,7 +74,7 @@ describe("ColumnBatchBuilder", () => {
 
   it("cuts before a row that would pass the high-water mark, never leaving a batch above it", () => {
     // each row measures 35 + content length
-    const builder = new ColumnBatchBuilder(sftColumns(), { highWaterMark: 100 });
+    const builder = new ColumnBatchBuilder(sftLayout().columns, { highWaterMark: 100 });
     const sizes = [10, 10, 30, 0, 200, 5];
     const batches = [];
     for (const [i, n] of sizes.entries()) {
@@ -92,7 +93,7 @@ describe("ColumnBatchBuilder", () => {
   });
 
   it("does not add a row that fails its check", () => {
-    const builder = new ColumnBatchBuilder(sftColumns());
+    const builder = new ColumnBatchBuilder(sftLayout().columns);
     builder.append(row("a", ""));
     expect(() => builder.append({ conversation_id: "b" })).toThrow("row 1: `messages`");
     expect(builder.append(row("c", ""))).toBeUndefined();
@@ -102,7 +103,7 @@ describe("ColumnBatchBuilder", () => {
 
 describe("ColumnBatchBuilder.withhold", () => {
   // Each row of `row(id, "x")` measures 36 bytes; a mark of 100 holds two of them.
-  const spec = sftColumns({ meta: false });
+  const spec = sftLayout({ meta: false }).columns;
   const rowsOf = (batch: { columns: unknown[][] } | undefined) => batch?.columns[0];
 
   it("cuts where the withheld rows would have been, so deleting rows later gives the same batches", () => {

@@ -5,16 +5,9 @@ import { gunzipSync } from "node:zlib";
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import { decompress as zstdDecompress } from "zstd-napi";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  ColumnBatchBuilder,
-  RowTypeError,
-  dpoColumns,
-  measureRow,
-  openParquetSink,
-  sftColumns,
-  type Compression,
-} from "../src/index.js";
+import { ColumnBatchBuilder, RowTypeError, measureRow, openParquetSink, type Compression } from "../src/index.js";
 import { duckdbMetadata, duckdbRows, duckdbTypes } from "./read-back.js";
+import { dpoLayout, sftLayout } from "@lmsynth/schema";
 
 let dir: string;
 beforeEach(async () => {
@@ -68,7 +61,7 @@ describe("openParquetSink", () => {
   it("writes SFT rows that DuckDB and hyparquet read back exactly, messages as list<struct>", async () => {
     const rows = sftRows(200);
     const path = join(dir, "sft.parquet");
-    const file = await write(path, rows, { columns: sftColumns() });
+    const file = await write(path, rows, { columns: sftLayout().columns });
     const bytes = await readFile(path);
     expect(file).toMatchObject({ path, rows: 200, bytes: bytes.byteLength });
     expect(await duckdbRows(path)).toEqual(rows);
@@ -86,7 +79,7 @@ describe("openParquetSink", () => {
 
   it("writes DPO rows with prompt, chosen and rejected as list<struct>", async () => {
     const path = join(dir, "dpo.parquet");
-    await write(path, dpoRows, { columns: dpoColumns() });
+    await write(path, dpoRows, { columns: dpoLayout().columns });
     expect(await duckdbRows(path)).toEqual(dpoRows);
     expect(await duckdbTypes(path)).toEqual({
       conversation_id: "VARCHAR",
@@ -103,7 +96,7 @@ describe("openParquetSink", () => {
   it("writes a text column when asked, and drops meta columns without meta", async () => {
     const path = join(dir, "text.parquet");
     const rows = [{ conversation_id: "a", messages: [{ role: "user", content: "hi" }], text: "<bos>hi" }];
-    await write(path, rows, { columns: sftColumns({ meta: false, text: true }) });
+    await write(path, rows, { columns: sftLayout({ meta: false, text: true }).columns });
     expect(await duckdbRows(path)).toEqual(rows);
   });
 
@@ -115,7 +108,7 @@ describe("openParquetSink", () => {
   ])("compression %s is written as %s and read back", async (compression, codec) => {
     const rows = sftRows(50);
     const path = join(dir, `${compression}.parquet`);
-    await write(path, rows, { columns: sftColumns(), compression });
+    await write(path, rows, { columns: sftLayout().columns, compression });
     expect(await duckdbRows(path)).toEqual(rows);
     const chunks = await duckdbMetadata(path);
     expect(new Set(chunks.map((c) => c.compression))).toEqual(new Set([codec]));
@@ -125,8 +118,8 @@ describe("openParquetSink", () => {
     const rows = sftRows(300);
     const maxRowGroupBytes = 4_000;
     const path = join(dir, "groups.parquet");
-    await write(path, rows, { columns: sftColumns(), maxRowGroupBytes });
-    const builder = new ColumnBatchBuilder(sftColumns(), { highWaterMark: maxRowGroupBytes });
+    await write(path, rows, { columns: sftLayout().columns, maxRowGroupBytes });
+    const builder = new ColumnBatchBuilder(sftLayout().columns, { highWaterMark: maxRowGroupBytes });
     const expected: number[] = [];
     for (const row of rows) {
       const batch = builder.append(row);
@@ -142,7 +135,7 @@ describe("openParquetSink", () => {
     const readBack = await duckdbRows(path);
     let start = 0;
     for (const count of expected) {
-      const bytes = readBack.slice(start, start + count).reduce<number>((sum, row, i) => sum + measureRow(sftColumns(), row, i), 0);
+      const bytes = readBack.slice(start, start + count).reduce<number>((sum, row, i) => sum + measureRow(sftLayout().columns, row, i), 0);
       expect(bytes).toBeLessThanOrEqual(maxRowGroupBytes);
       start += count;
     }
@@ -152,7 +145,7 @@ describe("openParquetSink", () => {
   it("writes statistics for every column chunk and a page index where a chunk has several pages", async () => {
     const rows = sftRows(400);
     const path = join(dir, "stats.parquet");
-    await write(path, rows, { columns: sftColumns(), pageSize: 2_000 });
+    await write(path, rows, { columns: sftLayout().columns, pageSize: 2_000 });
     const chunks = await duckdbMetadata(path);
     const ids = chunks.find((c) => c.path_in_schema === "conversation_id")!;
     expect([ids.stats_min_value, ids.stats_max_value]).toEqual(["conv-0000", "conv-0399"]);
@@ -175,23 +168,23 @@ describe("openParquetSink", () => {
 
   it("gives byte-identical files for the same rows", async () => {
     const rows = sftRows(120);
-    const a = await write(join(dir, "a.parquet"), rows, { columns: sftColumns(), maxRowGroupBytes: 3_000 });
-    const b = await write(join(dir, "b.parquet"), rows, { columns: sftColumns(), maxRowGroupBytes: 3_000 });
+    const a = await write(join(dir, "a.parquet"), rows, { columns: sftLayout().columns, maxRowGroupBytes: 3_000 });
+    const b = await write(join(dir, "b.parquet"), rows, { columns: sftLayout().columns, maxRowGroupBytes: 3_000 });
     expect(a.sha256).toBe(b.sha256);
     expect(await readFile(join(dir, "a.parquet"))).toEqual(await readFile(join(dir, "b.parquet")));
   });
 
   it("writes a valid empty file when closed without rows", async () => {
     const path = join(dir, "empty.parquet");
-    const file = await write(path, [], { columns: dpoColumns() });
+    const file = await write(path, [], { columns: dpoLayout().columns });
     expect(file.rows).toBe(0);
     expect(await duckdbRows(path)).toEqual([]);
-    expect(Object.keys(await duckdbTypes(path))).toEqual(dpoColumns().map((c) => c.name));
+    expect(Object.keys(await duckdbTypes(path))).toEqual(dpoLayout().columns.map((c) => c.name));
   });
 
   it("rejects a row that does not fit its columns, and abort leaves nothing", async () => {
     const path = join(dir, "bad.parquet");
-    const sink = await openParquetSink(path, { columns: sftColumns() });
+    const sink = await openParquetSink(path, { columns: sftLayout().columns });
     await sink.write(sftRows(1)[0]!);
     await expect(sink.write({ conversation_id: "x", messages: [{ role: "user" }] })).rejects.toThrow(RowTypeError);
     await sink.abort();

@@ -22,6 +22,12 @@ export interface ReadParquetOptions {
   dropFlagged?: boolean;
   /** Receives the row counts, filled in as rows are read; read it after the iteration ends. */
   counts?: ParquetCounts;
+  /**
+   * Read only these columns (those a file lacks are left out of its records). The filter still works: it
+   * reads `language`, and of `openai_moderation` only the `flagged` bits, which is most of the saving, as
+   * the moderation scores are most of a shard's bytes. Default: every column.
+   */
+  columns?: readonly string[];
 }
 
 /** What {@link readParquet} saw; a row dropped for both reasons counts as `otherLanguage`. */
@@ -73,14 +79,27 @@ export async function* readParquet(files: readonly string[], options: ReadParque
   const languages = options.languages === "all" ? undefined : new Set(options.languages ?? DEFAULT_LANGUAGES);
   const dropFlagged = options.dropFlagged ?? true;
   const counts = options.counts;
+  const wanted = options.columns && new Set(options.columns);
   for (const file of files) {
-    const { buffer, metadata } = await openParquet(file);
+    const opened = await openParquet(file);
+    const { buffer } = opened;
+    let metadata = opened.metadata;
+    let columns: string[] | undefined;
+    if (wanted) {
+      const read = new Set(wanted);
+      if (languages) read.add("language");
+      if (dropFlagged && !wanted.has("openai_moderation")) {
+        read.add("openai_moderation");
+        metadata = pruneLeaves(metadata, (path) => path[0] !== "openai_moderation" || path.at(-1) === "flagged");
+      }
+      columns = topLevelNames(metadata).filter((name) => read.has(name));
+    }
     let groupStart = 0;
     for (const [index, group] of metadata.row_groups.entries()) {
       const rowEnd = groupStart + Number(group.num_rows);
       let rows: Record<string, unknown>[];
       try {
-        rows = await parquetReadObjects({ file: buffer, metadata, rowStart: groupStart, rowEnd, compressors: COMPRESSORS });
+        rows = await parquetReadObjects({ file: buffer, metadata, rowStart: groupStart, rowEnd, compressors: COMPRESSORS, ...(columns ? { columns } : {}) });
       } catch (error) {
         throw new InputError(
           file,
@@ -102,6 +121,8 @@ export async function* readParquet(files: readonly string[], options: ReadParque
           if (counts) counts.flagged++;
           continue;
         }
+        // Columns read only for the filter stay out of the record.
+        if (wanted) for (const name of ["language", "openai_moderation"]) if (!wanted.has(name)) delete record[name];
         const parsed = LmsysFieldsSchema.safeParse(record);
         if (!parsed.success) throw new InputError(file, line, "invalid-record", describeZodError(parsed.error, record));
         if (counts) counts.kept++;
@@ -132,6 +153,53 @@ async function openParquet(file: string): Promise<{ buffer: AsyncBuffer; metadat
     // hyparquet's messages start with "parquet " and say what is wrong with the footer.
     throw new InputError(file, undefined, "corrupt-parquet", `${errorMessage(error)} (truncated or damaged file?)`, { cause: error });
   }
+}
+
+/** The names of the top-level columns, in schema order. */
+function topLevelNames(metadata: FileMetaData): string[] {
+  const names: string[] = [];
+  let i = 1;
+  const skipSubtree = (): void => {
+    const children = metadata.schema[i++]!.num_children ?? 0;
+    for (let c = 0; c < children; c++) skipSubtree();
+  };
+  while (i < metadata.schema.length) {
+    names.push(metadata.schema[i]!.name);
+    skipSubtree();
+  }
+  return names;
+}
+
+/**
+ * `metadata` as if the file held only the leaf columns `keep` accepts (by path), groups left empty dropped:
+ * hyparquet then reads and assembles only those leaves, fetching nothing else. The column chunks keep their
+ * byte offsets, so this is a view of the same file.
+ */
+function pruneLeaves(metadata: FileMetaData, keep: (path: readonly string[]) => boolean): FileMetaData {
+  const schema: FileMetaData["schema"] = [];
+  let i = 0;
+  // Appends the subtree at `i` if any of its leaves is kept; returns whether it did.
+  const walk = (path: readonly string[]): boolean => {
+    const element = metadata.schema[i++]!;
+    const here = i === 1 ? [] : [...path, element.name];
+    if (!element.num_children) {
+      if (!keep(here)) return false;
+      schema.push(element);
+      return true;
+    }
+    const at = schema.push(element) - 1;
+    let kept = 0;
+    for (let c = 0; c < element.num_children; c++) if (walk(here)) kept++;
+    if (kept === 0 && at > 0) {
+      schema.length = at;
+      return false;
+    }
+    schema[at] = { ...element, num_children: kept };
+    return true;
+  };
+  walk([]);
+  const row_groups = metadata.row_groups.map((g) => ({ ...g, columns: g.columns.filter((c) => !c.meta_data || keep(c.meta_data.path_in_schema)) }));
+  return { ...metadata, schema, row_groups };
 }
 
 /** True when any message's moderation result is flagged; tolerates nulls in the list. */

@@ -188,3 +188,25 @@ describe("isParquet", () => {
     expect(isParquet(Uint8Array.from(bytes))).toBe(expected);
   });
 });
+
+describe("readParquet with columns", () => {
+  const noCounts = (): ParquetCounts => ({ rows: 0, kept: 0, otherLanguage: 0, flagged: 0 });
+
+  it("reads only those columns, and filters as a full read does", async () => {
+    const [allCounts, someCounts] = [noCounts(), noCounts()];
+    const all = await read(SHARDS, { counts: allCounts });
+    const some = await read(SHARDS, { counts: someCounts, columns: ["conversation_id", "conversation", "redacted"] });
+    expect(someCounts).toEqual(allCounts);
+    expect(someCounts.flagged).toBe(2);
+    expect(someCounts.otherLanguage).toBe(3);
+    const { conversation_id, conversation, redacted } = all[0]!.record;
+    expect(some[0]!.record).toEqual({ conversation_id, conversation, redacted });
+    expect(some).toEqual(all.map((r) => ({ ...r, record: { conversation_id: r.record["conversation_id"], conversation: r.record["conversation"], redacted: r.record["redacted"] } })));
+  });
+
+  it("keeps the filter's columns when they are asked for, and leaves out a column the file lacks", async () => {
+    const all = await read([SHARDS[0]!], { languages: "all", dropFlagged: false });
+    const got = await read([SHARDS[0]!], { columns: ["conversation_id", "openai_moderation", "no_such_column"], languages: "all", dropFlagged: false });
+    expect(got.map((r) => r.record)).toEqual(all.map((r) => ({ conversation_id: r.record["conversation_id"], openai_moderation: r.record["openai_moderation"] })));
+  });
+});

@@ -1,6 +1,5 @@
-// Loaded by every worker thread of `mapRecords` (by URL, from this package), and in the reading thread for
-// joined sources: turns one record into the rows of each requested output. Pure apart from reading a
-// template file once at start.
+// Loaded by every worker thread of `mapRecords` and `mapJoinedSources` (by URL, from this package): turns
+// one record into the rows of each requested output. Pure apart from reading a template file once at start.
 import { formatDpoRow, toDpoRows, type DpoOptions, type DpoResult } from "@lmsynth/dpo";
 import { toKtoRows, type KtoOptions, type KtoResult } from "@lmsynth/kto";
 import { OptionError, hashFraction, variantEvidence, type DpoFormat, type FunnelNote, type Message, type Lang, type MergedRecord, type ReasoningKey, type SftFormat, type SkipReason } from "@lmsynth/schema";

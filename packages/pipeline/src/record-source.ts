@@ -1,11 +1,12 @@
 import { createHash, type Hash } from "node:crypto";
-import { OptionError, conversationIdIn, variantEvidence, variantOfEvidence, type Variant } from "@lmsynth/schema";
-import { createMapper, type ConvertInit, type ConvertOut } from "./convert-record.js";
+import { LMSYS_FIELDS_CONVERTED, OptionError, conversationIdIn, variantEvidence, variantOfEvidence, type Variant } from "@lmsynth/schema";
+import type { ConvertInit, ConvertOut } from "./convert-record.js";
 import {
   decryptStream,
   emptyJoinCounts,
   inputSize,
   joinSources,
+  mapJoinedSources,
   mapRecords,
   readPassphrase,
   readRecords,
@@ -22,8 +23,8 @@ import { openJsonlSink, type RowSink } from "@lmsynth/sinks";
 export interface RecordSource {
   records: AsyncIterable<LocatedRecord>;
   /**
-   * The records converted per `init`, in input order: in `threads` worker threads for files, in this
-   * thread for joined sources (the join's indexes live here). Iterate either this or `records`, once.
+   * The records converted per `init` in `threads` worker threads, in input order (joined sources are
+   * joined in this thread and merged in the workers). Iterate either this or `records`, once.
    */
   map(init: ConvertInit, threads: number): AsyncIterable<MappedRecord<ConvertOut>>;
   /** Compressed bytes read so far. */
@@ -159,17 +160,16 @@ export async function openRecordSource(options: RecordSourceOptions): Promise<Re
     },
   };
   const join = synth ? emptyJoinCounts() : undefined;
-  const inner = synth
-    ? joinSources({
-        ...readOptions,
-        synth,
-        instructions,
-        lmsys,
-        keepUnmatched: options.keepUnmatched === true,
-        ...(options.lmsysFilter ? { lmsysFilter: options.lmsysFilter } : {}),
-        counts: join!,
-      })
-    : readRecords(files, readOptions);
+  const joinOptions = synth && {
+    ...readOptions,
+    synth,
+    instructions,
+    lmsys,
+    keepUnmatched: options.keepUnmatched === true,
+    ...(options.lmsysFilter ? { lmsysFilter: options.lmsysFilter } : {}),
+    counts: join!,
+  };
+  const inner = joinOptions ? joinSources(joinOptions) : readRecords(files, readOptions);
   async function* records(): AsyncGenerator<LocatedRecord> {
     for await (const r of inner) {
       options.signal?.throwIfAborted();
@@ -183,13 +183,11 @@ export async function openRecordSource(options: RecordSourceOptions): Promise<Re
   }
   // The worker threads load the converter from this package by URL: it is the one module they run.
   const mapperUrl = new URL("./convert-record.js", import.meta.url).href;
-  async function* map(init: ConvertInit, threads: number): AsyncGenerator<MappedRecord<ConvertOut>> {
-    if (synth) {
-      const mapper = await createMapper(init);
-      for await (const r of inner) yield { file: r.file, line: r.line, out: mapper(r.record) };
-      return;
-    }
-    yield* mapRecords<ConvertInit, ConvertOut>(files, { ...readOptions, mapper: mapperUrl, init, threads });
+  function map(init: ConvertInit, threads: number): AsyncIterable<MappedRecord<ConvertOut>> {
+    const mapping = { mapper: mapperUrl, init, threads };
+    // A conversion reads few LMSYS fields: the join spools (and reads from Parquet) only those.
+    if (joinOptions) return mapJoinedSources<ConvertInit, ConvertOut>({ ...joinOptions, ...mapping, lmsysFields: LMSYS_FIELDS_CONVERTED });
+    return mapRecords<ConvertInit, ConvertOut>(files, { ...readOptions, ...mapping });
   }
   return {
     records: records(),

@@ -9,6 +9,7 @@ export { DEFAULT_MAX_LINE_BYTES, splitLines } from "./split-lines.js";
 export { joinSources, emptyJoinCounts } from "./join-sources.js";
 export { UniqueIds } from "./unique-ids.js";
 export { mapRecords } from "./map-records.js";
+export { mapJoinedSources } from "./map-joined.js";
 export { mapBlock } from "./map-block.js";
 export { decryptStream, decryptFile, readPassphrase, isOpenPgp } from "./decrypt.js";
 export { readParquet, isParquet } from "./read-parquet.js";
@@ -18,6 +19,7 @@ export type { LocatedRecord, RejectedLine, ReadRecordsOptions } from "./read-rec
 export type { InputKind, OpenInputOptions } from "./open-input.js";
 export type { JoinCounts, JoinSourcesOptions } from "./join-sources.js";
 export type { MapRecordsOptions, MappedRecord } from "./map-records.js";
+export type { MapJoinedOptions } from "./map-joined.js";
 export type { RecordMapper, RecordMapperModule, BlockResult } from "./map-block.js";
 export type { DecryptStreamOptions, DecryptFileOptions, DecryptedFile, ReadPassphraseOptions } from "./decrypt.js";
 export type { ReadParquetOptions, ParquetCounts } from "./read-parquet.js";

@@ -38,6 +38,11 @@ export interface JoinSourcesOptions extends ReadRecordsOptions {
   lmsys?: readonly string[];
   /** Export filter applied to LMSYS Parquet shards (the JSONL export is the user's, already filtered). */
   lmsysFilter?: Pick<ReadParquetOptions, "languages" | "dropFlagged">;
+  /**
+   * Keep only these fields of each LMSYS record (a Parquet shard reads only these columns, and the
+   * moderation's `flagged` bits when it filters by them). Default: every field.
+   */
+  lmsysFields?: readonly string[];
   /** Append LMSYS records without synth data after the synth-ordered output, in LMSYS order. Default false. */
   keepUnmatched?: boolean;
   /** Folder for the LMSYS spool file (deleted at the end). Default the OS temp folder. */
@@ -50,16 +55,18 @@ export function emptyJoinCounts(): JoinCounts {
   return { synth: 0, lmsys: 0, instructions: 0, synthWithoutLmsys: 0, synthWithoutInstruction: 0, lmsysUnmatched: 0, instructionsUnmatched: 0 };
 }
 
+/** Where a spooled record is: [offset, length, used (1 once a synth record took it)]. */
+export type SpoolEntry = [number, number, number];
+
 /**
  * LMSYS records spooled to a temporary file as JSON lines, indexed by id, so that the join holds only
  * offsets in memory (LMSYS is the largest side after synth). Owns the file; `close()` deletes it.
  */
-class LmsysSpool {
+export class LmsysSpool {
   private readonly dir: string;
   private readonly fd: number;
   private size = 0;
-  /** id → [offset, length, used]. */
-  readonly index = new Map<string, [number, number, number]>();
+  readonly index = new Map<string, SpoolEntry>();
   readonly order: string[] = [];
 
   private readonly untrack: () => void;
@@ -87,10 +94,23 @@ class LmsysSpool {
     return this.read(at);
   }
 
-  read(at: [number, number, number]): Record<string, unknown> {
+  read(at: SpoolEntry): Record<string, unknown> {
+    return JSON.parse(this.bytes(at).toString("utf8")) as Record<string, unknown>;
+  }
+
+  /** The record's JSON bytes. */
+  bytes(at: SpoolEntry): Buffer {
     const buf = Buffer.allocUnsafe(at[1]);
     readSync(this.fd, buf, 0, at[1], at[0]);
-    return JSON.parse(buf.toString("utf8")) as Record<string, unknown>;
+    return buf;
+  }
+
+  /** Entries no synth record took, in LMSYS order. */
+  *unused(): Generator<SpoolEntry> {
+    for (const id of this.order) {
+      const at = this.index.get(id)!;
+      if (!at[2]) yield at;
+    }
   }
 
   close(): void {
@@ -118,11 +138,11 @@ function stringifyRecord(record: unknown, file: string, line: number): string {
  * explicitly that holds no record (an empty file, a 0-row shard, every row filtered out) is an error
  * naming it, never a silently smaller join.
  */
-async function* eachFileCounted(files: readonly string[], records: AsyncIterable<LocatedRecord>): AsyncGenerator<LocatedRecord> {
+export async function* eachFileCounted(files: readonly string[], records: AsyncIterable<LocatedRecord>): AsyncGenerator<LocatedRecord> {
   let current = -1;
   /** Throws for the first file before `next` that gave nothing. */
   const passedOver = (next: number): void => {
-    if (current + 1 < next) throw new InputError(files[current + 1]!, undefined, "empty-source", "contributes no record (an empty file, or every row filtered out)");
+    if (current + 1 < next) throw contributesNothing(files[current + 1]!);
   };
   for await (const r of records) {
     if (r.file !== files[current]) {
@@ -133,6 +153,10 @@ async function* eachFileCounted(files: readonly string[], records: AsyncIterable
     yield r;
   }
   passedOver(files.length);
+}
+
+export function contributesNothing(file: string): InputError {
+  return new InputError(file, undefined, "empty-source", "contributes no record (an empty file, or every row filtered out)");
 }
 
 function matchedNothing(files: readonly string[], records: number, flag: string): InputError {
@@ -157,11 +181,70 @@ async function* readLmsysRecords(
   files: readonly string[],
   options: ReadRecordsOptions,
   filter: JoinSourcesOptions["lmsysFilter"],
+  fields: readonly string[] | undefined,
 ): AsyncGenerator<LocatedRecord> {
   for (const file of files) {
-    if (await startsWithParquetMagic(file)) yield* readParquet([file], { ...filter });
-    else yield* readRecords([file], { ...options, schema: LmsysFieldsSchema });
+    if (await startsWithParquetMagic(file)) {
+      yield* readParquet([file], { ...filter, ...(fields ? { columns: fields } : {}) });
+      continue;
+    }
+    for await (const r of readRecords([file], { ...options, schema: LmsysFieldsSchema })) {
+      yield fields ? { ...r, record: pick(r.record, fields) as MergedRecord } : r;
+    }
   }
+}
+
+function pick(record: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) if (f in record) out[f] = record[f];
+  return out;
+}
+
+/** The instruction index and the LMSYS spool of a join, with the counts of both sides. */
+export interface JoinSides {
+  /** id → the instruction's other fields as JSON bytes (decrypted text stays in memory, off the disk). */
+  instructions: Map<string, Buffer>;
+  spool: LmsysSpool | undefined;
+}
+
+/**
+ * Reads the instruction and LMSYS sides of a join into memory and the spool, refusing repeated ids. The
+ * caller closes the spool.
+ */
+export async function indexJoinSides(options: JoinSourcesOptions, counts: JoinCounts): Promise<JoinSides> {
+  const { synth: _s, instructions = [], lmsys = [], lmsysFilter, lmsysFields, keepUnmatched: _k, counts: _c, ...readOptions } = options;
+  const index = new Map<string, Buffer>();
+  for await (const { record, file, line } of eachFileCounted(instructions, readRecords(instructions, { ...readOptions, schema: InstructionFieldsSchema }))) {
+    const { conversation_id: id, ...fields } = record;
+    if (index.has(id)) throw new InputError(file, line, "duplicate-id", `conversation_id ${id} appears twice in the instructions`);
+    index.set(id, Buffer.from(stringifyRecord(fields, file, line)));
+    counts.instructions++;
+  }
+  if (lmsys.length === 0) return { instructions: index, spool: undefined };
+  const spool = new LmsysSpool(options.spoolDir);
+  try {
+    for await (const { record, file, line } of eachFileCounted(lmsys, readLmsysRecords(lmsys, readOptions, lmsysFilter, lmsysFields))) {
+      // Parquet shards are read without the signal: check it here, the spool is the long phase.
+      readOptions.signal?.throwIfAborted();
+      spool.add(record.conversation_id, record, file, line);
+      counts.lmsys++;
+    }
+  } catch (e) {
+    spool.close();
+    throw e;
+  }
+  return { instructions: index, spool };
+}
+
+/**
+ * After the synth side: a side that matched no synth record contributes nothing, and the output would
+ * silently lack its fields, so that is an error.
+ */
+export function checkJoined(options: JoinSourcesOptions, counts: JoinCounts, usedInstructions: number, instructionRecords: number): void {
+  const { instructions = [], lmsys = [] } = options;
+  counts.instructionsUnmatched = instructionRecords - usedInstructions;
+  if (counts.synth > 0 && instructions.length > 0 && usedInstructions === 0) throw matchedNothing(instructions, counts.instructions, "--instructions");
+  if (counts.synth > 0 && lmsys.length > 0 && counts.synthWithoutLmsys === counts.synth) throw matchedNothing(lmsys, counts.lmsys, "--lmsys");
 }
 
 /**
@@ -178,25 +261,9 @@ async function* readLmsysRecords(
  */
 export async function* joinSources(options: JoinSourcesOptions): AsyncGenerator<LocatedRecord> {
   const counts = options.counts ?? emptyJoinCounts();
-  const { synth, instructions = [], lmsys = [], lmsysFilter, keepUnmatched, counts: _, ...readOptions } = options;
-  const instructionIndex = new Map<string, Buffer>();
-  const instructionRecords = eachFileCounted(instructions, readRecords(instructions, { ...readOptions, schema: InstructionFieldsSchema }));
-  for await (const { record, file, line } of instructionRecords) {
-    const { conversation_id: id, ...fields } = record;
-    if (instructionIndex.has(id)) throw new InputError(file, line, "duplicate-id", `conversation_id ${id} appears twice in the instructions`);
-    instructionIndex.set(id, Buffer.from(stringifyRecord(fields, file, line)));
-    counts.instructions++;
-  }
-  const spool = lmsys.length > 0 ? new LmsysSpool(options.spoolDir) : undefined;
+  const { synth, instructions = [], lmsys = [], lmsysFilter: _f, lmsysFields: _l, keepUnmatched, counts: _, ...readOptions } = options;
+  const { instructions: instructionIndex, spool } = await indexJoinSides(options, counts);
   try {
-    if (spool) {
-      for await (const { record, file, line } of eachFileCounted(lmsys, readLmsysRecords(lmsys, readOptions, lmsysFilter))) {
-        // Parquet shards are read without the signal: check it here, the spool is the long phase.
-        readOptions.signal?.throwIfAborted();
-        spool.add(record.conversation_id, record, file, line);
-        counts.lmsys++;
-      }
-    }
     const usedInstructions = new Set<string>();
     const synthIds = new UniqueIds();
     for await (const located of eachFileCounted(synth, readRecords(synth, { ...readOptions, schema: SynthFieldsSchema }))) {
@@ -217,17 +284,10 @@ export async function* joinSources(options: JoinSourcesOptions): AsyncGenerator<
       const merged = { ...base, ...(instruction ? (JSON.parse(instruction.toString("utf8")) as object) : {}), ...located.record };
       yield { ...located, record: merged };
     }
-    counts.instructionsUnmatched = instructionIndex.size - usedInstructions.size;
-    // A side that matched no synth record contributes nothing: the output would silently lack its fields.
-    if (counts.synth > 0 && instructions.length > 0 && usedInstructions.size === 0) throw matchedNothing(instructions, counts.instructions, "--instructions");
-    if (counts.synth > 0 && lmsys.length > 0 && counts.synthWithoutLmsys === counts.synth) throw matchedNothing(lmsys, counts.lmsys, "--lmsys");
-    if (spool) {
-      for (const id of spool.order) {
-        const at = spool.index.get(id)!;
-        if (at[2]) continue;
-        counts.lmsysUnmatched++;
-        if (keepUnmatched) yield { record: spool.read(at) as MergedRecord, file: lmsys[0]!, line: 0 };
-      }
+    checkJoined(options, counts, usedInstructions.size, instructionIndex.size);
+    for (const at of spool?.unused() ?? []) {
+      counts.lmsysUnmatched++;
+      if (keepUnmatched) yield { record: spool!.read(at) as MergedRecord, file: lmsys[0]!, line: 0 };
     }
   } finally {
     spool?.close();

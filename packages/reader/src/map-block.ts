@@ -1,4 +1,4 @@
-import type { InputErrorReason, MergedRecord } from "@lmsynth/schema";
+import { SynthFieldsSchema, type InputErrorReason, type MergedRecord } from "@lmsynth/schema";
 import { BOM, isBlank, parseLine } from "./read-records.js";
 
 /** Turns one record into whatever a command needs (rows, counts); pure, so it runs in any thread. */
@@ -23,15 +23,28 @@ export interface BlockResult<Out> {
 }
 
 /**
+ * What the join sends with a block of synth lines: for the block's line `i` (1-based), `offsets[4i-4 … 4i-1]`
+ * place the LMSYS record and the instruction fields, as JSON in `bytes` (start, length; length -1: none),
+ * and `ids[i-1]` is the `conversation_id` the reading thread found them by.
+ */
+export interface BlockSides {
+  bytes: Uint8Array;
+  offsets: Int32Array;
+  ids: Array<string | undefined>;
+}
+
+/**
  * Parses, validates and maps the lines of `block` (whole lines; the last may lack its `\n`), the unit of
  * work of a worker thread. `first` says the block starts a file, so a BOM is dropped. Same rules as
- * `readRecords`: blank lines passed over, bad lines failed or set aside.
+ * `readRecords`: blank lines passed over, bad lines failed or set aside. With `sides`, the lines are synth
+ * records, each merged as the join merges (LMSYS fields, then the instruction's, then its own) before mapping.
  */
 export function mapBlock<Out>(
   block: Buffer,
   mapper: RecordMapper<Out>,
-  options: { first: boolean; skip: boolean; maxRejectedText: number },
+  options: { first: boolean; skip: boolean; maxRejectedText: number; sides?: BlockSides | undefined },
 ): BlockResult<Out> {
+  const sides = options.sides;
   const result: BlockResult<Out> = { lines: 0, outs: [], rejected: [] };
   let start = options.first && block.subarray(0, 3).equals(BOM) ? 3 : 0;
   while (start < block.length) {
@@ -41,7 +54,7 @@ export function mapBlock<Out>(
     start = end + 1;
     const line = ++result.lines;
     if (isBlank(text)) continue;
-    const parsed = parseLine(text);
+    const parsed = sides ? joinLine(text, line, sides) : parseLine(text);
     if ("record" in parsed) {
       result.outs.push({ line, out: mapper(parsed.record) });
     } else if (options.skip) {
@@ -52,4 +65,24 @@ export function mapBlock<Out>(
     }
   }
   return result;
+}
+
+/** A synth line merged with its sides; a line whose id is not the one its sides were found by is refused. */
+function joinLine(text: Buffer, line: number, sides: BlockSides): ReturnType<typeof parseLine> {
+  const parsed = parseLine(text, SynthFieldsSchema);
+  if (!("record" in parsed)) return parsed;
+  const record = parsed.record;
+  if (record.conversation_id !== sides.ids[line - 1]) {
+    return { reason: "invalid-record", detail: "`conversation_id` is given twice in the record, with different values" };
+  }
+  const at = 4 * (line - 1);
+  const side = (i: number): object | undefined => {
+    const length = sides.offsets[at + i + 1]!;
+    if (length < 0) return undefined;
+    const start = sides.offsets[at + i]!;
+    return JSON.parse(Buffer.from(sides.bytes.buffer, sides.bytes.byteOffset + start, length).toString("utf8")) as object;
+  };
+  const lmsys = side(0);
+  const instruction = side(2);
+  return lmsys || instruction ? { record: { ...lmsys, ...instruction, ...record } } : parsed;
 }

@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { InputError } from "@lmsynth/schema";
-import { mapBlock, type BlockResult, type RecordMapperModule } from "./map-block.js";
+import { mapBlock, type BlockResult, type BlockSides, type RecordMapperModule } from "./map-block.js";
 import { openInput } from "./open-input.js";
 import { DEFAULT_MAX_LINE_BYTES, LineTooLongError, PendingLine } from "./split-lines.js";
 import type { ReadRecordsOptions } from "./read-records.js";
@@ -95,6 +95,96 @@ async function* lineBlocks(chunks: AsyncIterable<Buffer>, size: number, maxLineB
   if (rest.length > 0) yield rest.take();
 }
 
+/** Maps blocks of lines with the mapper module: in worker threads, or in this one when `threads` is 1. */
+export interface BlockPool<Out> {
+  threads: number;
+  map(block: Buffer, first: boolean, sides?: BlockSides): Promise<BlockResult<Out>>;
+  close(): Promise<void>;
+}
+
+/** Starts the workers of `options` (or loads the mapper here for one thread). Close it when done. */
+export async function openBlockPool<Init, Out>(options: MapRecordsOptions<Init>): Promise<BlockPool<Out>> {
+  const threads = Math.max(1, options.threads ?? availableParallelism());
+  const skip = options.onInvalid === "skip";
+  const maxRejectedText = options.maxRejectedText ?? 64 * 1024;
+  if (threads === 1) {
+    const mapper = await ((await import(options.mapper)) as RecordMapperModule<Init, Out>).createMapper(options.init);
+    return { threads, map: async (block, first, sides) => mapBlock(block, mapper, { first, skip, maxRejectedText, sides }), close: async () => {} };
+  }
+  const slots = await Promise.all(Array.from({ length: threads }, () => startWorker(options as MapRecordsOptions<unknown>)));
+  let next = 0;
+  return {
+    threads,
+    map(block, first, sides) {
+      const id = next++;
+      const slot = slots[id % threads]!;
+      // Copy into a buffer of its own, so it can be transferred without detaching a shared pool.
+      const own = new Uint8Array(block.length);
+      own.set(block);
+      const transfer: ArrayBuffer[] = sides ? [own.buffer, sides.bytes.buffer as ArrayBuffer, sides.offsets.buffer as ArrayBuffer] : [own.buffer];
+      return new Promise<BlockResult<Out>>((resolve, reject) => {
+        slot.waiting.set(id, { resolve: resolve as (r: BlockResult<unknown>) => void, reject });
+        slot.worker.postMessage({ id, block: own, first, sides }, transfer);
+      });
+    },
+    close: async () => void (await Promise.all(slots.map((s) => s.worker.terminate()))),
+  };
+}
+
+/**
+ * What a caller adds to the blocks of a file: `prepare` gives each block's sides (and what it wants to keep
+ * of them), `accept` sees each mapped record in order before it is yielded, and may throw to stop there.
+ */
+export interface BlockHooks<Meta> {
+  prepare(block: Buffer, first: boolean): { sides: BlockSides; meta: Meta };
+  accept(line: number, lineInBlock: number, meta: Meta): void;
+}
+
+/**
+ * The mapped records of one input's chunks, in order, about `2 × threads` blocks in flight. Bad lines
+ * behave as in `readRecords`: `InputError` at file:line after every record before it, or `onRejected`.
+ */
+export async function* mapFileBlocks<Out, Meta = undefined>(
+  file: string,
+  chunks: AsyncIterable<Buffer>,
+  pool: BlockPool<Out>,
+  options: ReadRecordsOptions & { blockBytes?: number },
+  hooks?: BlockHooks<Meta>,
+): AsyncGenerator<MappedRecord<Out>> {
+  const inFlight: Array<{ pending: Pending<Out>; meta: Meta | undefined }> = [];
+  let base = 0;
+  let first = true;
+  const drain = async function* (): AsyncGenerator<MappedRecord<Out>> {
+    const { pending, meta } = inFlight.shift()!;
+    const result = await pending;
+    for (const r of result.rejected) await options.onRejected?.({ file, line: base + r.line, reason: r.reason, detail: r.detail, text: r.text });
+    // Outputs before a bad line are still yielded, as readRecords would have.
+    for (const o of result.outs) {
+      if (result.failed && o.line >= result.failed.line) break;
+      hooks?.accept(base + o.line, o.line, meta as Meta);
+      yield { file, line: base + o.line, out: o.out };
+    }
+    if (result.failed) throw new InputError(file, base + result.failed.line, result.failed.reason, result.failed.detail);
+    base += result.lines;
+  };
+  try {
+    for await (const block of lineBlocks(chunks, options.blockBytes ?? 2 << 20, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES)) {
+      const prepared = hooks?.prepare(block, first);
+      const pending = pool.map(block, first, prepared?.sides);
+      pending.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
+      inFlight.push({ pending, meta: prepared?.meta });
+      first = false;
+      if (inFlight.length >= 2 * pool.threads) yield* drain();
+    }
+  } catch (e) {
+    if (!(e instanceof LineTooLongError)) throw e;
+    // Every line before the long one is in flight: their count places it.
+    while (inFlight.length > 0) yield* drain();
+    throw new InputError(file, base + 1, "invalid-record", e.message, { cause: e });
+  }
+  while (inFlight.length > 0) yield* drain();
+}
+
 /**
  * Maps every record of JSONL inputs (plain, gzip, OpenPGP) with the mapper module, in `threads` worker
  * threads, and yields the results in input order, exactly as a single thread would: this thread inflates
@@ -103,66 +193,14 @@ async function* lineBlocks(chunks: AsyncIterable<Buffer>, size: number, maxLineB
  * blocks in flight.
  */
 export async function* mapRecords<Init, Out>(files: readonly string[], options: MapRecordsOptions<Init>): AsyncGenerator<MappedRecord<Out>> {
-  const threads = Math.max(1, options.threads ?? availableParallelism());
-  const blockBytes = options.blockBytes ?? 2 << 20;
-  const skip = options.onInvalid === "skip";
-  const maxRejectedText = options.maxRejectedText ?? 64 * 1024;
-  let map: (block: Buffer, first: boolean) => Pending<Out>;
-  let slots: WorkerSlot[] = [];
-  if (threads === 1) {
-    const mapper = await ((await import(options.mapper)) as RecordMapperModule<Init, Out>).createMapper(options.init);
-    map = async (block, first) => mapBlock(block, mapper, { first, skip, maxRejectedText });
-  } else {
-    slots = await Promise.all(Array.from({ length: threads }, () => startWorker(options as MapRecordsOptions<unknown>)));
-    let next = 0;
-    map = (block, first) => {
-      const id = next++;
-      const slot = slots[id % threads]!;
-      // Copy into a buffer of its own, so it can be transferred without detaching a shared pool.
-      const own = new Uint8Array(block.length);
-      own.set(block);
-      return new Promise<BlockResult<Out>>((resolve, reject) => {
-        slot.waiting.set(id, { resolve: resolve as (r: BlockResult<unknown>) => void, reject });
-        slot.worker.postMessage({ id, block: own, first }, [own.buffer]);
-      });
-    };
-  }
+  const pool = await openBlockPool<Init, Out>(options);
   try {
     for (const file of files) {
       const { kind, chunks } = await openInput(file, options);
       if (kind === "parquet") throw new InputError(file, undefined, "invalid-record", "this is a Parquet file; give it as --lmsys");
-      const inFlight: Array<Pending<Out>> = [];
-      let base = 0;
-      let first = true;
-      const drain = async function* (): AsyncGenerator<MappedRecord<Out>> {
-        const result = await inFlight.shift()!;
-        for (const r of result.rejected) await options.onRejected?.({ file, line: base + r.line, reason: r.reason, detail: r.detail, text: r.text });
-        if (result.failed) {
-          const f = result.failed;
-          // Outputs before the bad line are still yielded, as readRecords would have.
-          for (const o of result.outs) if (o.line < f.line) yield { file, line: base + o.line, out: o.out };
-          throw new InputError(file, base + f.line, f.reason, f.detail);
-        }
-        for (const o of result.outs) yield { file, line: base + o.line, out: o.out };
-        base += result.lines;
-      };
-      try {
-        for await (const block of lineBlocks(chunks, blockBytes, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES)) {
-          const pending = map(block, first);
-          pending.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
-          inFlight.push(pending);
-          first = false;
-          if (inFlight.length >= 2 * threads) yield* drain();
-        }
-      } catch (e) {
-        if (!(e instanceof LineTooLongError)) throw e;
-        // Every line before the long one is in flight: their count places it.
-        while (inFlight.length > 0) yield* drain();
-        throw new InputError(file, base + 1, "invalid-record", e.message, { cause: e });
-      }
-      while (inFlight.length > 0) yield* drain();
+      yield* mapFileBlocks(file, chunks, pool, options);
     }
   } finally {
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    await pool.close();
   }
 }

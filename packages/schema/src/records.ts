@@ -32,6 +32,12 @@ export const LmsysFieldsSchema = z.looseObject({
   redacted: z.boolean().nullish(),
 });
 
+/**
+ * The LMSYS fields a conversion reads: the English instruction (`conversation`, first message) and the PII
+ * flag (`redacted`). A joined build spools only these, and reads only these columns of Parquet shards.
+ */
+export const LMSYS_FIELDS_CONVERTED = ["conversation_id", "conversation", "redacted"] as const;
+
 /** Japanese-instruction record, the decrypted `…-instructions-ja.jsonl.gz` (input-format.md §1, §3). */
 export const InstructionFieldsSchema = z.looseObject({
   conversation_id: z.string(),

@@ -8,6 +8,7 @@
 //   node bench/run.mjs --input file.jsonl.gz        # any merged file (no join row)
 //   node bench/run.mjs --only zcat,lmsynth-build    # some rows; `rss-flat` names the flatness check
 //   node bench/run.mjs --wait-load 1                # first wait (≤ 20 min) for a 1-minute load below 1
+//   node bench/run.mjs --before /tmp/before         # each lmsynth row also run with an earlier checkout's build
 //
 // Each row is a child process measured with GNU `/usr/bin/time -f "%e %M %U %S"` (peak RSS and CPU time of
 // the child), or, where that is missing, by polling /proc/<pid>/status VmHWM. Wall time is taken around the
@@ -32,12 +33,20 @@ const CLI = join(ROOT, "apps/cli/dist/bin.js");
 
 /**
  * The timed rows, run in this order on the same input. `argv(ctx)` is the command line (ctx.input: the merged
- * input; ctx.sources: the three published sources made from the same records, and their passphrase file;
- * ctx.out(name): a path under bench/out/); stdout goes to /dev/null. `output` names the file or folder the row
+ * input; ctx.sources: the three published sources made from the same records, their passphrase file, and
+ * `lmsysParquet`, the LMSYS side as Parquet shards; ctx.cli: the lmsynth CLI to run; ctx.out(name): a path
+ * under bench/out/); stdout goes to /dev/null. `output` names the file or folder the row
  * writes under bench/out/ (deleted before the run; compared by the checks). `reads` says what the row reads,
- * which is what its MB/s and records/s are counted on: "merged" (default), "sources" (the three files together)
- * or "sft-output" (lmsynth-sft's output, so lmsynth-render must run after lmsynth-sft).
+ * which is what its MB/s and records/s are counted on: "merged" (default), "sources" (the three files together),
+ * "sources-parquet" (the synth and instruction files and the LMSYS Parquet shards) or "sft-output"
+ * (lmsynth-sft's output, so lmsynth-render must run after lmsynth-sft).
  */
+/** `lmsynth <command>` over the three sources, LMSYS given as `lmsys` (the JSONL export or the Parquet shards). */
+const joinArgv = (c, command, lmsys) => [
+  process.execPath, c.cli, command, "--synth", c.sources.synth, "--instructions", c.sources.instructions, "--lmsys", ...lmsys,
+  "--passphrase-file", c.sources.passphrase,
+];
+
 const ROWS = [
   {
     name: "zcat",
@@ -59,42 +68,65 @@ const ROWS = [
   {
     name: "lmsynth-sft",
     what: "`lmsynth sft <input> -o bench/out/sft.jsonl.gz --quiet`: default options (`--select best --lang ja`)",
-    argv: (c) => [process.execPath, CLI, "sft", c.input, "-o", c.out("sft.jsonl.gz"), "--quiet"],
+    argv: (c) => [process.execPath, c.cli, "sft", c.input, "-o", c.out("sft.jsonl.gz"), "--quiet"],
     output: "sft.jsonl.gz",
   },
   {
     name: "lmsynth-dpo",
     what: "`lmsynth dpo <input> -o bench/out/dpo.jsonl.gz --quiet`: default options (`--pairs best-worst --min-margin 1 --lang ja`)",
-    argv: (c) => [process.execPath, CLI, "dpo", c.input, "-o", c.out("dpo.jsonl.gz"), "--quiet"],
+    argv: (c) => [process.execPath, c.cli, "dpo", c.input, "-o", c.out("dpo.jsonl.gz"), "--quiet"],
     output: "dpo.jsonl.gz",
   },
   {
     name: "lmsynth-build",
     what: "`lmsynth build <input> -o bench/out/build --overwrite --quiet`: defaults, SFT + DPO in one pass, Parquet ZSTD, card, manifest, report",
-    argv: (c) => [process.execPath, CLI, "build", c.input, "-o", c.out("build"), "--overwrite", "--quiet"],
+    argv: (c) => [process.execPath, c.cli, "build", c.input, "-o", c.out("build"), "--overwrite", "--quiet"],
     output: "build",
   },
   {
     name: "lmsynth-build-1thread",
     what: "the same with `--threads 1`: parsing and conversion on the main thread, no workers (the before of the worker-thread change)",
-    argv: (c) => [process.execPath, CLI, "build", c.input, "-o", c.out("build-1thread"), "--overwrite", "--quiet", "--threads", "1"],
+    argv: (c) => [process.execPath, c.cli, "build", c.input, "-o", c.out("build-1thread"), "--overwrite", "--quiet", "--threads", "1"],
     output: "build-1thread",
   },
   {
     name: "lmsynth-build-join",
     what: "`lmsynth build --synth … --instructions ….gpg --lmsys … --passphrase-file …`: the same build from the three published sources, joined on the fly",
     reads: "sources",
-    argv: (c) => [
-      process.execPath, CLI, "build", "--synth", c.sources.synth, "--instructions", c.sources.instructions, "--lmsys", c.sources.lmsys,
-      "--passphrase-file", c.sources.passphrase, "-o", c.out("build-join"), "--overwrite", "--quiet",
-    ],
+    argv: (c) => [...joinArgv(c, "build", [c.sources.lmsys]), "-o", c.out("build-join"), "--overwrite", "--quiet"],
     output: "build-join",
+  },
+  {
+    name: "lmsynth-build-join-parquet",
+    what: "the same join with LMSYS as the real thing: 6 Parquet shards of 1,000,000 rows (at 450,000 records), SNAPPY, 1,000-row groups, the export filter applied",
+    reads: "sources-parquet",
+    argv: (c) => [...joinArgv(c, "build", c.sources.lmsysParquet), "-o", c.out("build-join-parquet"), "--overwrite", "--quiet"],
+    output: "build-join-parquet",
+  },
+  {
+    name: "lmsynth-build-shard",
+    what: "`lmsynth build <input> --shard 1/4`: one part of four, as one machine of four runs it",
+    argv: (c) => [process.execPath, c.cli, "build", c.input, "--shard", "1/4", "-o", c.out("build-shard"), "--overwrite", "--quiet"],
+    output: "build-shard",
+  },
+  {
+    name: "lmsynth-merge",
+    what: "`lmsynth merge --synth … --instructions … --lmsys … -o bench/out/merged.jsonl.gz`: the three sources to one merged file",
+    reads: "sources",
+    argv: (c) => [...joinArgv(c, "merge", [c.sources.lmsys]), "-o", c.out("merged.jsonl.gz"), "--quiet"],
+    output: "merged.jsonl.gz",
+  },
+  {
+    name: "zcat-merge-output",
+    what: "`zcat bench/out/merged.jsonl.gz > /dev/null`: the floor for lmsynth-merge, on its own output",
+    reads: "merge-output",
+    argv: (c) => ["zcat", c.out("merged.jsonl.gz")],
   },
   {
     name: "lmsynth-render",
     what: "`lmsynth render bench/out/sft.jsonl.gz --template llama-3.1 -o bench/out/render.jsonl.gz --quiet`: built-in template over lmsynth-sft's output",
     reads: "sft-output",
-    argv: (c) => [process.execPath, CLI, "render", c.out("sft.jsonl.gz"), "--template", "llama-3.1", "-o", c.out("render.jsonl.gz"), "--quiet"],
+    argv: (c) => [process.execPath, c.cli, "render", c.out("sft.jsonl.gz"), "--template", "llama-3.1", "-o", c.out("render.jsonl.gz"), "--quiet"],
     output: "render.jsonl.gz",
   },
 ];
@@ -103,7 +135,7 @@ const ROWS = [
 const SAME_OUTPUT = [["python-sft", "lmsynth-sft"]];
 
 /** Rows whose output folders must hold byte-identical shards (manifest paths, rows and sha256 of every .parquet). */
-const SAME_SHARDS = [["lmsynth-build", "lmsynth-build-1thread"], ["lmsynth-build", "lmsynth-build-join"]];
+const SAME_SHARDS = [["lmsynth-build", "lmsynth-build-1thread"], ["lmsynth-build", "lmsynth-build-join"], ["lmsynth-build", "lmsynth-build-join-parquet"]];
 
 /**
  * The rows rerun on a tenth of the records for the RSS-flatness check (memory must not grow with input; the
@@ -122,6 +154,27 @@ const PYTHON = spawnSync("python3", ["-c", "import sys; print(sys.executable)"])
 /** Kernel clock ticks per second, the unit of /proc/stat. */
 const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"]).stdout?.toString().trim()) || 100;
 
+const isLmsynth = (row) => row.name.startsWith("lmsynth-");
+
+/**
+ * With `--before DIR`: each lmsynth row gets a twin `<name>@before`, run just before it with DIR's CLI (a
+ * checkout of an earlier commit, built), its outputs under `before-<name>`; the twins' outputs must be
+ * byte-identical to the rows'. Without it, the rows as they are.
+ */
+function withBefore(rows, beforeCli) {
+  if (!beforeCli) return rows;
+  return rows.flatMap((row) => {
+    if (!isLmsynth(row)) return [row];
+    const twin = {
+      ...row,
+      name: `${row.name}@before`,
+      argv: (c) => row.argv({ ...c, cli: beforeCli, out: (n) => c.out(`before-${n}`) }),
+      ...(row.output ? { output: `before-${row.output}` } : {}),
+    };
+    return [twin, row];
+  });
+}
+
 function parseCli(argv) {
   const { values } = parseArgs({
     args: argv,
@@ -133,6 +186,7 @@ function parseCli(argv) {
       repeat: { type: "string", default: "1" },
       "wait-load": { type: "string" },
       "wait-max": { type: "string", default: "1200" },
+      before: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -142,7 +196,7 @@ function parseCli(argv) {
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a whole number ≥ 1, got ${text}`);
     return n;
   };
-  const known = [...ROWS.map((r) => r.name), "rss-flat"];
+  const known = [...ROWS.map((r) => r.name), ...ROWS.filter(isLmsynth).map((r) => `${r.name}@before`), "rss-flat"];
   const only = values.only?.split(",").map((s) => s.trim()).filter(Boolean);
   for (const name of only ?? []) if (!known.includes(name)) throw new Error(`--only: unknown row ${name} (known: ${known.join(", ")})`);
   const waitLoad = values["wait-load"] === undefined ? undefined : Number(values["wait-load"]);
@@ -156,6 +210,7 @@ function parseCli(argv) {
     repeat: count("repeat", values.repeat),
     waitLoad,
     waitMax: count("wait-max", values["wait-max"]),
+    before: values.before === undefined ? undefined : resolve(values.before),
   };
 }
 
@@ -244,13 +299,22 @@ async function describeInput(file) {
   return { records: last === 10 ? lines : lines + 1, rawBytes, bytes: statSync(file).size };
 }
 
-/** The three sources read together: bytes and raw bytes summed, records of the synth file (the output order). */
+/**
+ * What the join rows read: "sources" (the three files together: bytes and raw bytes summed, records of the
+ * synth file, the output order) and "sources-parquet" (the same with the LMSYS Parquet shards; their raw
+ * bytes are Parquet's uncompressed page sizes).
+ */
 function describeSources(sources) {
-  const metas = ["synth", "instructions", "lmsys"].map((side) => JSON.parse(readFileSync(metaPath(sources[side]), "utf8")));
+  const [synth, instructions, lmsys] = ["synth", "instructions", "lmsys"].map((side) => JSON.parse(readFileSync(metaPath(sources[side]), "utf8")));
+  const parquet = JSON.parse(readFileSync(join(dirname(sources.lmsysParquet[0]), "meta.json"), "utf8"));
+  const sum = (metas, key) => metas.reduce((a, m) => a + m[key], 0);
   return {
-    records: metas[0].records,
-    rawBytes: metas.reduce((a, m) => a + m.uncompressedBytes, 0),
-    bytes: metas.reduce((a, m) => a + m.compressedBytes, 0),
+    sources: { records: synth.records, rawBytes: sum([synth, instructions, lmsys], "uncompressedBytes"), bytes: sum([synth, instructions, lmsys], "compressedBytes") },
+    "sources-parquet": {
+      records: synth.records,
+      rawBytes: sum([synth, instructions], "uncompressedBytes") + parquet.uncompressedBytes,
+      bytes: sum([synth, instructions], "compressedBytes") + parquet.compressedBytes,
+    },
   };
 }
 
@@ -326,7 +390,29 @@ async function ensureSources(records) {
     await generate({ records, merged: false, sources: true });
     process.stderr.write(`generated in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
   }
-  return { ...paths, passphrase: passphrasePath() };
+  return { ...paths, passphrase: passphrasePath(), lmsysParquet: ensureLmsysParquet(records, paths.lmsys) };
+}
+
+/** A Python with pyarrow: the conformance suite's virtualenv (`npm test` makes it), else python3. */
+function pyarrowPython() {
+  const venv = join(ROOT, ".venv-conformance/bin/python");
+  for (const python of [venv, PYTHON]) {
+    if (existsSync(python) || python === PYTHON) {
+      if (spawnSync(python, ["-c", "import pyarrow"]).status === 0) return python;
+    }
+  }
+  throw new Error("the LMSYS Parquet shards are written with pyarrow: run `npm test` once (it makes .venv-conformance), or pip install pyarrow");
+}
+
+/** The LMSYS export of `records` as 6 Parquet shards (bench/lmsys_parquet.py), written if missing: their paths. */
+function ensureLmsysParquet(records, lmsysJsonl) {
+  const dir = join(BENCH, "data", `lmsys-parquet-${records}`);
+  if (!existsSync(join(dir, "meta.json"))) {
+    process.stderr.write(`writing the LMSYS Parquet shards of ${records} records…\n`);
+    const r = spawnSync(pyarrowPython(), [join(BENCH, "lmsys_parquet.py"), lmsysJsonl, "-o", dir], { stdio: ["ignore", "inherit", "inherit"] });
+    if (r.status !== 0) throw new Error(`bench/lmsys_parquet.py failed (exit ${r.status})`);
+  }
+  return readdirSync(dir).filter((f) => f.endsWith(".parquet")).sort().map((f) => join(dir, f));
 }
 
 /** Reads the whole file once, untimed, so that every row starts with it in the page cache. */
@@ -392,18 +478,26 @@ async function main() {
     console.log("  --repeat R        run the rows R times, round-robin, and keep each row's fastest run (default 1)");
     console.log("  --wait-load L     first wait until the 1-minute load average is below L (rechecked every 30 s)");
     console.log("  --wait-max S      …for at most S seconds, then start anyway (default 1200)");
+    console.log("  --before DIR      also run each lmsynth row with DIR's build (a checkout of an earlier commit) just before it, as <row>@before");
     console.log(`rows: ${ROWS.map((r) => r.name).join(", ")}, rss-flat`);
     return 0;
   }
   mkdirSync(OUT, { recursive: true });
+  const rows = withBefore(ROWS, opts.before && join(opts.before, "apps/cli/dist/bin.js"));
+  // A row asked for brings its @before twin.
+  const wanted = (row) => opts.only.includes(row.name) || opts.only.includes(row.name.replace(/@before$/, ""));
+  // Each @before twin's output must equal its row's: a file after decompression, a folder shard by shard.
+  const twins = rows.filter((r) => r.name.endsWith("@before") && r.output).map((r) => [r.name.replace(/@before$/, ""), r.name, r.output.endsWith(".gz")]);
+  const sameOutput = [...SAME_OUTPUT, ...twins.filter((t) => t[2]).map((t) => t.slice(0, 2))];
+  const sameShards = [...SAME_SHARDS, ...twins.filter((t) => !t[2]).map((t) => t.slice(0, 2))];
   const generated = opts.input === undefined;
   const records0 = opts.records ?? 450_000;
   const input = opts.input ?? (await ensureData(records0));
   const merged = await describeInput(input);
   const { records } = merged;
-  const wantsSources = opts.only.includes("lmsynth-build-join") || opts.only.includes("rss-flat");
+  const wantsSources = rows.some((r) => r.reads?.startsWith("sources") && wanted(r)) || opts.only.includes("rss-flat");
   const sources = generated && wantsSources ? await ensureSources(records0) : undefined;
-  const ctx = { input, sources, out: (name) => join(OUT, name) };
+  const ctx = { input, sources, cli: CLI, out: (name) => join(OUT, name) };
   let failed = false;
   const notes = [];
 
@@ -419,9 +513,9 @@ async function main() {
   const startedAt = new Date();
   // Round-robin repeats, so a burst of load on a shared machine hits every row alike; the fastest run is kept.
   for (let round = 1; round <= opts.repeat; round++) {
-    for (const row of ROWS) {
-      if (!opts.only.includes(row.name) || results.get(row.name)?.status > 0) continue;
-      if (row.reads === "sources" && !sources) {
+    for (const row of rows) {
+      if (!wanted(row) || results.get(row.name)?.status > 0) continue;
+      if (row.reads?.startsWith("sources") && !sources) {
         if (round === 1) notes.push(`- \`${row.name}\` skipped: it needs the generated sources (run with \`--records\`, not \`--input\`).`);
         continue;
       }
@@ -443,19 +537,20 @@ async function main() {
 
   // What each row read, for its MB/s and records/s.
   const reads = { merged };
-  if (sources) reads.sources = describeSources(sources);
+  if (sources) Object.assign(reads, describeSources(sources));
+  if (ok("lmsynth-merge")) reads["merge-output"] = await describeInput(ctx.out("merged.jsonl.gz"));
   if (ok("lmsynth-render")) reads["sft-output"] = await describeInput(ctx.out("sft.jsonl.gz"));
 
   const checks = [];
   const digests = new Map();
   const digest = async (name) => {
-    const file = ctx.out(ROWS.find((r) => r.name === name).output);
+    const file = ctx.out(rows.find((r) => r.name === name).output);
     if (!digests.has(file)) digests.set(file, await digestGunzipped(file));
     return digests.get(file);
   };
-  for (const [a, b] of SAME_OUTPUT) {
+  for (const [a, b] of sameOutput) {
     if (!ok(a) || !ok(b)) continue;
-    const [ra, rb] = [ROWS.find((r) => r.name === a), ROWS.find((r) => r.name === b)];
+    const [ra, rb] = [rows.find((r) => r.name === a), rows.find((r) => r.name === b)];
     const [da, db] = [await digest(a), await digest(b)];
     if (da.sha256 === db.sha256) {
       checks.push(`- \`${a}\` and \`${b}\` outputs are byte-identical after decompression: ${da.lines.toLocaleString("en-US")} rows, sha256 \`${da.sha256.slice(0, 16)}…\``);
@@ -464,6 +559,15 @@ async function main() {
       const d = await firstDifference(ctx.out(ra.output), ctx.out(rb.output));
       checks.push(`- **MISMATCH** \`${a}\` (${da.lines} rows) vs \`${b}\` (${db.lines} rows), first at line ${d?.line}:\n  - ${a}: \`${d?.a}\`\n  - ${b}: \`${d?.b}\``);
     }
+  }
+  if (ok("lmsynth-merge") && generated) {
+    // The merge of the three sources must give back the merged file they were split from.
+    const [m, input] = [await digest("lmsynth-merge"), await digestGunzipped(ctx.input)];
+    const same = m.sha256 === input.sha256;
+    if (!same) failed = true;
+    checks.push(same
+      ? `- \`lmsynth-merge\` wrote the merged input back byte for byte (after decompression): ${m.lines.toLocaleString("en-US")} records`
+      : `- **MISMATCH** \`lmsynth-merge\` output (${m.lines} lines) differs from the merged input (${input.lines} lines)`);
   }
   if (ok("duckdb-sft") && ok("lmsynth-sft")) {
     process.stderr.write("comparing duckdb-sft with lmsynth-sft… ");
@@ -476,9 +580,9 @@ async function main() {
         `rows (conversation_id, messages) in one only: ${c.a_only} and ${c.b_only}${same ? ": the same rows" : ""}`,
     );
   }
-  for (const [a, b] of SAME_SHARDS) {
+  for (const [a, b] of sameShards) {
     if (!ok(a) || !ok(b)) continue;
-    const [sa, sb] = [shardsOf(ctx.out(ROWS.find((r) => r.name === a).output)), shardsOf(ctx.out(ROWS.find((r) => r.name === b).output))];
+    const [sa, sb] = [shardsOf(ctx.out(rows.find((r) => r.name === a).output)), shardsOf(ctx.out(rows.find((r) => r.name === b).output))];
     const same = JSON.stringify(sa.shards) === JSON.stringify(sb.shards);
     if (!same) failed = true;
     const counts = Object.entries(sa.rows).map(([k, v]) => `${k} ${v.toLocaleString("en-US")} rows`).join(", ");
@@ -498,7 +602,7 @@ async function main() {
   }
 
   const flat = [];
-  const flatRows = opts.only.includes("rss-flat") ? FLAT_ROWS.filter((name) => ROWS.find((r) => r.name === name).reads !== "sources" || sources) : [];
+  const flatRows = opts.only.includes("rss-flat") ? FLAT_ROWS.filter((name) => rows.find((r) => r.name === name).reads !== "sources" || sources) : [];
   if (flatRows.length > 0) {
     const small = opts.flatRecords ?? Math.max(1, Math.round(records / 10));
     const smallInput = await ensureData(small);
@@ -506,7 +610,7 @@ async function main() {
     await warm(smallInput);
     if (smallSources) for (const side of ["synth", "instructions", "lmsys"]) await warm(smallSources[side]);
     for (const name of flatRows) {
-      const row = ROWS.find((r) => r.name === name);
+      const row = rows.find((r) => r.name === name);
       process.stderr.write(`rss-flat: ${row.name} on ${small} records… `);
       const ms = await measure(row.argv({ input: smallInput, sources: smallSources, out: (n) => join(OUT, `flat-${n}`) }));
       process.stderr.write(`${fmt(ms.seconds, 1)} s\n`);
@@ -517,7 +621,7 @@ async function main() {
         process.stderr.write(`${fmt(mb.seconds, 1)} s\n`);
       }
       if (ms.status !== 0 || mb.status !== 0) failed = true;
-      const bytesOf = (input, srcs) => (row.reads === "sources" ? describeSources(srcs).bytes : statSync(input).size);
+      const bytesOf = (input, srcs) => (row.reads?.startsWith("sources") ? describeSources(srcs)[row.reads].bytes : statSync(input).size);
       flat.push({ row: name, records: small, bytes: bytesOf(smallInput, smallSources), m: ms }, { row: name, records, bytes: bytesOf(input, sources), m: mb });
     }
   }
@@ -546,7 +650,7 @@ async function main() {
     lines.push("| row | reads | wall (s) | MB/s | raw MB/s | records/s | CPU (s) | peak RSS (MB) | time vs zcat | others (cores) |");
     lines.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
   }
-  for (const row of ROWS) {
+  for (const row of rows) {
     const m = results.get(row.name);
     if (!m) continue;
     const what = row.reads ?? "merged";

@@ -70,6 +70,16 @@ export function inShard(id: string, shard: NonNullable<ConvertInit["shard"]>): b
 }
 
 /**
+ * `--shard`: the records of other parts are passed over before they are parsed (the worker reads the id
+ * first), so a part spends its parsing on its own records. Joined sources parse every synth record (the join
+ * counts them), and the mapper below marks the others `outside`.
+ */
+export function createIdFilter(init: ConvertInit): ((id: string) => boolean) | undefined {
+  const shard = init.shard;
+  return shard && ((id) => inShard(id, shard));
+}
+
+/**
  * The per-record conversion of `init`: each kind's rows are computed once per record, then laid out in each
  * requested format (and rendered once with `--template`).
  */

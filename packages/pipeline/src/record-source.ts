@@ -1,5 +1,5 @@
 import { createHash, type Hash } from "node:crypto";
-import { LMSYS_FIELDS_CONVERTED, OptionError, conversationIdIn, variantEvidence, variantOfEvidence, type Variant } from "@lmsynth/schema";
+import { OptionError, conversationIdIn, variantEvidence, variantOfEvidence, type Variant } from "@lmsynth/schema";
 import type { ConvertInit, ConvertOut } from "./convert-record.js";
 import {
   decryptStream,
@@ -186,7 +186,7 @@ export async function openRecordSource(options: RecordSourceOptions): Promise<Re
   function map(init: ConvertInit, threads: number): AsyncIterable<MappedRecord<ConvertOut>> {
     const mapping = { mapper: mapperUrl, init, threads };
     // A conversion reads few LMSYS fields: the join spools (and reads from Parquet) only those.
-    if (joinOptions) return mapJoinedSources<ConvertInit, ConvertOut>({ ...joinOptions, ...mapping, lmsysFields: LMSYS_FIELDS_CONVERTED });
+    if (joinOptions) return mapJoinedSources<ConvertInit, ConvertOut>({ ...joinOptions, ...mapping, lmsysPart: "converted" });
     return mapRecords<ConvertInit, ConvertOut>(files, { ...readOptions, ...mapping });
   }
   return {

@@ -20,7 +20,7 @@ export type { InputKind, OpenInputOptions } from "./open-input.js";
 export type { JoinCounts, JoinSourcesOptions } from "./join-sources.js";
 export type { MapRecordsOptions, MappedRecord } from "./map-records.js";
 export type { MapJoinedOptions } from "./map-joined.js";
-export type { RecordMapper, RecordMapperModule, BlockResult } from "./map-block.js";
+export type { RecordMapper, RecordMapperModule, BlockResult, IdFilter } from "./map-block.js";
 export type { DecryptStreamOptions, DecryptFileOptions, DecryptedFile, ReadPassphraseOptions } from "./decrypt.js";
 export type { ReadParquetOptions, ParquetCounts } from "./read-parquet.js";
 export type { IdList, IdListFile } from "./read-id-list.js";

@@ -6,11 +6,13 @@ import {
   InstructionFieldsSchema,
   LmsysFieldsSchema,
   SynthFieldsSchema,
+  convertedLmsysPart,
   trackTemporaryPath,
   type MergedRecord,
 } from "@lmsynth/schema";
 import { open } from "node:fs/promises";
-import { readParquet, isParquet, type ReadParquetOptions } from "./read-parquet.js";
+import { isParquet, openShard, type ReadParquetOptions, type ShardGroupTexts } from "./read-parquet.js";
+import { parquetOptionsOf, readShardGroupTask, type LmsysPart, type ShardGroupTask } from "./shard-group-task.js";
 import { readRecords, type LocatedRecord, type ReadRecordsOptions } from "./read-records.js";
 import { UniqueIds } from "./unique-ids.js";
 
@@ -39,10 +41,11 @@ export interface JoinSourcesOptions extends ReadRecordsOptions {
   /** Export filter applied to LMSYS Parquet shards (the JSONL export is the user's, already filtered). */
   lmsysFilter?: Pick<ReadParquetOptions, "languages" | "dropFlagged">;
   /**
-   * Keep only these fields of each LMSYS record (a Parquet shard reads only these columns, and the
-   * moderation's `flagged` bits when it filters by them). Default: every field.
+   * What is kept of each LMSYS record: `all` (default), or `converted`, only what a conversion reads
+   * (`convertedLmsysPart`): a Parquet shard then reads only those columns, and of the moderation only the
+   * `flagged` bits its filter needs.
    */
-  lmsysFields?: readonly string[];
+  lmsysPart?: LmsysPart;
   /** Append LMSYS records without synth data after the synth-ordered output, in LMSYS order. Default false. */
   keepUnmatched?: boolean;
   /** Folder for the LMSYS spool file (deleted at the end). Default the OS temp folder. */
@@ -66,6 +69,9 @@ export class LmsysSpool {
   private readonly dir: string;
   private readonly fd: number;
   private size = 0;
+  /** Records not yet written: one write per ~1 MiB, not one per record. */
+  private pending = "";
+  private pendingFrom = 0;
   readonly index = new Map<string, SpoolEntry>();
   readonly order: string[] = [];
 
@@ -77,13 +83,23 @@ export class LmsysSpool {
     this.fd = openSync(join(this.dir, "lmsys.jsonl"), "w+");
   }
 
-  add(id: string, record: unknown, file: string, line: number): void {
+  /** Adds the record of `id`, as its JSON `text`. */
+  add(id: string, text: string, file: string, line: number): void {
     if (this.index.has(id)) throw new InputError(file, line, "duplicate-id", `conversation_id ${id} appears twice in the LMSYS input`);
-    const bytes = Buffer.from(stringifyRecord(record, file, line));
-    writeSync(this.fd, bytes, 0, bytes.length, this.size);
-    this.index.set(id, [this.size, bytes.length, 0]);
+    const length = Buffer.byteLength(text);
+    this.pending += text;
+    this.index.set(id, [this.size, length, 0]);
     this.order.push(id);
-    this.size += bytes.length;
+    this.size += length;
+    if (this.pending.length >= 1 << 20) this.flush();
+  }
+
+  private flush(): void {
+    if (this.pending === "") return;
+    const bytes = Buffer.from(this.pending);
+    writeSync(this.fd, bytes, 0, bytes.length, this.pendingFrom);
+    this.pending = "";
+    this.pendingFrom = this.size;
   }
 
   /** The record of `id`, marking it used; undefined when absent. */
@@ -100,6 +116,7 @@ export class LmsysSpool {
 
   /** The record's JSON bytes. */
   bytes(at: SpoolEntry): Buffer {
+    this.flush();
     const buf = Buffer.allocUnsafe(at[1]);
     readSync(this.fd, buf, 0, at[1], at[0]);
     return buf;
@@ -138,7 +155,7 @@ function stringifyRecord(record: unknown, file: string, line: number): string {
  * explicitly that holds no record (an empty file, a 0-row shard, every row filtered out) is an error
  * naming it, never a silently smaller join.
  */
-export async function* eachFileCounted(files: readonly string[], records: AsyncIterable<LocatedRecord>): AsyncGenerator<LocatedRecord> {
+export async function* eachFileCounted<T extends { file: string }>(files: readonly string[], records: AsyncIterable<T>): AsyncGenerator<T> {
   let current = -1;
   /** Throws for the first file before `next` that gave nothing. */
   const passedOver = (next: number): void => {
@@ -176,28 +193,51 @@ async function startsWithParquetMagic(file: string): Promise<boolean> {
   }
 }
 
-/** LMSYS records from the JSONL export or the original Parquet shards, told apart by content, in order. */
-async function* readLmsysRecords(
-  files: readonly string[],
-  options: ReadRecordsOptions,
-  filter: JoinSourcesOptions["lmsysFilter"],
-  fields: readonly string[] | undefined,
-): AsyncGenerator<LocatedRecord> {
-  for (const file of files) {
-    if (await startsWithParquetMagic(file)) {
-      yield* readParquet([file], { ...filter, ...(fields ? { columns: fields } : {}) });
-      continue;
-    }
-    for await (const r of readRecords([file], { ...options, schema: LmsysFieldsSchema })) {
-      yield fields ? { ...r, record: pick(r.record, fields) as MergedRecord } : r;
-    }
-  }
+/** One LMSYS record on its way to the spool: its id, its JSON, where it was read. */
+interface SpoolItem {
+  id: string;
+  text: string;
+  file: string;
+  line: number;
 }
 
-function pick(record: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const f of fields) if (f in record) out[f] = record[f];
-  return out;
+/** Reads row groups of a shard; in worker threads when the join has them (see `BlockPool.readShardGroup`). */
+export interface ShardGroupReader {
+  read(task: ShardGroupTask): Promise<ShardGroupTexts>;
+  /** Row groups read at once. */
+  depth: number;
+}
+
+const IN_THIS_THREAD: ShardGroupReader = { read: readShardGroupTask, depth: 1 };
+
+/**
+ * LMSYS records from the JSONL export or the original Parquet shards, told apart by content, in order, as
+ * JSON for the spool. A shard's row groups are read `groups.depth` at a time.
+ */
+async function* lmsysTexts(options: JoinSourcesOptions, readOptions: ReadRecordsOptions, groups: ShardGroupReader): AsyncGenerator<SpoolItem> {
+  const { lmsys = [], lmsysFilter, lmsysPart = "all" } = options;
+  for (const file of lmsys) {
+    if (!(await startsWithParquetMagic(file))) {
+      for await (const { record, line } of readRecords([file], { ...readOptions, schema: LmsysFieldsSchema })) {
+        yield { id: record.conversation_id, text: stringifyRecord(lmsysPart === "converted" ? convertedLmsysPart(record) : record, file, line), file, line };
+      }
+      continue;
+    }
+    const taskOptions = { ...lmsysFilter, part: lmsysPart };
+    const shard = await openShard(file, parquetOptionsOf(taskOptions));
+    const pending: Array<Promise<ShardGroupTexts>> = [];
+    let next = 0;
+    while (next < shard.groupStarts.length || pending.length > 0) {
+      while (next < shard.groupStarts.length && pending.length < groups.depth) {
+        const read = groups.read({ file, index: next++, options: taskOptions });
+        read.catch(() => {}); // awaited in order below
+        pending.push(read);
+      }
+      const { ids, texts, lines, error } = await pending.shift()!;
+      for (const [i, id] of ids.entries()) yield { id, text: texts[i]!, file, line: lines[i]! };
+      if (error) throw new InputError(file, error.line, error.reason, error.detail);
+    }
+  }
 }
 
 /** The instruction index and the LMSYS spool of a join, with the counts of both sides. */
@@ -208,32 +248,46 @@ export interface JoinSides {
 }
 
 /**
- * Reads the instruction and LMSYS sides of a join into memory and the spool, refusing repeated ids. The
- * caller closes the spool.
+ * Reads the instruction and LMSYS sides of a join into memory and the spool, refusing repeated ids. The two
+ * are read at once (Parquet row groups in `groups`' threads, the decryption here). The caller closes the spool.
  */
-export async function indexJoinSides(options: JoinSourcesOptions, counts: JoinCounts): Promise<JoinSides> {
-  const { synth: _s, instructions = [], lmsys = [], lmsysFilter, lmsysFields, keepUnmatched: _k, counts: _c, ...readOptions } = options;
-  const index = new Map<string, Buffer>();
-  for await (const { record, file, line } of eachFileCounted(instructions, readRecords(instructions, { ...readOptions, schema: InstructionFieldsSchema }))) {
-    const { conversation_id: id, ...fields } = record;
-    if (index.has(id)) throw new InputError(file, line, "duplicate-id", `conversation_id ${id} appears twice in the instructions`);
-    index.set(id, Buffer.from(stringifyRecord(fields, file, line)));
-    counts.instructions++;
-  }
-  if (lmsys.length === 0) return { instructions: index, spool: undefined };
-  const spool = new LmsysSpool(options.spoolDir);
-  try {
-    for await (const { record, file, line } of eachFileCounted(lmsys, readLmsysRecords(lmsys, readOptions, lmsysFilter, lmsysFields))) {
-      // Parquet shards are read without the signal: check it here, the spool is the long phase.
-      readOptions.signal?.throwIfAborted();
-      spool.add(record.conversation_id, record, file, line);
-      counts.lmsys++;
+export async function indexJoinSides(options: JoinSourcesOptions, counts: JoinCounts, groups: ShardGroupReader = IN_THIS_THREAD): Promise<JoinSides> {
+  const { synth: _s, instructions = [], lmsys = [], lmsysFilter: _f, lmsysPart: _l, keepUnmatched: _k, counts: _c, ...readOptions } = options;
+  // The first side to fail stops the other: its error is the one reported.
+  const stop = new AbortController();
+  const stopOnError = <T>(side: Promise<T>): Promise<T> => side.catch((e: unknown) => (stop.abort(e), Promise.reject(e)));
+  const indexInstructions = async (): Promise<Map<string, Buffer>> => {
+    const index = new Map<string, Buffer>();
+    for await (const { record, file, line } of eachFileCounted(instructions, readRecords(instructions, { ...readOptions, schema: InstructionFieldsSchema }))) {
+      stop.signal.throwIfAborted();
+      const { conversation_id: id, ...fields } = record;
+      if (index.has(id)) throw new InputError(file, line, "duplicate-id", `conversation_id ${id} appears twice in the instructions`);
+      index.set(id, Buffer.from(stringifyRecord(fields, file, line)));
+      counts.instructions++;
     }
-  } catch (e) {
-    spool.close();
-    throw e;
-  }
-  return { instructions: index, spool };
+    return index;
+  };
+  const spoolLmsys = async (): Promise<LmsysSpool | undefined> => {
+    if (lmsys.length === 0) return undefined;
+    const spool = new LmsysSpool(options.spoolDir);
+    try {
+      for await (const { id, text, file, line } of eachFileCounted(lmsys, lmsysTexts(options, readOptions, groups))) {
+        // Parquet shards are read without the signal: check it here, the spool is the long phase.
+        readOptions.signal?.throwIfAborted();
+        stop.signal.throwIfAborted();
+        spool.add(id, text, file, line);
+        counts.lmsys++;
+      }
+    } catch (e) {
+      spool.close();
+      throw e;
+    }
+    return spool;
+  };
+  const [index, spool] = await Promise.allSettled([stopOnError(indexInstructions()), stopOnError(spoolLmsys())]);
+  if (index.status === "fulfilled" && spool.status === "fulfilled") return { instructions: index.value, spool: spool.value };
+  if (spool.status === "fulfilled") spool.value?.close();
+  throw stop.signal.reason;
 }
 
 /**
@@ -261,7 +315,7 @@ export function checkJoined(options: JoinSourcesOptions, counts: JoinCounts, use
  */
 export async function* joinSources(options: JoinSourcesOptions): AsyncGenerator<LocatedRecord> {
   const counts = options.counts ?? emptyJoinCounts();
-  const { synth, instructions = [], lmsys = [], lmsysFilter: _f, lmsysFields: _l, keepUnmatched, counts: _, ...readOptions } = options;
+  const { synth, instructions = [], lmsys = [], lmsysFilter: _f, lmsysPart: _l, keepUnmatched, counts: _, ...readOptions } = options;
   const { instructions: instructionIndex, spool } = await indexJoinSides(options, counts);
   try {
     const usedInstructions = new Set<string>();

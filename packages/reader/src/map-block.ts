@@ -1,4 +1,5 @@
 import { SynthFieldsSchema, type InputErrorReason, type MergedRecord } from "@lmsynth/schema";
+import { lineIdOf } from "./line-id.js";
 import { BOM, isBlank, parseLine } from "./read-records.js";
 
 /** Turns one record into whatever a command needs (rows, counts); pure, so it runs in any thread. */
@@ -10,7 +11,16 @@ export type RecordMapper<Out> = (record: MergedRecord) => Out;
  */
 export interface RecordMapperModule<Init, Out> {
   createMapper(init: Init): RecordMapper<Out> | Promise<RecordMapper<Out>>;
+  /**
+   * Optional: which records the mapper wants at all, by id. A line whose id it refuses is passed over
+   * before it is parsed (and so not validated: it is another run's to read), which is what lets
+   * `--shard i/N` spend its parsing on its own part only.
+   */
+  createIdFilter?(init: Init): IdFilter | undefined;
 }
+
+/** True for the ids whose records are to be mapped. */
+export type IdFilter = (id: string) => boolean;
 
 /** What one block of lines gave. Line numbers are relative to the block's first line (1-based). */
 export interface BlockResult<Out> {
@@ -36,15 +46,18 @@ export interface BlockSides {
 /**
  * Parses, validates and maps the lines of `block` (whole lines; the last may lack its `\n`), the unit of
  * work of a worker thread. `first` says the block starts a file, so a BOM is dropped. Same rules as
- * `readRecords`: blank lines passed over, bad lines failed or set aside. With `sides`, the lines are synth
+ * `readRecords`: blank lines passed over, bad lines failed or set aside; lines of ids `wants` refuses passed
+ * over unparsed. With `sides`, the lines are synth
  * records, each merged as the join merges (LMSYS fields, then the instruction's, then its own) before mapping.
  */
 export function mapBlock<Out>(
   block: Buffer,
   mapper: RecordMapper<Out>,
-  options: { first: boolean; skip: boolean; maxRejectedText: number; sides?: BlockSides | undefined },
+  options: { first: boolean; skip: boolean; maxRejectedText: number; sides?: BlockSides | undefined; wants?: IdFilter | undefined },
 ): BlockResult<Out> {
   const sides = options.sides;
+  // The join counts every synth record it reads: its lines are all parsed.
+  const wants = sides ? undefined : options.wants;
   const result: BlockResult<Out> = { lines: 0, outs: [], rejected: [] };
   let start = options.first && block.subarray(0, 3).equals(BOM) ? 3 : 0;
   while (start < block.length) {
@@ -54,6 +67,10 @@ export function mapBlock<Out>(
     start = end + 1;
     const line = ++result.lines;
     if (isBlank(text)) continue;
+    if (wants) {
+      const id = lineIdOf(text);
+      if (id !== undefined && !wants(id)) continue;
+    }
     const parsed = sides ? joinLine(text, line, sides) : parseLine(text);
     if ("record" in parsed) {
       result.outs.push({ line, out: mapper(parsed.record) });

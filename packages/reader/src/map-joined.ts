@@ -1,6 +1,7 @@
 import { InputError } from "@lmsynth/schema";
+import { lineIdOf } from "./line-id.js";
 import { BOM, isBlank } from "./read-records.js";
-import { checkJoined, contributesNothing, emptyJoinCounts, indexJoinSides, type JoinSourcesOptions, type SpoolEntry } from "./join-sources.js";
+import { checkJoined, contributesNothing, emptyJoinCounts, indexJoinSides, type JoinSides, type JoinSourcesOptions, type SpoolEntry } from "./join-sources.js";
 import type { BlockSides } from "./map-block.js";
 import { mapFileBlocks, openBlockPool, type MapRecordsOptions, type MappedRecord } from "./map-records.js";
 import { openInput } from "./open-input.js";
@@ -15,41 +16,6 @@ interface BlockMeta {
   instruction: boolean[];
 }
 
-const ID_KEY = Buffer.from('"conversation_id"');
-const isSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x09 || c === 0x0d;
-
-/**
- * The `conversation_id` of a synth line, read without parsing it when it is the first key, as the published
- * files have it; else from a full parse. Undefined when the line has none (the worker then refuses the line).
- */
-export function lineIdOf(text: Buffer): string | undefined {
-  let i = 0;
-  const skip = () => {
-    while (isSpace(text[i])) i++;
-  };
-  skip();
-  if (text[i] === 0x7b) {
-    i++;
-    skip();
-    if (text.subarray(i, i + ID_KEY.length).equals(ID_KEY)) {
-      i += ID_KEY.length;
-      skip();
-      if (text[i++] === 0x3a) {
-        skip();
-        const end = text.indexOf(0x22, i + 1);
-        const value = text.subarray(i + 1, end);
-        if (text[i] === 0x22 && end !== -1 && !value.includes(0x5c)) return value.toString("utf8");
-      }
-    }
-  }
-  try {
-    const id = (JSON.parse(text.toString("utf8")) as { conversation_id?: unknown } | null)?.conversation_id;
-    return typeof id === "string" ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * `joinSources` and `mapRecords` in one: joins synth records with their instruction and LMSYS record and
  * maps each with the mapper module in `threads` worker threads, yielding in synth order exactly what
@@ -61,10 +27,12 @@ export function lineIdOf(text: Buffer): string | undefined {
 export async function* mapJoinedSources<Init, Out>(options: MapJoinedOptions<Init>): AsyncGenerator<MappedRecord<Out>> {
   const counts = options.counts ?? emptyJoinCounts();
   const { synth, instructions = [], lmsys = [] } = options;
-  const sides = await indexJoinSides(options, counts);
-  const { instructions: instructionIndex, spool } = sides;
   const pool = await openBlockPool<Init, Out>(options);
+  let spool: JoinSides["spool"];
   try {
+    const sides = await indexJoinSides(options, counts, { read: pool.readShardGroup, depth: 2 * pool.threads });
+    const instructionIndex = sides.instructions;
+    spool = sides.spool;
     const usedInstructions = new Set<string>();
     const synthIds = new UniqueIds();
     const prepare = (block: Buffer, first: boolean): { sides: BlockSides; meta: BlockMeta } => {

@@ -3,6 +3,8 @@ import { Worker } from "node:worker_threads";
 import { InputError } from "@lmsynth/schema";
 import { mapBlock, type BlockResult, type BlockSides, type RecordMapperModule } from "./map-block.js";
 import { openInput } from "./open-input.js";
+import type { ShardGroupTexts } from "./read-parquet.js";
+import { readShardGroupTask, type ShardGroupTask } from "./shard-group-task.js";
 import { DEFAULT_MAX_LINE_BYTES, LineTooLongError, PendingLine } from "./split-lines.js";
 import type { ReadRecordsOptions } from "./read-records.js";
 
@@ -28,7 +30,7 @@ type Pending<Out> = Promise<BlockResult<Out>>;
 
 interface WorkerSlot {
   worker: Worker;
-  waiting: Map<number, { resolve: (r: BlockResult<unknown>) => void; reject: (e: unknown) => void }>;
+  waiting: Map<number, { resolve: (r: unknown) => void; reject: (e: unknown) => void }>;
 }
 
 async function startWorker(options: MapRecordsOptions<unknown>): Promise<WorkerSlot> {
@@ -47,12 +49,12 @@ async function startWorker(options: MapRecordsOptions<unknown>): Promise<WorkerS
       resolve();
     });
   });
-  worker.on("message", (msg: { id: number; result?: BlockResult<unknown>; error?: unknown }) => {
+  worker.on("message", (msg: { id: number; result?: unknown; error?: unknown }) => {
     const w = slot.waiting.get(msg.id);
     if (!w) return;
     slot.waiting.delete(msg.id);
     if (msg.error !== undefined) w.reject(msg.error);
-    else w.resolve(msg.result!);
+    else w.resolve(msg.result);
   });
   worker.on("error", failAll);
   worker.on("exit", (code) => failAll(new Error(`worker thread exited with code ${code}`)));
@@ -99,6 +101,8 @@ async function* lineBlocks(chunks: AsyncIterable<Buffer>, size: number, maxLineB
 export interface BlockPool<Out> {
   threads: number;
   map(block: Buffer, first: boolean, sides?: BlockSides): Promise<BlockResult<Out>>;
+  /** Reads a row group of an LMSYS Parquet shard for the join, in a worker (so several at once). */
+  readShardGroup(task: ShardGroupTask): Promise<ShardGroupTexts>;
   close(): Promise<void>;
 }
 
@@ -108,25 +112,36 @@ export async function openBlockPool<Init, Out>(options: MapRecordsOptions<Init>)
   const skip = options.onInvalid === "skip";
   const maxRejectedText = options.maxRejectedText ?? 64 * 1024;
   if (threads === 1) {
-    const mapper = await ((await import(options.mapper)) as RecordMapperModule<Init, Out>).createMapper(options.init);
-    return { threads, map: async (block, first, sides) => mapBlock(block, mapper, { first, skip, maxRejectedText, sides }), close: async () => {} };
+    const mod = (await import(options.mapper)) as RecordMapperModule<Init, Out>;
+    const mapper = await mod.createMapper(options.init);
+    const wants = mod.createIdFilter?.(options.init);
+    return {
+      threads,
+      map: async (block, first, sides) => mapBlock(block, mapper, { first, skip, maxRejectedText, sides, wants }),
+      readShardGroup: readShardGroupTask,
+      close: async () => {},
+    };
   }
   const slots = await Promise.all(Array.from({ length: threads }, () => startWorker(options as MapRecordsOptions<unknown>)));
   let next = 0;
+  const send = <R>(message: object, transfer: ArrayBuffer[] = []): Promise<R> => {
+    const id = next++;
+    const slot = slots[id % threads]!;
+    return new Promise<R>((resolve, reject) => {
+      slot.waiting.set(id, { resolve: resolve as (r: unknown) => void, reject });
+      slot.worker.postMessage({ id, ...message }, transfer);
+    });
+  };
   return {
     threads,
     map(block, first, sides) {
-      const id = next++;
-      const slot = slots[id % threads]!;
       // Copy into a buffer of its own, so it can be transferred without detaching a shared pool.
       const own = new Uint8Array(block.length);
       own.set(block);
       const transfer: ArrayBuffer[] = sides ? [own.buffer, sides.bytes.buffer as ArrayBuffer, sides.offsets.buffer as ArrayBuffer] : [own.buffer];
-      return new Promise<BlockResult<Out>>((resolve, reject) => {
-        slot.waiting.set(id, { resolve: resolve as (r: BlockResult<unknown>) => void, reject });
-        slot.worker.postMessage({ id, block: own, first, sides }, transfer);
-      });
+      return send<BlockResult<Out>>({ block: own, first, sides }, transfer);
     },
+    readShardGroup: (task) => send<ShardGroupTexts>({ shardGroup: task }),
     close: async () => void (await Promise.all(slots.map((s) => s.worker.terminate()))),
   };
 }

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { InputError } from "@lmsynth/schema";
 // The workers load dist/map-worker.js: test the built package, as users run it.
 import { emptyJoinCounts, joinSources, mapJoinedSources, type JoinCounts, type JoinSourcesOptions, type RejectedLine } from "../dist/index.js";
-import { lineIdOf } from "../src/map-joined.js";
+import { lineIdOf } from "../src/line-id.js";
 
 const FIXTURES = join(import.meta.dirname, "../../../test-fixtures");
 const SPLIT = join(FIXTURES, "split/llama3.1");
@@ -84,13 +84,20 @@ describe("mapJoinedSources", () => {
     expect(await viaWorkers(many, threads)).toEqual(expected);
   });
 
-  it("spools only `lmsysFields`", async () => {
-    const got = await viaWorkers({ ...sources, lmsysFields: ["conversation_id", "redacted"] }, 2);
-    const full = await viaJoin(sources);
-    const record = (g: Got, i: number) => JSON.parse(g.records[i]!.json) as Record<string, unknown>;
-    expect(Object.keys(record(full, 0))).toContain("model");
-    const { model: _m, conversation: _c, turn: _t, language: _l, openai_moderation: _o, ...kept } = record(full, 0);
-    expect(record(got, 0)).toEqual(kept);
+  it.each([
+    ["JSONL", [join(SPLIT, "lmsys.jsonl")]],
+    ["Parquet", [join(SPLIT, "lmsys.parquet")]],
+  ])("with lmsysPart converted, keeps of %s LMSYS records only what a conversion reads", async (_, lmsys) => {
+    const got = await viaWorkers({ ...sources, lmsys, lmsysPart: "converted" }, 2);
+    const full = await viaJoin({ ...sources, lmsys });
+    expect(got.records).toHaveLength(full.records.length);
+    // Every conversation there has a user and an assistant message: the assistant's is left out.
+    expect(full.records.filter((r) => (JSON.parse(r.json) as { conversation?: unknown[] }).conversation?.length === 2)).toHaveLength(22);
+    for (const [i, r] of full.records.entries()) {
+      const { model: _m, turn: _t, language: _l, openai_moderation: _o, ...kept } = JSON.parse(r.json) as Record<string, unknown>;
+      if (Array.isArray(kept["conversation"])) kept["conversation"] = kept["conversation"].slice(0, 1);
+      expect(JSON.parse(got.records[i]!.json)).toEqual(kept);
+    }
   });
 
   it.each([

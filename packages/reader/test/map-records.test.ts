@@ -76,3 +76,31 @@ describe("mapRecords", () => {
     ]);
   });
 });
+
+describe("mapRecords with the mapper's id filter", () => {
+  const evenMapper = new URL("./fixtures/even-id-mapper.mjs", import.meta.url).href;
+
+  it.each([1, 2])("passes over the lines of ids it refuses, unparsed, with %i thread(s)", async (threads) => {
+    const lines = Array.from({ length: 2000 }, (_, i) => line(i));
+    // Refused before parsing: a malformed line of an odd id is no error here.
+    lines[1001] = '{"conversation_id":"id1001", broken';
+    const f = file(`even-${threads}.jsonl`, lines.join("\n") + "\n");
+    const got = [];
+    for await (const m of mapRecords<{ tag: string }, { id: string }>([f], { mapper: evenMapper, init: { tag: "t" }, threads, blockBytes: 4096 })) got.push([m.line, m.out.id]);
+    expect(got).toEqual(Array.from({ length: 1000 }, (_, k) => [2 * k + 1, `id${2 * k}`]));
+  });
+
+  it.each([
+    ["a bad line of an id it wants", '{"conversation_id":"id20", broken', 2],
+    ["a line whose id cannot be read", "nope", 1],
+  ])("still fails on %s", async (_, bad, threads) => {
+    const lines = Array.from({ length: 50 }, (_, i) => line(i));
+    lines[20] = bad;
+    const f = file(`even-bad-${threads}.jsonl`, lines.join("\n"));
+    const e = await (async () => {
+      for await (const m of mapRecords([f], { mapper: evenMapper, init: { tag: "t" }, threads })) void m;
+    })().then(() => undefined, (e: unknown) => e);
+    expect(e).toBeInstanceOf(InputError);
+    expect((e as InputError).message).toMatch(new RegExp(`^${f.replaceAll("/", "\\/")}:21: malformed JSON`));
+  });
+});

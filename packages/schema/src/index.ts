@@ -13,6 +13,7 @@ export {
   MergedRecordSchema,
   MultiturnSchema,
   LMSYS_FIELDS_CONVERTED,
+  convertedLmsysPart,
 } from "./records.js";
 export { detectVariant, variantEvidence, variantOfEvidence, VARIANTS, VARIANT_TABLE, LMSYS_LICENSE, LANGUAGE_FIELDS } from "./variant.js";
 export { InputError, InterruptedError, OptionError, OutputError, describeZodError, redactSecrets } from "./errors.js";

@@ -33,10 +33,24 @@ export const LmsysFieldsSchema = z.looseObject({
 });
 
 /**
- * The LMSYS fields a conversion reads: the English instruction (`conversation`, first message) and the PII
- * flag (`redacted`). A joined build spools only these, and reads only these columns of Parquet shards.
+ * The LMSYS columns a conversion reads: the English instruction (`conversation`, its first message) and the
+ * PII flag (`redacted`). A joined build reads only these columns of Parquet shards.
  */
 export const LMSYS_FIELDS_CONVERTED = ["conversation_id", "conversation", "redacted"] as const;
+
+/**
+ * The part of an LMSYS record a conversion reads ({@link LMSYS_FIELDS_CONVERTED}, of `conversation` its first
+ * message only): all a joined build keeps of it. Validated records only.
+ */
+export function convertedLmsysPart(record: Record<string, unknown>): Record<string, unknown> {
+  const part: Record<string, unknown> = {};
+  for (const field of LMSYS_FIELDS_CONVERTED) {
+    if (!(field in record)) continue;
+    const value = record[field];
+    part[field] = field === "conversation" && Array.isArray(value) ? value.slice(0, 1) : value;
+  }
+  return part;
+}
 
 /** Japanese-instruction record, the decrypted `…-instructions-ja.jsonl.gz` (input-format.md §1, §3). */
 export const InstructionFieldsSchema = z.looseObject({

@@ -3,7 +3,9 @@
 // profiles, one per thread (Node 20 gives worker threads the main thread's execArgv, so every worker writes
 // its own profile: CPU.<date>.<time>.<pid>.<threadId>.<n>.cpuprofile, threadId 0 being the main thread).
 //
-//   node bench/profile.mjs [--records 45000 | --input file] [--threads N] [--top 15] [-- extra build flags]
+//   node bench/profile.mjs [--records 45000 | --input file] [--join-parquet] [--threads N] [--top 15] [-- extra build flags]
+//
+// --join-parquet profiles the build from the three sources with LMSYS as Parquet shards (run.mjs writes them).
 //
 // For each thread: wall time, busy time (samples not idle in the event loop), garbage collection, the functions with the most
 // self time, and self time summed by owner (an @lmsynth package, a dependency, a Node subsystem, or a native
@@ -14,7 +16,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { defaultDataPath } from "./generate.mjs";
+import { defaultDataPath, passphrasePath, sourcePaths } from "./generate.mjs";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH, "..");
@@ -76,17 +78,26 @@ async function main() {
       records: { type: "string", default: "45000" },
       input: { type: "string" },
       threads: { type: "string" },
+      "join-parquet": { type: "boolean" },
       top: { type: "string", default: "15" },
     },
     allowPositionals: true,
     strict: true,
   });
-  const input = values.input ? resolve(values.input) : defaultDataPath(Number(values.records));
+  const records = Number(values.records);
+  const input = values.input ? resolve(values.input) : defaultDataPath(records);
+  // --join-parquet: the build from the published shapes (synth, .gpg instructions, LMSYS Parquet shards).
+  const parquetDir = join(BENCH, "data", `lmsys-parquet-${records}`);
+  const sources = sourcePaths(records);
+  const inputArgs = values["join-parquet"]
+    ? ["--synth", sources.synth, "--instructions", sources.instructions, "--passphrase-file", passphrasePath(), "--lmsys",
+       ...readdirSync(parquetDir).filter((f) => f.endsWith(".parquet")).sort().map((f) => join(parquetDir, f))]
+    : [input];
   const dir = join(OUT, "profile");
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const argv = [
-    "--cpu-prof", "--cpu-prof-dir", dir, CLI, "build", input, "-o", join(OUT, "profile-build"), "--overwrite", "--quiet",
+    "--cpu-prof", "--cpu-prof-dir", dir, CLI, "build", ...inputArgs, "-o", join(OUT, "profile-build"), "--overwrite", "--quiet",
     ...(values.threads ? ["--threads", values.threads] : []), ...positionals,
   ];
   process.stderr.write(`node ${argv.map((a) => (a.startsWith("/") ? relative(ROOT, a) : a)).join(" ")}\n`);

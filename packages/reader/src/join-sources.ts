@@ -1,19 +1,16 @@
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   InputError,
   InstructionFieldsSchema,
   LmsysFieldsSchema,
   SynthFieldsSchema,
   convertedLmsysPart,
-  trackTemporaryPath,
   type MergedRecord,
 } from "@lmsynth/schema";
 import { open } from "node:fs/promises";
 import { isParquet, openShard, type ReadParquetOptions, type ShardGroupTexts } from "./read-parquet.js";
 import { parquetOptionsOf, readShardGroupTask, type LmsysPart, type ShardGroupTask } from "./shard-group-task.js";
 import { readRecords, type LocatedRecord, type ReadRecordsOptions } from "./read-records.js";
+import { Spool } from "./spool.js";
 import { UniqueIds } from "./unique-ids.js";
 
 /** What the join saw; filled in as it goes (behaviour.md §8 summary, input-format.md §4). */
@@ -56,85 +53,6 @@ export interface JoinSourcesOptions extends ReadRecordsOptions {
 
 export function emptyJoinCounts(): JoinCounts {
   return { synth: 0, lmsys: 0, instructions: 0, synthWithoutLmsys: 0, synthWithoutInstruction: 0, lmsysUnmatched: 0, instructionsUnmatched: 0 };
-}
-
-/** Where a spooled record is: [offset, length, used (1 once a synth record took it)]. */
-export type SpoolEntry = [number, number, number];
-
-/**
- * LMSYS records spooled to a temporary file as JSON lines, indexed by id, so that the join holds only
- * offsets in memory (LMSYS is the largest side after synth). Owns the file; `close()` deletes it.
- */
-export class LmsysSpool {
-  private readonly dir: string;
-  private readonly fd: number;
-  private size = 0;
-  /** Records not yet written: one write per ~1 MiB, not one per record. */
-  private pending = "";
-  private pendingFrom = 0;
-  readonly index = new Map<string, SpoolEntry>();
-  readonly order: string[] = [];
-
-  private readonly untrack: () => void;
-
-  constructor(spoolDir: string | undefined) {
-    this.dir = mkdtempSync(join(spoolDir ?? tmpdir(), "lmsynth-join-"));
-    this.untrack = trackTemporaryPath(this.dir);
-    this.fd = openSync(join(this.dir, "lmsys.jsonl"), "w+");
-  }
-
-  /** Adds the record of `id`, as its JSON `text`. */
-  add(id: string, text: string, file: string, line: number): void {
-    if (this.index.has(id)) throw new InputError(file, line, "duplicate-id", `conversation_id ${id} appears twice in the LMSYS input`);
-    const length = Buffer.byteLength(text);
-    this.pending += text;
-    this.index.set(id, [this.size, length, 0]);
-    this.order.push(id);
-    this.size += length;
-    if (this.pending.length >= 1 << 20) this.flush();
-  }
-
-  private flush(): void {
-    if (this.pending === "") return;
-    const bytes = Buffer.from(this.pending);
-    writeSync(this.fd, bytes, 0, bytes.length, this.pendingFrom);
-    this.pending = "";
-    this.pendingFrom = this.size;
-  }
-
-  /** The record of `id`, marking it used; undefined when absent. */
-  take(id: string): Record<string, unknown> | undefined {
-    const at = this.index.get(id);
-    if (!at) return undefined;
-    at[2] = 1;
-    return this.read(at);
-  }
-
-  read(at: SpoolEntry): Record<string, unknown> {
-    return JSON.parse(this.bytes(at).toString("utf8")) as Record<string, unknown>;
-  }
-
-  /** The record's JSON bytes. */
-  bytes(at: SpoolEntry): Buffer {
-    this.flush();
-    const buf = Buffer.allocUnsafe(at[1]);
-    readSync(this.fd, buf, 0, at[1], at[0]);
-    return buf;
-  }
-
-  /** Entries no synth record took, in LMSYS order. */
-  *unused(): Generator<SpoolEntry> {
-    for (const id of this.order) {
-      const at = this.index.get(id)!;
-      if (!at[2]) yield at;
-    }
-  }
-
-  close(): void {
-    closeSync(this.fd);
-    rmSync(this.dir, { recursive: true, force: true });
-    this.untrack();
-  }
 }
 
 /**
@@ -240,64 +158,67 @@ async function* lmsysTexts(options: JoinSourcesOptions, readOptions: ReadRecords
   }
 }
 
-/** The instruction index and the LMSYS spool of a join, with the counts of both sides. */
+/** The instruction index and the LMSYS spool of a join. */
 export interface JoinSides {
-  /** id → the instruction's other fields as JSON bytes (decrypted text stays in memory, off the disk). */
-  instructions: Map<string, Buffer>;
-  spool: LmsysSpool | undefined;
+  /** id → the instruction's other fields, spooled encrypted: decrypted text never touches the disk. */
+  instructions: Spool | undefined;
+  lmsys: Spool | undefined;
 }
 
 /**
- * Reads the instruction and LMSYS sides of a join into memory and the spool, refusing repeated ids. The two
- * are read at once (Parquet row groups in `groups`' threads, the decryption here). The caller closes the spool.
+ * Spools the instruction and LMSYS sides of a join, refusing repeated ids. The two are read at once (Parquet
+ * row groups in `groups`' threads, the decryption here). The caller closes the spools.
  */
 export async function indexJoinSides(options: JoinSourcesOptions, counts: JoinCounts, groups: ShardGroupReader = IN_THIS_THREAD): Promise<JoinSides> {
   const { synth: _s, instructions = [], lmsys = [], lmsysFilter: _f, lmsysPart: _l, keepUnmatched: _k, counts: _c, ...readOptions } = options;
   // The first side to fail stops the other: its error is the one reported.
   const stop = new AbortController();
-  const stopOnError = <T>(side: Promise<T>): Promise<T> => side.catch((e: unknown) => (stop.abort(e), Promise.reject(e)));
-  const indexInstructions = async (): Promise<Map<string, Buffer>> => {
-    const index = new Map<string, Buffer>();
-    for await (const { record, file, line } of eachFileCounted(instructions, readRecords(instructions, { ...readOptions, schema: InstructionFieldsSchema }))) {
-      stop.signal.throwIfAborted();
-      const { conversation_id: id, ...fields } = record;
-      if (index.has(id)) throw new InputError(file, line, "duplicate-id", `conversation_id ${id} appears twice in the instructions`);
-      index.set(id, Buffer.from(stringifyRecord(fields, file, line)));
-      counts.instructions++;
-    }
-    return index;
-  };
-  const spoolLmsys = async (): Promise<LmsysSpool | undefined> => {
-    if (lmsys.length === 0) return undefined;
-    const spool = new LmsysSpool(options.spoolDir);
+  const fill = async (files: readonly string[], spool: Spool, items: AsyncIterable<SpoolItem>, count: "instructions" | "lmsys"): Promise<Spool | undefined> => {
     try {
-      for await (const { id, text, file, line } of eachFileCounted(lmsys, lmsysTexts(options, readOptions, groups))) {
+      for await (const { id, text, file, line } of eachFileCounted(files, items)) {
         // Parquet shards are read without the signal: check it here, the spool is the long phase.
         readOptions.signal?.throwIfAborted();
         stop.signal.throwIfAborted();
         spool.add(id, text, file, line);
-        counts.lmsys++;
+        counts[count]++;
       }
+      return spool;
     } catch (e) {
       spool.close();
+      stop.abort(e);
       throw e;
     }
-    return spool;
   };
-  const [index, spool] = await Promise.allSettled([stopOnError(indexInstructions()), stopOnError(spoolLmsys())]);
-  if (index.status === "fulfilled" && spool.status === "fulfilled") return { instructions: index.value, spool: spool.value };
-  if (spool.status === "fulfilled") spool.value?.close();
+  const sides = await Promise.allSettled([
+    instructions.length === 0
+      ? undefined
+      : fill(instructions, new Spool(options.spoolDir, "the instructions", { encrypt: true }), instructionTexts(instructions, readOptions), "instructions"),
+    lmsys.length === 0 ? undefined : fill(lmsys, new Spool(options.spoolDir, "the LMSYS input"), lmsysTexts(options, readOptions, groups), "lmsys"),
+  ]);
+  const [instructionSide, lmsysSide] = sides.map((side) => (side.status === "fulfilled" ? side.value : undefined));
+  if (sides.every((side) => side.status === "fulfilled")) return { instructions: instructionSide, lmsys: lmsysSide };
+  instructionSide?.close();
+  lmsysSide?.close();
   throw stop.signal.reason;
+}
+
+/** The instructions as JSON for their spool: each record's fields but its id. */
+async function* instructionTexts(files: readonly string[], readOptions: ReadRecordsOptions): AsyncGenerator<SpoolItem> {
+  for await (const { record, file, line } of readRecords(files, { ...readOptions, schema: InstructionFieldsSchema })) {
+    const { conversation_id: id, ...fields } = record;
+    yield { id, text: stringifyRecord(fields, file, line), file, line };
+  }
 }
 
 /**
  * After the synth side: a side that matched no synth record contributes nothing, and the output would
  * silently lack its fields, so that is an error.
  */
-export function checkJoined(options: JoinSourcesOptions, counts: JoinCounts, usedInstructions: number, instructionRecords: number): void {
+export function checkJoined(options: JoinSourcesOptions, counts: JoinCounts, sides: JoinSides): void {
   const { instructions = [], lmsys = [] } = options;
-  counts.instructionsUnmatched = instructionRecords - usedInstructions;
-  if (counts.synth > 0 && instructions.length > 0 && usedInstructions === 0) throw matchedNothing(instructions, counts.instructions, "--instructions");
+  const used = sides.instructions?.used ?? 0;
+  counts.instructionsUnmatched = counts.instructions - used;
+  if (counts.synth > 0 && instructions.length > 0 && used === 0) throw matchedNothing(instructions, counts.instructions, "--instructions");
   if (counts.synth > 0 && lmsys.length > 0 && counts.synthWithoutLmsys === counts.synth) throw matchedNothing(lmsys, counts.lmsys, "--lmsys");
 }
 
@@ -308,17 +229,17 @@ export function checkJoined(options: JoinSourcesOptions, counts: JoinCounts, use
  * synth order, located at their synth line. Synth records missing from the other sides are kept with the
  * fields they have; unmatched LMSYS records are dropped, or appended in LMSYS order with `keepUnmatched`.
  * A repeated id in the instruction or LMSYS input throws `duplicate-id`. An aborted `signal` throws its
- * reason, in every phase; the spool file is deleted whenever the iteration ends.
+ * reason, in every phase; the spool files are deleted whenever the iteration ends.
  *
- * Memory: instructions are held as compact JSON bytes (they are small, and decrypted text must not touch
- * the disk); LMSYS records go to a temporary spool file and only offsets stay in memory.
+ * Memory: both sides go to temporary spool files and only offsets stay in memory; the instructions' spool
+ * is encrypted under a key held in memory only, as decrypted text must not touch the disk.
  */
 export async function* joinSources(options: JoinSourcesOptions): AsyncGenerator<LocatedRecord> {
   const counts = options.counts ?? emptyJoinCounts();
   const { synth, instructions = [], lmsys = [], lmsysFilter: _f, lmsysPart: _l, keepUnmatched, counts: _, ...readOptions } = options;
-  const { instructions: instructionIndex, spool } = await indexJoinSides(options, counts);
+  const sides = await indexJoinSides(options, counts);
+  const spool = sides.lmsys;
   try {
-    const usedInstructions = new Set<string>();
     const synthIds = new UniqueIds();
     for await (const located of eachFileCounted(synth, readRecords(synth, { ...readOptions, schema: SynthFieldsSchema }))) {
       const id = located.record.conversation_id;
@@ -326,24 +247,21 @@ export async function* joinSources(options: JoinSourcesOptions): AsyncGenerator<
       counts.synth++;
       const base = spool?.take(id);
       if (spool && !base) counts.synthWithoutLmsys++;
-      const instruction = instructionIndex.get(id);
-      if (instructions.length > 0) {
-        if (instruction) usedInstructions.add(id);
-        else counts.synthWithoutInstruction++;
-      }
+      const instruction = sides.instructions?.take(id);
+      if (instructions.length > 0 && !instruction) counts.synthWithoutInstruction++;
       if (!base && !instruction) {
         yield located;
         continue;
       }
-      const merged = { ...base, ...(instruction ? (JSON.parse(instruction.toString("utf8")) as object) : {}), ...located.record };
-      yield { ...located, record: merged };
+      yield { ...located, record: { ...base, ...instruction, ...located.record } };
     }
-    checkJoined(options, counts, usedInstructions.size, instructionIndex.size);
+    checkJoined(options, counts, sides);
     for (const at of spool?.unused() ?? []) {
       counts.lmsysUnmatched++;
       if (keepUnmatched) yield { record: spool!.read(at) as MergedRecord, file: lmsys[0]!, line: 0 };
     }
   } finally {
+    sides.instructions?.close();
     spool?.close();
   }
 }

@@ -43,12 +43,23 @@ export interface BlockSides {
   ids: Array<string | undefined>;
 }
 
+/** The lines of `block` (whole lines; the last may lack its `\n`), a BOM dropped when it starts a file (`first`). */
+export function* blockLines(block: Buffer, first: boolean): Generator<Buffer> {
+  let start = first && block.subarray(0, 3).equals(BOM) ? 3 : 0;
+  while (start < block.length) {
+    let end = block.indexOf(10, start);
+    if (end === -1) end = block.length;
+    yield block.subarray(start, end);
+    start = end + 1;
+  }
+}
+
 /**
  * Parses, validates and maps the lines of `block` (whole lines; the last may lack its `\n`), the unit of
  * work of a worker thread. `first` says the block starts a file, so a BOM is dropped. Same rules as
  * `readRecords`: blank lines passed over, bad lines failed or set aside; lines of ids `wants` refuses passed
- * over unparsed. With `sides`, the lines are synth
- * records, each merged as the join merges (LMSYS fields, then the instruction's, then its own) before mapping.
+ * over unparsed. With `sides`, the lines are synth records, each merged as the join merges (LMSYS fields,
+ * then the instruction's, then its own) before mapping.
  */
 export function mapBlock<Out>(
   block: Buffer,
@@ -59,12 +70,7 @@ export function mapBlock<Out>(
   // The join counts every synth record it reads: its lines are all parsed.
   const wants = sides ? undefined : options.wants;
   const result: BlockResult<Out> = { lines: 0, outs: [], rejected: [] };
-  let start = options.first && block.subarray(0, 3).equals(BOM) ? 3 : 0;
-  while (start < block.length) {
-    let end = block.indexOf(10, start);
-    if (end === -1) end = block.length;
-    const text = block.subarray(start, end);
-    start = end + 1;
+  for (const text of blockLines(block, options.first)) {
     const line = ++result.lines;
     if (isBlank(text)) continue;
     if (wants) {

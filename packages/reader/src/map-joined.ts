@@ -1,8 +1,9 @@
 import { InputError } from "@lmsynth/schema";
 import { lineIdOf } from "./line-id.js";
-import { BOM, isBlank } from "./read-records.js";
-import { checkJoined, contributesNothing, emptyJoinCounts, indexJoinSides, type JoinSides, type JoinSourcesOptions, type SpoolEntry } from "./join-sources.js";
-import type { BlockSides } from "./map-block.js";
+import { isBlank } from "./read-records.js";
+import { checkJoined, contributesNothing, emptyJoinCounts, indexJoinSides, type JoinSides, type JoinSourcesOptions } from "./join-sources.js";
+import type { SpoolEntry } from "./spool.js";
+import { blockLines, type BlockSides } from "./map-block.js";
 import { mapFileBlocks, openBlockPool, type MapRecordsOptions, type MappedRecord } from "./map-records.js";
 import { openInput } from "./open-input.js";
 import { UniqueIds } from "./unique-ids.js";
@@ -13,7 +14,7 @@ export type MapJoinedOptions<Init> = JoinSourcesOptions & Omit<MapRecordsOptions
 interface BlockMeta {
   ids: Array<string | undefined>;
   lmsys: Array<SpoolEntry | undefined>;
-  instruction: boolean[];
+  instruction: Array<SpoolEntry | undefined>;
 }
 
 /**
@@ -26,14 +27,12 @@ interface BlockMeta {
  */
 export async function* mapJoinedSources<Init, Out>(options: MapJoinedOptions<Init>): AsyncGenerator<MappedRecord<Out>> {
   const counts = options.counts ?? emptyJoinCounts();
-  const { synth, instructions = [], lmsys = [] } = options;
+  const { synth, lmsys = [] } = options;
   const pool = await openBlockPool<Init, Out>(options);
-  let spool: JoinSides["spool"];
+  let sides: JoinSides | undefined;
   try {
-    const sides = await indexJoinSides(options, counts, { read: pool.readShardGroup, depth: 2 * pool.threads });
-    const instructionIndex = sides.instructions;
-    spool = sides.spool;
-    const usedInstructions = new Set<string>();
+    sides = await indexJoinSides(options, counts, { read: pool.readShardGroup, depth: 2 * pool.threads });
+    const { instructions: instructionSpool, lmsys: spool } = sides;
     const synthIds = new UniqueIds();
     const prepare = (block: Buffer, first: boolean): { sides: BlockSides; meta: BlockMeta } => {
       const meta: BlockMeta = { ids: [], lmsys: [], instruction: [] };
@@ -46,20 +45,15 @@ export async function* mapJoinedSources<Init, Out>(options: MapJoinedOptions<Ini
         pieces.push(bytes);
         size += bytes.length;
       };
-      let start = first && block.subarray(0, 3).equals(BOM) ? 3 : 0;
-      while (start < block.length) {
-        let end = block.indexOf(10, start);
-        if (end === -1) end = block.length;
-        const text = block.subarray(start, end);
-        start = end + 1;
+      for (const text of blockLines(block, first)) {
         const id = isBlank(text) ? undefined : lineIdOf(text);
         const at = id === undefined ? undefined : spool?.index.get(id);
-        const instruction = id === undefined ? undefined : instructionIndex.get(id);
+        const instruction = id === undefined ? undefined : instructionSpool?.index.get(id);
         meta.ids.push(id);
         meta.lmsys.push(at);
-        meta.instruction.push(instruction !== undefined);
+        meta.instruction.push(instruction);
         place(at && spool!.bytes(at));
-        place(instruction);
+        place(instruction && instructionSpool!.bytes(instruction));
       }
       // Buffers of their own (not Node's shared pool), as they are transferred to a worker.
       const bytes = new Uint8Array(size);
@@ -81,16 +75,16 @@ export async function* mapJoinedSources<Init, Out>(options: MapJoinedOptions<Ini
         records++;
         counts.synth++;
         const at = meta.lmsys[inBlock - 1];
-        if (at) at[2] = 1;
+        if (at) spool!.mark(at);
         else if (spool) counts.synthWithoutLmsys++;
-        if (instructions.length === 0) return;
-        if (meta.instruction[inBlock - 1]) usedInstructions.add(id);
-        else counts.synthWithoutInstruction++;
+        const instruction = meta.instruction[inBlock - 1];
+        if (instruction) instructionSpool!.mark(instruction);
+        else if (instructionSpool) counts.synthWithoutInstruction++;
       };
       yield* mapFileBlocks(file, chunks, pool, options, { prepare, accept });
       if (records === 0) throw contributesNothing(file);
     }
-    checkJoined(options, counts, usedInstructions.size, instructionIndex.size);
+    checkJoined(options, counts, sides);
     if (!spool) return;
     async function* unmatched(): AsyncGenerator<Buffer> {
       for (const at of spool!.unused()) {
@@ -101,6 +95,7 @@ export async function* mapJoinedSources<Init, Out>(options: MapJoinedOptions<Ini
     for await (const m of mapFileBlocks(lmsys[0]!, unmatched(), pool, options)) yield { ...m, line: 0 };
   } finally {
     await pool.close();
-    spool?.close();
+    sides?.instructions?.close();
+    sides?.lmsys?.close();
   }
 }

@@ -108,3 +108,36 @@ describe("joinSources", () => {
     rmSync(spoolDir, { recursive: true });
   });
 });
+
+describe("joinSources spools", () => {
+  it("write the instructions encrypted: no decrypted text is on disk while the join runs", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lmsynth-join-"));
+    const spoolDir = mkdtempSync(join(tmpdir(), "lmsynth-spool-"));
+    const marker = "秘密の指示 SECRET-INSTRUCTION-7f3a";
+    const ids = Array.from({ length: 2000 }, (_, i) => `id${i}`);
+    writeFileSync(join(dir, "i.jsonl"), ids.map((id) => JSON.stringify({ conversation_id: id, translated_conversation: [{ role: "user", content: `${marker} ${id}` }] })).join("\n"));
+    writeFileSync(join(dir, "l.jsonl"), ids.map((id) => JSON.stringify({ conversation_id: id, conversation: [{ role: "user", content: `LMSYS-${id}` }] })).join("\n"));
+    writeFileSync(join(dir, "s.jsonl"), ids.map((id) => JSON.stringify({ conversation_id: id })).join("\n"));
+    const records = joinSources({ synth: [join(dir, "s.jsonl")], instructions: [join(dir, "i.jsonl")], lmsys: [join(dir, "l.jsonl")], spoolDir });
+    const first = await records.next();
+    expect(first.value?.record).toEqual({
+      conversation_id: "id0",
+      conversation: [{ role: "user", content: "LMSYS-id0" }],
+      translated_conversation: [{ role: "user", content: `${marker} id0` }],
+    });
+    const spooled = readdirSync(spoolDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    const bytes = spooled.map((e) => readFileSync(join(e.parentPath, e.name)));
+    // Both spools are there, the LMSYS one in clear, the instructions' one not.
+    expect(bytes).toHaveLength(2);
+    expect(bytes.some((b) => b.includes("LMSYS-id1999"))).toBe(true);
+    for (const b of bytes) {
+      expect(b.includes(Buffer.from("SECRET-INSTRUCTION"))).toBe(false);
+      expect(b.includes(Buffer.from("translated_conversation"))).toBe(false);
+    }
+    let n = 1;
+    for await (const r of records) expect(r.record.translated_conversation).toEqual([{ role: "user", content: `${marker} id${n++}` }]);
+    expect(n).toBe(2000);
+    expect(readdirSync(spoolDir)).toEqual([]);
+    for (const d of [dir, spoolDir]) rmSync(d, { recursive: true });
+  });
+});

@@ -1,5 +1,7 @@
 import { SynthFieldsSchema, type InputErrorReason, type MergedRecord } from "@lmsynth/schema";
+import { closeSync, openSync } from "node:fs";
 import { lineIdOf } from "./line-id.js";
+import { readSpooled, type SpoolFile } from "./spool.js";
 import { BOM, isBlank, parseLine } from "./read-records.js";
 
 /** Turns one record into whatever a command needs (rows, counts); pure, so it runs in any thread. */
@@ -33,13 +35,14 @@ export interface BlockResult<Out> {
 }
 
 /**
- * What the join sends with a block of synth lines: for the block's line `i` (1-based), `offsets[4i-4 … 4i-1]`
- * place the LMSYS record and the instruction fields, as JSON in `bytes` (start, length; length -1: none),
- * and `ids[i-1]` is the `conversation_id` the reading thread found them by.
+ * What the join sends with a block of synth lines: for the block's line `i` (1-based), `places[4i-4 … 4i-1]`
+ * place its LMSYS record and its instruction fields in the spool files `spools[0]` and `spools[1]` (offset,
+ * length; length -1: none), and `ids[i-1]` is the `conversation_id` the reading thread found them by. The
+ * thread that maps the block reads them, so the reading thread only looks them up.
  */
 export interface BlockSides {
-  bytes: Uint8Array;
-  offsets: Int32Array;
+  places: Float64Array;
+  spools: [SpoolFile | undefined, SpoolFile | undefined];
   ids: Array<string | undefined>;
 }
 
@@ -66,10 +69,27 @@ export function mapBlock<Out>(
   mapper: RecordMapper<Out>,
   options: { first: boolean; skip: boolean; maxRejectedText: number; sides?: BlockSides | undefined; wants?: IdFilter | undefined },
 ): BlockResult<Out> {
+  const result: BlockResult<Out> = { lines: 0, outs: [], rejected: [] };
+  // The spool files are open for the block, not per record.
+  const fds = options.sides ? options.sides.spools.map((spool) => spool && openSync(spool.path, "r")) : [];
+  try {
+    mapLines(block, mapper, options, result, fds);
+  } finally {
+    for (const fd of fds) if (fd !== undefined) closeSync(fd);
+  }
+  return result;
+}
+
+function mapLines<Out>(
+  block: Buffer,
+  mapper: RecordMapper<Out>,
+  options: Parameters<typeof mapBlock>[2],
+  result: BlockResult<Out>,
+  fds: Array<number | undefined>,
+): void {
   const sides = options.sides;
   // The join counts every synth record it reads: its lines are all parsed.
   const wants = sides ? undefined : options.wants;
-  const result: BlockResult<Out> = { lines: 0, outs: [], rejected: [] };
   for (const text of blockLines(block, options.first)) {
     const line = ++result.lines;
     if (isBlank(text)) continue;
@@ -77,21 +97,20 @@ export function mapBlock<Out>(
       const id = lineIdOf(text);
       if (id !== undefined && !wants(id)) continue;
     }
-    const parsed = sides ? joinLine(text, line, sides) : parseLine(text);
+    const parsed = sides ? joinLine(text, line, sides, fds) : parseLine(text);
     if ("record" in parsed) {
       result.outs.push({ line, out: mapper(parsed.record) });
     } else if (options.skip) {
       result.rejected.push({ line, reason: parsed.reason, detail: parsed.detail, text: text.subarray(0, options.maxRejectedText).toString("utf8") });
     } else {
       result.failed = { line, reason: parsed.reason, detail: parsed.detail };
-      break;
+      return;
     }
   }
-  return result;
 }
 
 /** A synth line merged with its sides; a line whose id is not the one its sides were found by is refused. */
-function joinLine(text: Buffer, line: number, sides: BlockSides): ReturnType<typeof parseLine> {
+function joinLine(text: Buffer, line: number, sides: BlockSides, fds: Array<number | undefined>): ReturnType<typeof parseLine> {
   const parsed = parseLine(text, SynthFieldsSchema);
   if (!("record" in parsed)) return parsed;
   const record = parsed.record;
@@ -99,13 +118,12 @@ function joinLine(text: Buffer, line: number, sides: BlockSides): ReturnType<typ
     return { reason: "invalid-record", detail: "`conversation_id` is given twice in the record, with different values" };
   }
   const at = 4 * (line - 1);
-  const side = (i: number): object | undefined => {
-    const length = sides.offsets[at + i + 1]!;
+  const side = (i: 0 | 1): object | undefined => {
+    const length = sides.places[at + 2 * i + 1]!;
     if (length < 0) return undefined;
-    const start = sides.offsets[at + i]!;
-    return JSON.parse(Buffer.from(sides.bytes.buffer, sides.bytes.byteOffset + start, length).toString("utf8")) as object;
+    return JSON.parse(readSpooled(fds[i]!, sides.spools[i]!.key, sides.places[at + 2 * i]!, length).toString("utf8")) as object;
   };
   const lmsys = side(0);
-  const instruction = side(2);
+  const instruction = side(1);
   return lmsys || instruction ? { record: { ...lmsys, ...instruction, ...record } } : parsed;
 }

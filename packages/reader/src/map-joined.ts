@@ -34,17 +34,13 @@ export async function* mapJoinedSources<Init, Out>(options: MapJoinedOptions<Ini
     sides = await indexJoinSides(options, counts, { read: pool.readShardGroup, depth: 2 * pool.threads });
     const { instructions: instructionSpool, lmsys: spool } = sides;
     const synthIds = new UniqueIds();
+    const spools: BlockSides["spools"] = [spool?.file, instructionSpool?.file];
+    spool?.flush();
+    instructionSpool?.flush();
     const prepare = (block: Buffer, first: boolean): { sides: BlockSides; meta: BlockMeta } => {
       const meta: BlockMeta = { ids: [], lmsys: [], instruction: [] };
-      const offsets: number[] = [];
-      const pieces: Buffer[] = [];
-      let size = 0;
-      const place = (bytes: Buffer | undefined): void => {
-        offsets.push(size, bytes ? bytes.length : -1);
-        if (!bytes) return;
-        pieces.push(bytes);
-        size += bytes.length;
-      };
+      const places: number[] = [];
+      const place = (at: SpoolEntry | undefined): void => void places.push(at ? at[0] : 0, at ? at[1] : -1);
       for (const text of blockLines(block, first)) {
         const id = isBlank(text) ? undefined : lineIdOf(text);
         const at = id === undefined ? undefined : spool?.index.get(id);
@@ -52,17 +48,10 @@ export async function* mapJoinedSources<Init, Out>(options: MapJoinedOptions<Ini
         meta.ids.push(id);
         meta.lmsys.push(at);
         meta.instruction.push(instruction);
-        place(at && spool!.bytes(at));
-        place(instruction && instructionSpool!.bytes(instruction));
+        place(at);
+        place(instruction);
       }
-      // Buffers of their own (not Node's shared pool), as they are transferred to a worker.
-      const bytes = new Uint8Array(size);
-      let offset = 0;
-      for (const piece of pieces) {
-        bytes.set(piece, offset);
-        offset += piece.length;
-      }
-      return { sides: { bytes, offsets: Int32Array.from(offsets), ids: meta.ids }, meta };
+      return { sides: { places: Float64Array.from(places), spools, ids: meta.ids }, meta };
     };
     for (const file of synth) {
       const { kind, chunks } = await openInput(file, options);

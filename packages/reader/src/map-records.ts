@@ -138,7 +138,7 @@ export async function openBlockPool<Init, Out>(options: MapRecordsOptions<Init>)
       // Copy into a buffer of its own, so it can be transferred without detaching a shared pool.
       const own = new Uint8Array(block.length);
       own.set(block);
-      const transfer: ArrayBuffer[] = sides ? [own.buffer, sides.bytes.buffer as ArrayBuffer, sides.offsets.buffer as ArrayBuffer] : [own.buffer];
+      const transfer: ArrayBuffer[] = sides ? [own.buffer, sides.places.buffer as ArrayBuffer] : [own.buffer];
       return send<BlockResult<Out>>({ block: own, first, sides }, transfer);
     },
     readShardGroup: (task) => send<ShardGroupTexts>({ shardGroup: task }),

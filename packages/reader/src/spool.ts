@@ -7,15 +7,45 @@ import { InputError, trackTemporaryPath } from "@lmsynth/schema";
 /** Where a spooled record is: [offset, length, used (1 once a synth record took it)]. */
 export type SpoolEntry = [number, number, number];
 
+/** What another thread needs to read a spool's records: its file, and its key when it is encrypted. */
+export interface SpoolFile {
+  path: string;
+  key?: Uint8Array | undefined;
+}
+
+/** The `length` bytes at `at` of a spool file open as `fd`, decrypted with `key` when it has one. */
+export function readSpooled(fd: number, key: Uint8Array | undefined, at: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  readSync(fd, buf, 0, length, at);
+  return crypt(key, at, buf);
+}
+
+/**
+ * `data` at file offset `at`, encrypted or decrypted (the same in CTR mode): the counter is the offset's
+ * 16-byte block, so any record can be read alone. Without a key, `data` itself.
+ */
+function crypt(key: Uint8Array | undefined, at: number, data: Buffer): Buffer {
+  if (!key) return data;
+  const iv = Buffer.alloc(16);
+  iv.writeUIntBE(Math.floor(at / 16), 10, 6);
+  const cipher = createCipheriv("aes-256-ctr", key, iv);
+  const skip = at % 16;
+  if (skip > 0) cipher.update(Buffer.alloc(skip));
+  return cipher.update(data);
+}
+
 /**
  * Records of one side of the join spooled to a temporary file as JSON, indexed by id, so that the join holds
- * only offsets in memory. With `encrypt`, the file holds them encrypted (AES-256-CTR) under a key that lives
- * in this object only: decrypted instructions must not touch the disk. Owns the file; `close()` deletes it.
+ * only offsets in memory. With `encrypt`, the file holds them encrypted (AES-256-CTR) under a random key
+ * that lives in memory only (here, and in the worker threads that read it: see `file`): decrypted
+ * instructions must not touch the disk. Owns the file; `close()` deletes it.
  */
 export class Spool {
   private readonly dir: string;
   private readonly fd: number;
   private readonly key: Buffer | undefined;
+  /** The file and key, for threads that read records themselves (after `flush`). */
+  readonly file: SpoolFile;
   private size = 0;
   /** Records not yet written: one write per ~1 MiB, not one per record. */
   private pending = "";
@@ -33,8 +63,10 @@ export class Spool {
   ) {
     this.dir = mkdtempSync(join(spoolDir ?? tmpdir(), "lmsynth-join-"));
     this.untrack = trackTemporaryPath(this.dir);
-    this.fd = openSync(join(this.dir, "spool"), "w+");
+    const path = join(this.dir, "spool");
+    this.fd = openSync(path, "w+");
     this.key = options.encrypt ? randomBytes(32) : undefined;
+    this.file = { path, key: this.key };
   }
 
   /** Adds the record of `id`, as its JSON `text`. */
@@ -48,9 +80,10 @@ export class Spool {
     if (this.pending.length >= 1 << 20) this.flush();
   }
 
-  private flush(): void {
+  /** Writes what is pending, so that the file holds every record added. */
+  flush(): void {
     if (this.pending === "") return;
-    const bytes = this.crypt(this.pendingFrom, Buffer.from(this.pending));
+    const bytes = crypt(this.key, this.pendingFrom, Buffer.from(this.pending));
     writeSync(this.fd, bytes, 0, bytes.length, this.pendingFrom);
     this.pending = "";
     this.pendingFrom = this.size;
@@ -81,23 +114,7 @@ export class Spool {
   /** The record's JSON bytes. */
   bytes(at: SpoolEntry): Buffer {
     this.flush();
-    const buf = Buffer.allocUnsafe(at[1]);
-    readSync(this.fd, buf, 0, at[1], at[0]);
-    return this.crypt(at[0], buf);
-  }
-
-  /**
-   * `data` at file offset `at`, encrypted or decrypted (the same in CTR mode): the counter is the offset's
-   * 16-byte block, so any record can be read alone. Unencrypted spools pass `data` through.
-   */
-  private crypt(at: number, data: Buffer): Buffer {
-    if (!this.key) return data;
-    const iv = Buffer.alloc(16);
-    iv.writeUIntBE(Math.floor(at / 16), 10, 6);
-    const cipher = createCipheriv("aes-256-ctr", this.key, iv);
-    const skip = at % 16;
-    if (skip > 0) cipher.update(Buffer.alloc(skip));
-    return cipher.update(data);
+    return readSpooled(this.fd, this.key, at[0], at[1]);
   }
 
   /** Entries no synth record took, in LMSYS order. */

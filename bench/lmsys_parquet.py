@@ -8,7 +8,7 @@ groups, the columns and nested types of lmsys/lmsys-chat-1m), holding R rows (de
 450,000, the real ratio): the N records plus R - N others, of which half are in another language, a tenth
 flagged by the moderation and the rest English conversations no synth record asks for. The export filter
 of `lmsynth build --lmsys` (Japanese and English, flagged dropped) keeps the N records and the unmatched
-ones, so the join indexes about 72% of the rows and uses 45%. The N records are written unflagged (the bench's
+ones, so the join indexes 67% of the rows and uses 45%. The N records are written unflagged (the bench's
 export flags a few; the real synth records all passed the filter), so each finds its row.
 
 `meta.json` beside them says what they hold (rows, bytes on disk, uncompressed page bytes); it is written

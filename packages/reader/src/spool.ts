@@ -50,8 +50,10 @@ export class Spool {
   /** Records not yet written: one write per ~1 MiB, not one per record. */
   private pending = "";
   private pendingFrom = 0;
+  /** id → where its record is; a Map keeps the order records were added in. */
   readonly index = new Map<string, SpoolEntry>();
-  readonly order: string[] = [];
+  /** Entries marked used. */
+  used = 0;
 
   private readonly untrack: () => void;
 
@@ -75,7 +77,6 @@ export class Spool {
     const length = Buffer.byteLength(text);
     this.pending += text;
     this.index.set(id, [this.size, length, 0]);
-    this.order.push(id);
     this.size += length;
     if (this.pending.length >= 1 << 20) this.flush();
   }
@@ -88,9 +89,6 @@ export class Spool {
     this.pending = "";
     this.pendingFrom = this.size;
   }
-
-  /** Entries marked used. */
-  used = 0;
 
   /** Marks the entry used (a synth record took it). */
   mark(at: SpoolEntry): void {
@@ -117,12 +115,9 @@ export class Spool {
     return readSpooled(this.fd, this.key, at[0], at[1]);
   }
 
-  /** Entries no synth record took, in LMSYS order. */
+  /** Entries no synth record took, in the order they were added. */
   *unused(): Generator<SpoolEntry> {
-    for (const id of this.order) {
-      const at = this.index.get(id)!;
-      if (!at[2]) yield at;
-    }
+    for (const at of this.index.values()) if (!at[2]) yield at;
   }
 
   close(): void {

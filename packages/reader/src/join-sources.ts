@@ -211,15 +211,22 @@ async function* instructionTexts(files: readonly string[], readOptions: ReadReco
 }
 
 /**
- * After the synth side: a side that matched no synth record contributes nothing, and the output would
- * silently lack its fields, so that is an error.
+ * After the synth side: the counts the spools' marks give (each synth id is unique, so it marks at most one
+ * entry of each side), and a side that matched no synth record is an error, since the output would
+ * silently lack its fields.
  */
-export function checkJoined(options: JoinSourcesOptions, counts: JoinCounts, sides: JoinSides): void {
+export function finishJoin(options: JoinSourcesOptions, counts: JoinCounts, sides: JoinSides): void {
   const { instructions = [], lmsys = [] } = options;
-  const used = sides.instructions?.used ?? 0;
-  counts.instructionsUnmatched = counts.instructions - used;
-  if (counts.synth > 0 && instructions.length > 0 && used === 0) throw matchedNothing(instructions, counts.instructions, "--instructions");
-  if (counts.synth > 0 && lmsys.length > 0 && counts.synthWithoutLmsys === counts.synth) throw matchedNothing(lmsys, counts.lmsys, "--lmsys");
+  if (sides.instructions) {
+    counts.synthWithoutInstruction = counts.synth - sides.instructions.used;
+    counts.instructionsUnmatched = counts.instructions - sides.instructions.used;
+    if (counts.synth > 0 && sides.instructions.used === 0) throw matchedNothing(instructions, counts.instructions, "--instructions");
+  }
+  if (sides.lmsys) {
+    counts.synthWithoutLmsys = counts.synth - sides.lmsys.used;
+    counts.lmsysUnmatched = counts.lmsys - sides.lmsys.used;
+    if (counts.synth > 0 && sides.lmsys.used === 0) throw matchedNothing(lmsys, counts.lmsys, "--lmsys");
+  }
 }
 
 /**
@@ -236,7 +243,7 @@ export function checkJoined(options: JoinSourcesOptions, counts: JoinCounts, sid
  */
 export async function* joinSources(options: JoinSourcesOptions): AsyncGenerator<LocatedRecord> {
   const counts = options.counts ?? emptyJoinCounts();
-  const { synth, instructions = [], lmsys = [], lmsysFilter: _f, lmsysPart: _l, keepUnmatched, counts: _, ...readOptions } = options;
+  const { synth, instructions: _i, lmsys = [], lmsysFilter: _f, lmsysPart: _l, keepUnmatched, counts: _, ...readOptions } = options;
   const sides = await indexJoinSides(options, counts);
   const spool = sides.lmsys;
   try {
@@ -246,20 +253,15 @@ export async function* joinSources(options: JoinSourcesOptions): AsyncGenerator<
       synthIds.add(id, located.file, located.line);
       counts.synth++;
       const base = spool?.take(id);
-      if (spool && !base) counts.synthWithoutLmsys++;
       const instruction = sides.instructions?.take(id);
-      if (instructions.length > 0 && !instruction) counts.synthWithoutInstruction++;
       if (!base && !instruction) {
         yield located;
         continue;
       }
       yield { ...located, record: { ...base, ...instruction, ...located.record } };
     }
-    checkJoined(options, counts, sides);
-    for (const at of spool?.unused() ?? []) {
-      counts.lmsysUnmatched++;
-      if (keepUnmatched) yield { record: spool!.read(at) as MergedRecord, file: lmsys[0]!, line: 0 };
-    }
+    finishJoin(options, counts, sides);
+    if (keepUnmatched) for (const at of spool?.unused() ?? []) yield { record: spool!.read(at) as MergedRecord, file: lmsys[0]!, line: 0 };
   } finally {
     sides.instructions?.close();
     spool?.close();

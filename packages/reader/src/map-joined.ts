@@ -1,7 +1,7 @@
 import { InputError } from "@lmsynth/schema";
 import { lineIdOf } from "./line-id.js";
 import { isBlank } from "./read-records.js";
-import { checkJoined, contributesNothing, emptyJoinCounts, indexJoinSides, type JoinSides, type JoinSourcesOptions } from "./join-sources.js";
+import { contributesNothing, emptyJoinCounts, finishJoin, indexJoinSides, type JoinSides, type JoinSourcesOptions } from "./join-sources.js";
 import type { SpoolEntry } from "./spool.js";
 import { blockLines, type BlockSides } from "./map-block.js";
 import { mapFileBlocks, openBlockPool, type MapRecordsOptions, type MappedRecord } from "./map-records.js";
@@ -65,21 +65,16 @@ export async function* mapJoinedSources<Init, Out>(options: MapJoinedOptions<Ini
         counts.synth++;
         const at = meta.lmsys[inBlock - 1];
         if (at) spool!.mark(at);
-        else if (spool) counts.synthWithoutLmsys++;
         const instruction = meta.instruction[inBlock - 1];
         if (instruction) instructionSpool!.mark(instruction);
-        else if (instructionSpool) counts.synthWithoutInstruction++;
       };
       yield* mapFileBlocks(file, chunks, pool, options, { prepare, accept });
       if (records === 0) throw contributesNothing(file);
     }
-    checkJoined(options, counts, sides);
-    if (!spool) return;
+    finishJoin(options, counts, sides);
+    if (!spool || !options.keepUnmatched) return;
     async function* unmatched(): AsyncGenerator<Buffer> {
-      for (const at of spool!.unused()) {
-        counts.lmsysUnmatched++;
-        if (options.keepUnmatched) yield Buffer.concat([spool!.bytes(at), Buffer.from("\n")]);
-      }
+      for (const at of spool!.unused()) yield Buffer.concat([spool!.bytes(at), Buffer.from("\n")]);
     }
     for await (const m of mapFileBlocks(lmsys[0]!, unmatched(), pool, options)) yield { ...m, line: 0 };
   } finally {

@@ -82,14 +82,17 @@ export async function* readParquet(files: readonly string[], options: ReadParque
   for (const file of files) {
     const shard = await openShard(file, options);
     for (let index = 0; index < shard.groupStarts.length; index++) {
-      const { records, error } = await readShardGroup(shard, index, options);
+      const { records, error } = await readShardGroup(shard, index, options.counts);
       yield* records;
       if (error) throw error;
     }
   }
 }
 
-/** A shard opened for reading: its footer (a view pruned to the columns read), and where each row group starts. */
+/**
+ * A shard opened for reading with its options: its footer (a view pruned to the columns read), where each
+ * row group starts, and the filter, derived once for every row group.
+ */
 export interface ParquetShard {
   file: string;
   buffer: AsyncBuffer;
@@ -98,20 +101,29 @@ export interface ParquetShard {
   columns: string[] | undefined;
   /** Row number (0-based) of each row group's first row. */
   groupStarts: number[];
+  /** Languages kept; undefined: all. */
+  languages: ReadonlySet<string> | undefined;
+  dropFlagged: boolean;
+  /** Columns read only for the filter, left out of the records. */
+  filterOnly: string[];
 }
 
 /** Opens `file` for {@link readShardGroup} (the footer is read here). */
 export async function openShard(file: string, options: ReadParquetOptions = {}): Promise<ParquetShard> {
   const opened = await openParquet(file);
+  const languages = options.languages === "all" ? undefined : new Set(options.languages ?? DEFAULT_LANGUAGES);
+  const dropFlagged = options.dropFlagged ?? true;
   let metadata = opened.metadata;
   let columns: string[] | undefined;
+  const filterOnly: string[] = [];
   if (options.columns) {
     const read = new Set(options.columns);
-    if (options.languages !== "all") read.add("language");
-    if ((options.dropFlagged ?? true) && !read.has("openai_moderation")) {
-      read.add("openai_moderation");
+    if (languages && !read.has("language")) filterOnly.push("language");
+    if (dropFlagged && !read.has("openai_moderation")) {
+      filterOnly.push("openai_moderation");
       metadata = pruneLeaves(metadata, (path) => path[0] !== "openai_moderation" || path.at(-1) === "flagged");
     }
+    for (const name of filterOnly) read.add(name);
     columns = topLevelNames(metadata).filter((name) => read.has(name));
   }
   const groupStarts: number[] = [];
@@ -120,24 +132,20 @@ export async function openShard(file: string, options: ReadParquetOptions = {}):
     groupStarts.push(start);
     start += Number(group.num_rows);
   }
-  return { file, buffer: opened.buffer, metadata, columns, groupStarts };
+  return { file, buffer: opened.buffer, metadata, columns, groupStarts, languages, dropFlagged, filterOnly };
 }
 
 /**
- * The kept records of row group `index` of `shard`, filtered and validated as {@link readParquet} does
- * (counted in `options.counts`). A bad row stops the group: the records before it come with the `error`.
- * Row groups are independent, so several may be read at once (in worker threads, say).
+ * The kept records of row group `index` of `shard`, filtered (as the shard was opened) and validated as
+ * {@link readParquet} does, counted in `counts`. A bad row stops the group: the records before it come with
+ * the `error`. Row groups are independent, so several may be read at once (in worker threads, say).
  */
 export async function readShardGroup(
   shard: ParquetShard,
   index: number,
-  options: ReadParquetOptions = {},
+  counts?: ParquetCounts,
 ): Promise<{ records: LocatedRecord[]; error?: InputError }> {
-  const languages = options.languages === "all" ? undefined : new Set(options.languages ?? DEFAULT_LANGUAGES);
-  const dropFlagged = options.dropFlagged ?? true;
-  const { file, metadata, columns } = shard;
-  const counts = options.counts;
-  const wanted = options.columns && new Set(options.columns);
+  const { file, metadata, columns, languages, dropFlagged, filterOnly } = shard;
   const groupStart = shard.groupStarts[index]!;
   const rowEnd = groupStart + Number(metadata.row_groups[index]!.num_rows);
   let rows: Record<string, unknown>[];
@@ -165,8 +173,7 @@ export async function readShardGroup(
       if (counts) counts.flagged++;
       continue;
     }
-    // Columns read only for the filter stay out of the record.
-    if (wanted) for (const name of ["language", "openai_moderation"]) if (!wanted.has(name)) delete record[name];
+    for (const name of filterOnly) delete record[name];
     const parsed = LmsysFieldsSchema.safeParse(record);
     if (!parsed.success) return { records, error: new InputError(file, line, "invalid-record", describeZodError(parsed.error, record)) };
     if (counts) counts.kept++;

@@ -22,9 +22,8 @@ let open: { file: string; shard: Promise<ParquetShard> } | undefined;
 
 /** Reads the row group of `task` in this thread (the footer cached per shard), as JSON texts for the spool. */
 export async function readShardGroupTask(task: ShardGroupTask): Promise<ShardGroupTexts> {
-  const options = parquetOptionsOf(task.options);
-  if (open?.file !== task.file) open = { file: task.file, shard: openShard(task.file, options) };
-  const { records, error } = await readShardGroup(await open.shard, task.index, options);
+  if (open?.file !== task.file) open = { file: task.file, shard: openShard(task.file, parquetOptionsOf(task.options)) };
+  const { records, error } = await readShardGroup(await open.shard, task.index);
   const part = task.options.part === "converted" ? convertedLmsysPart : (r: object) => r;
   return {
     ids: records.map((r) => r.record.conversation_id),

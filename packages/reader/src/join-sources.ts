@@ -7,8 +7,8 @@ import {
   type MergedRecord,
 } from "@lmsynth/schema";
 import { open } from "node:fs/promises";
-import { isParquet, openShard, type ReadParquetOptions, type ShardGroupTexts } from "./read-parquet.js";
-import { parquetOptionsOf, readShardGroupTask, type LmsysPart, type ShardGroupTask } from "./shard-group-task.js";
+import { isParquet, openShard, type ReadParquetOptions } from "./read-parquet.js";
+import { parquetOptionsOf, readShardGroupTask, type LmsysPart, type ShardGroupTask, type ShardGroupTexts } from "./shard-group-task.js";
 import { readRecords, type LocatedRecord, type ReadRecordsOptions } from "./read-records.js";
 import { Spool } from "./spool.js";
 import { UniqueIds } from "./unique-ids.js";

@@ -3,8 +3,7 @@ import { Worker } from "node:worker_threads";
 import { InputError } from "@lmsynth/schema";
 import { mapBlock, type BlockResult, type BlockSides, type RecordMapperModule } from "./map-block.js";
 import { openInput } from "./open-input.js";
-import type { ShardGroupTexts } from "./read-parquet.js";
-import { readShardGroupTask, type ShardGroupTask } from "./shard-group-task.js";
+import { readShardGroupTask, type ShardGroupTask, type ShardGroupTexts } from "./shard-group-task.js";
 import { DEFAULT_MAX_LINE_BYTES, LineTooLongError, PendingLine } from "./split-lines.js";
 import type { ReadRecordsOptions } from "./read-records.js";
 

@@ -6,7 +6,7 @@ import * as zlib from "node:zlib";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from "hyparquet";
 import type { AsyncBuffer, Compressors, FileMetaData } from "hyparquet";
 import { snappyUncompressor } from "hysnappy";
-import { InputError, LmsysFieldsSchema, describeZodError, type InputErrorReason } from "@lmsynth/schema";
+import { InputError, LmsysFieldsSchema, describeZodError } from "@lmsynth/schema";
 import type { LocatedRecord } from "./located-record.js";
 
 /** Options of {@link readParquet}: the dataset's own export filter, on by default. */
@@ -180,15 +180,6 @@ export async function readShardGroup(
     records.push({ record: parsed.data, file, line });
   }
   return { records };
-}
-
-/** A row group's kept records as JSON texts: the form in which they cross from a worker thread to the spool. */
-export interface ShardGroupTexts {
-  ids: string[];
-  lines: number[];
-  texts: string[];
-  /** The `InputError` that stopped the group, as data (errors lose their class between threads). */
-  error?: { line: number | undefined; reason: InputErrorReason; detail: string };
 }
 
 async function openParquet(file: string): Promise<{ buffer: AsyncBuffer; metadata: FileMetaData }> {

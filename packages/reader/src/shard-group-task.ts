@@ -1,5 +1,5 @@
-import { LMSYS_FIELDS_CONVERTED, convertedLmsysPart } from "@lmsynth/schema";
-import { openShard, readShardGroup, type ParquetShard, type ReadParquetOptions, type ShardGroupTexts } from "./read-parquet.js";
+import { LMSYS_FIELDS_CONVERTED, convertedLmsysPart, type InputErrorReason } from "@lmsynth/schema";
+import { openShard, readShardGroup, type ParquetShard, type ReadParquetOptions } from "./read-parquet.js";
 
 /** What the join keeps of an LMSYS record: all of it, or what a conversion reads (`convertedLmsysPart`). */
 export type LmsysPart = "all" | "converted";
@@ -9,6 +9,15 @@ export interface ShardGroupTask {
   file: string;
   index: number;
   options: Pick<ReadParquetOptions, "languages" | "dropFlagged"> & { part: LmsysPart };
+}
+
+/** A row group's kept records as JSON texts: the form in which they cross from a worker thread to the spool. */
+export interface ShardGroupTexts {
+  ids: string[];
+  lines: number[];
+  texts: string[];
+  /** The `InputError` that stopped the group, as data (errors lose their class between threads). */
+  error?: { line: number | undefined; reason: InputErrorReason; detail: string };
 }
 
 /** The `readParquet` options of a task: the columns of its part. */

@@ -4,8 +4,8 @@
 // Seeded and deterministic: same --records and --seed give the same bytes (Node's gzip header has mtime 0).
 // Streams: one ~1 MiB batch of lines at a time, awaiting gzip backpressure, so memory stays flat.
 //
-//   node bench/generate.mjs [--records 450000] [--seed 1] [--out bench/data/llama3.1-merged-<N>.jsonl.gz]
-//                           [--sources | --sources-only] [--quiet]
+//   node bench/generate.mjs [--records 450000] [--seed 1] [--shape llama|small]
+//                           [--out bench/data/llama3.1-merged-[small-]<N>.jsonl.gz] [--sources | --sources-only] [--quiet]
 //
 // Sizes are tuned on gzip itself: the synth fields alone come to ~3.2 KB gzip per record, as in the real file
 // (1.43 GB for 453,889 records); with the LMSYS fields a record is ~4.3 KB gzip, ~21 KB raw (450,000 records:
@@ -38,11 +38,22 @@ import { mulberry32, split } from "../test-fixtures/generate.mjs";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 
-/** The sidecar of a generated file: `{ records, seed, compressedBytes, uncompressedBytes }`, so run.mjs need not count. */
+/** The sidecar of a generated file: `{ records, seed, shape, compressedBytes, uncompressedBytes }`, so run.mjs need not count. */
 export const metaPath = (out) => `${out}.meta.json`;
 
-/** Where `generate` writes by default for `records`. */
-export const defaultDataPath = (records) => join(BENCH, "data", `llama3.1-merged-${records}.jsonl.gz`);
+/**
+ * The record shapes: character ranges (log-uniform) of each text, and the share of multi-turn conversations.
+ * `llama` is the published Llama-3.1 file's (~21 KB raw per record); `small` keeps every field and rule but
+ * shortens the texts to ~6 KB raw per record, where per-record costs outweigh per-byte ones.
+ */
+export const SHAPES = {
+  llama: { user: [30, 900], ja: [20, 400], followUp: [20, 400], reply: [100, 2000], response: [100, 1800], repeats: 60, judgement: [100, 500], en: [200, 2000], multiTurn: 0.25 },
+  small: { user: [20, 300], ja: [10, 100], followUp: [20, 200], reply: [20, 250], response: [10, 120], repeats: 5, judgement: [20, 60], en: [40, 250], multiTurn: 0 },
+};
+
+/** Where `generate` writes by default for `records` of `shape`. */
+export const defaultDataPath = (records, shape = "llama") =>
+  join(BENCH, "data", `llama3.1-merged-${shape === "llama" ? "" : `${shape}-`}${records}.jsonl.gz`);
 
 const MOD_KEYS = [
   "harassment", "harassment/threatening", "hate", "hate/threatening", "self-harm", "self-harm/instructions",
@@ -98,7 +109,7 @@ function vocabulary(rand) {
 }
 
 /** One record generator bound to a PRNG; `record(i)` returns merged record `i` as an object (fields in file order). */
-function recordWriter(seed) {
+function recordWriter(seed, size = SHAPES.llama) {
   const rand = mulberry32(seed);
   const { nouns, enWords } = vocabulary(rand);
   const int = (n) => Math.floor(rand() * n);
@@ -175,7 +186,7 @@ function recordWriter(seed) {
   }
   function annotation(score, content, en) {
     let body = "";
-    const chars = logUniform(100, 500);
+    const chars = logUniform(...size.judgement);
     while (body.length < chars) body += (en && body ? " " : "") + (rand() < 0.75 ? pick(en ? JUDGE_EN : JUDGE_JA) : en ? enSentence() : jaSentence());
     return {
       preference_score: score,
@@ -210,18 +221,18 @@ function recordWriter(seed) {
     const template = rand() < 0.03 ? pick(TEMPLATES) : null;
     const empty = rand() < 0.0005;
     const dup = !empty && recent.length >= 100 && rand() < 0.05 ? recent[int(recent.length)] : undefined;
-    let userEn = dup ? dup.en : enText(logUniform(30, 900)) + "?";
+    let userEn = dup ? dup.en : enText(logUniform(...size.user)) + "?";
     if (redacted && !dup) userEn = `My name is NAME_1 and I live in NAME_2. ${userEn}`;
-    const ja = empty ? "" : dup ? dup.ja : (redacted ? "私はNAME_1です。" : "") + jaText(logUniform(20, 400));
+    const ja = empty ? "" : dup ? dup.ja : (redacted ? "私はNAME_1です。" : "") + jaText(logUniform(...size.ja));
     if (!dup && !empty) {
       if (recent.length < 5000) recent.push({ id, ja, en: userEn });
       else recent[int(5000)] = { id, ja, en: userEn };
     }
-    const turns = rand() < 0.75 ? 1 : 2 + int(rand() < 0.6 ? 1 : 4);
+    const turns = rand() < 1 - size.multiTurn ? 1 : 2 + int(rand() < 0.6 ? 1 : 4);
     const conversation = [];
     for (let t = 0; t < turns; t++) {
-      conversation.push({ role: "user", content: t === 0 ? userEn : enText(logUniform(20, 400)) });
-      conversation.push({ role: "assistant", content: enText(logUniform(100, 2000)) });
+      conversation.push({ role: "user", content: t === 0 ? userEn : enText(logUniform(...size.followUp)) });
+      conversation.push({ role: "assistant", content: enText(logUniform(...size.reply)) });
     }
     const responses = [];
     const annotations = [];
@@ -231,8 +242,8 @@ function recordWriter(seed) {
         const repetitive = rand() < 0.02;
         let content;
         if (rand() < 0.001) content = "";
-        else if (repetitive) content = jaSentence().repeat(20 + int(60));
-        else content = jaText(logUniform(100, 1800));
+        else if (repetitive) content = jaSentence().repeat(20 + int(size.repeats));
+        else content = jaText(logUniform(...size.response));
         const s = score();
         const a = annotation(s, content, false);
         if (repetitive) a.repetition_flag = true;
@@ -241,7 +252,7 @@ function recordWriter(seed) {
       }
     }
     const hasEn = rand() > 0.0003;
-    const enContent = enText(logUniform(200, 2000));
+    const enContent = enText(logUniform(...size.en));
     const r = {
       conversation_id: id,
       model: pick(MODELS),
@@ -355,13 +366,15 @@ function gpgEncrypt(plain, out, passphraseFile, literalName) {
  * same order (`sourcePaths(records, dirname(out))`; the instructions encrypted with `passphrasePath()`).
  * Every file is gzip level 6 with 1 MiB chunks, streamed, written under a temporary name and renamed into
  * place at the end, so a half-written file is never taken for a finished one; each gets a sidecar
- * `metaPath(file)` `{ records, seed, compressedBytes, uncompressedBytes }` (compressedBytes: the bytes on
+ * `metaPath(file)` `{ records, seed, shape, compressedBytes, uncompressedBytes }` (compressedBytes: the bytes on
  * disk, so for the .gpg file the encrypted size). Resolves with `{ files: [{ path, compressedBytes,
  * uncompressedBytes }] }`, merged first when written. The .gz files are deterministic; the .gpg file is not
  * (gpg draws a fresh salt and session key), though what it decrypts to is.
  */
-export async function generate({ records = 450_000, seed = 1, out = defaultDataPath(records), merged = true, sources = false, progress = () => {} } = {}) {
+export async function generate({ records = 450_000, seed = 1, shape = "llama", out = defaultDataPath(records, shape), merged = true, sources = false, progress = () => {} } = {}) {
   if (!merged && !sources) throw new Error("generate: nothing to write (merged and sources both false)");
+  if (!SHAPES[shape]) throw new Error(`generate: unknown shape ${shape} (known: ${Object.keys(SHAPES).join(", ")})`);
+  if (sources && shape !== "llama") throw new Error("generate: the three sources are written for the llama shape only");
   mkdirSync(dirname(out), { recursive: true });
   const paths = sourcePaths(records, dirname(out));
   const passphraseFile = passphrasePath(dirname(out));
@@ -374,7 +387,7 @@ export async function generate({ records = 450_000, seed = 1, out = defaultDataP
     sinks.synth = { path: paths.synth, sink: new GzipLines(paths.synth) };
   }
   const all = Object.values(sinks);
-  const record = recordWriter(seed);
+  const record = recordWriter(seed, SHAPES[shape]);
   let encryptedTmp;
   try {
     for (let i = 0; i < records; i++) {
@@ -398,7 +411,7 @@ export async function generate({ records = 450_000, seed = 1, out = defaultDataP
     }
     const files = [];
     for (const { path, sink } of all) {
-      const meta = { records, seed, compressedBytes: statSync(sink.tmp).size, uncompressedBytes: sink.raw };
+      const meta = { records, seed, shape, compressedBytes: statSync(sink.tmp).size, uncompressedBytes: sink.raw };
       writeFileSync(metaPath(path), JSON.stringify(meta, null, 2) + "\n");
       renameSync(sink.tmp, path);
       files.push({ path, compressedBytes: meta.compressedBytes, uncompressedBytes: meta.uncompressedBytes });
@@ -416,6 +429,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     options: {
       records: { type: "string", default: "450000" },
       seed: { type: "string", default: "1" },
+      shape: { type: "string", default: "llama" },
       out: { type: "string" },
       sources: { type: "boolean", default: false },
       "sources-only": { type: "boolean", default: false },
@@ -425,12 +439,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   });
   const records = Number(values.records);
   if (!Number.isInteger(records) || records < 1) throw new Error(`--records: expected a whole number ≥ 1, got ${values.records}`);
-  const out = values.out ? resolve(values.out) : defaultDataPath(records);
+  const out = values.out ? resolve(values.out) : defaultDataPath(records, values.shape);
   const started = performance.now();
   let next = 0;
   const result = await generate({
     records,
     seed: Number(values.seed),
+    shape: values.shape,
     out,
     merged: !values["sources-only"],
     sources: values.sources || values["sources-only"],

@@ -34,10 +34,12 @@ const CLI = join(ROOT, "apps/cli/dist/bin.js");
 /**
  * The timed rows, run in this order on the same input. `argv(ctx)` is the command line (ctx.input: the merged
  * input; ctx.sources: the three published sources made from the same records, their passphrase file, and
- * `lmsysParquet`, the LMSYS side as Parquet shards; ctx.cli: the lmsynth CLI to run; ctx.out(name): a path
+ * `lmsysParquet`, the LMSYS side as Parquet shards; ctx.smallInput: the small-record merged input of as many
+ * records; ctx.cli: the lmsynth CLI to run; ctx.out(name): a path
  * under bench/out/); stdout goes to /dev/null. `output` names the file or folder the row
  * writes under bench/out/ (deleted before the run; compared by the checks). `reads` says what the row reads,
- * which is what its MB/s and records/s are counted on: "merged" (default), "sources" (the three files together),
+ * which is what its MB/s and records/s are counted on: "merged" (default), "merged-small" (the small-record
+ * input, compared with `zcat-small`), "sources" (the three files together),
  * "sources-parquet" (the synth and instruction files and the LMSYS Parquet shards) or "sft-output"
  * (lmsynth-sft's output, so lmsynth-render must run after lmsynth-sft).
  */
@@ -123,6 +125,33 @@ const ROWS = [
     argv: (c) => ["zcat", c.out("merged.jsonl.gz")],
   },
   {
+    name: "zcat-small",
+    what: "`zcat` of the small-record input (`generate.mjs --shape small`: the same fields and rules, ~6 KB raw per record)",
+    reads: "merged-small",
+    argv: (c) => ["zcat", c.smallInput],
+  },
+  {
+    name: "python-sft-small",
+    what: "`python-sft` on the small-record input",
+    reads: "merged-small",
+    argv: (c) => [PYTHON, join(BENCH, "sft_select.py"), c.smallInput, "-o", c.out("python-sft-small.jsonl.gz")],
+    output: "python-sft-small.jsonl.gz",
+  },
+  {
+    name: "lmsynth-sft-small",
+    what: "`lmsynth-sft` on the small-record input",
+    reads: "merged-small",
+    argv: (c) => [process.execPath, c.cli, "sft", c.smallInput, "-o", c.out("sft-small.jsonl.gz"), "--quiet"],
+    output: "sft-small.jsonl.gz",
+  },
+  {
+    name: "lmsynth-build-small",
+    what: "`lmsynth-build` on the small-record input",
+    reads: "merged-small",
+    argv: (c) => [process.execPath, c.cli, "build", c.smallInput, "-o", c.out("build-small"), "--overwrite", "--quiet"],
+    output: "build-small",
+  },
+  {
     name: "lmsynth-render",
     what: "`lmsynth render bench/out/sft.jsonl.gz --template llama-3.1 -o bench/out/render.jsonl.gz --quiet`: built-in template over lmsynth-sft's output",
     reads: "sft-output",
@@ -132,7 +161,7 @@ const ROWS = [
 ];
 
 /** Rows whose outputs must be byte-identical after decompression; a difference fails the run. */
-const SAME_OUTPUT = [["python-sft", "lmsynth-sft"]];
+const SAME_OUTPUT = [["python-sft", "lmsynth-sft"], ["python-sft-small", "lmsynth-sft-small"]];
 
 /** Rows whose output folders must hold byte-identical shards (manifest paths, rows and sha256 of every .parquet). */
 const SAME_SHARDS = [["lmsynth-build", "lmsynth-build-1thread"], ["lmsynth-build", "lmsynth-build-join"], ["lmsynth-build", "lmsynth-build-join-parquet"]];
@@ -369,12 +398,12 @@ async function compareRowSets(parquet, jsonl) {
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)]));
 }
 
-async function ensureData(records) {
-  const file = defaultDataPath(records);
+async function ensureData(records, shape = "llama") {
+  const file = defaultDataPath(records, shape);
   if (!existsSync(file)) {
     process.stderr.write(`generating ${relative(ROOT, file)} (${records} records)…\n`);
     const started = performance.now();
-    const r = await generate({ records, out: file });
+    const r = await generate({ records, shape, out: file });
     const s = (performance.now() - started) / 1000;
     process.stderr.write(`generated ${(r.files[0].compressedBytes / MB).toFixed(0)} MB in ${s.toFixed(0)} s\n`);
   }
@@ -497,7 +526,8 @@ async function main() {
   const { records } = merged;
   const wantsSources = rows.some((r) => r.reads?.startsWith("sources") && wanted(r)) || opts.only.includes("rss-flat");
   const sources = generated && wantsSources ? await ensureSources(records0) : undefined;
-  const ctx = { input, sources, cli: CLI, out: (name) => join(OUT, name) };
+  const smallInput = generated && rows.some((r) => r.reads === "merged-small" && wanted(r)) ? await ensureData(records0, "small") : undefined;
+  const ctx = { input, sources, smallInput, cli: CLI, out: (name) => join(OUT, name) };
   let failed = false;
   const notes = [];
 
@@ -508,6 +538,7 @@ async function main() {
   const commit = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT }).stdout?.toString().trim() || "?";
   const dirty = spawnSync("git", ["status", "--porcelain", "--untracked-files=no", "--", "apps", "packages"], { cwd: ROOT }).stdout?.toString().trim();
   await warm(input);
+  if (smallInput) await warm(smallInput);
   if (sources) for (const side of ["synth", "instructions", "lmsys"]) await warm(sources[side]);
   const results = new Map();
   const startedAt = new Date();
@@ -515,8 +546,8 @@ async function main() {
   for (let round = 1; round <= opts.repeat; round++) {
     for (const row of rows) {
       if (!wanted(row) || results.get(row.name)?.status > 0) continue;
-      if (row.reads?.startsWith("sources") && !sources) {
-        if (round === 1) notes.push(`- \`${row.name}\` skipped: it needs the generated sources (run with \`--records\`, not \`--input\`).`);
+      if ((row.reads?.startsWith("sources") && !sources) || (row.reads === "merged-small" && !smallInput)) {
+        if (round === 1) notes.push(`- \`${row.name}\` skipped: it needs generated inputs (run with \`--records\`, not \`--input\`).`);
         continue;
       }
       if (row.output) rmSync(ctx.out(row.output), { recursive: true, force: true });
@@ -537,6 +568,7 @@ async function main() {
 
   // What each row read, for its MB/s and records/s.
   const reads = { merged };
+  if (smallInput) reads["merged-small"] = await describeInput(smallInput);
   if (sources) Object.assign(reads, describeSources(sources));
   if (ok("lmsynth-merge")) reads["merge-output"] = await describeInput(ctx.out("merged.jsonl.gz"));
   if (ok("lmsynth-render")) reads["sft-output"] = await describeInput(ctx.out("sft.jsonl.gz"));
@@ -590,14 +622,16 @@ async function main() {
       ? `- \`${a}\` and \`${b}\` wrote byte-identical shards: ${sa.shards.length} Parquet files (${counts}), same sha256`
       : `- **MISMATCH** \`${a}\` and \`${b}\` shards differ: ${JSON.stringify(sa.shards)} vs ${JSON.stringify(sb.shards)}`);
   }
-  if (ok("lmsynth-build")) {
-    const { rows } = shardsOf(ctx.out("build"));
-    for (const [config, row] of [["sft", "lmsynth-sft"], ["dpo", "lmsynth-dpo"]]) {
+  // A build's row counts per config must equal the lines of the single-config rows on the same input.
+  for (const [build, configs] of [["lmsynth-build", [["sft", "lmsynth-sft"], ["dpo", "lmsynth-dpo"]]], ["lmsynth-build-small", [["sft", "lmsynth-sft-small"]]]]) {
+    if (!ok(build)) continue;
+    const { rows: counts } = shardsOf(ctx.out(rows.find((r) => r.name === build).output));
+    for (const [config, row] of configs) {
       if (!ok(row)) continue;
       const lines = (await digest(row)).lines;
-      const same = lines === rows[config];
+      const same = lines === counts[config];
       if (!same) failed = true;
-      checks.push(`- ${same ? "" : "**MISMATCH** "}\`lmsynth-build\` ${config} rows: ${(rows[config] ?? 0).toLocaleString("en-US")}; \`${row}\` rows: ${lines.toLocaleString("en-US")}`);
+      checks.push(`- ${same ? "" : "**MISMATCH** "}\`${build}\` ${config} rows: ${(counts[config] ?? 0).toLocaleString("en-US")}; \`${row}\` rows: ${lines.toLocaleString("en-US")}`);
     }
   }
 
@@ -659,8 +693,9 @@ async function main() {
       continue;
     }
     const r = reads[what];
-    // zcat read the merged file: a ratio is fair for the same records as sources, not for another file.
-    const vs = zcat?.status === 0 && what !== "sft-output" ? `${fmt(m.seconds / zcat.seconds, 2)}×` : "";
+    // A ratio is fair against the zcat of the same records (the merged file also for its sources), not of another file.
+    const floor = what === "merged-small" ? results.get("zcat-small") : what === "sft-output" ? undefined : zcat;
+    const vs = floor?.status === 0 ? `${fmt(m.seconds / floor.seconds, 2)}×` : "";
     const cpu = m.cpu === undefined ? "" : fmt(m.cpu, 1);
     const others = m.others === undefined ? "" : fmt(m.others, 2);
     lines.push(
@@ -685,6 +720,13 @@ async function main() {
       verdicts.push(`- build faster than ${other}: ${fmt(build.seconds, 1)} s vs ${fmt(o.seconds, 1)} s (${fmt(build.seconds / o.seconds, 2)}× its time): ${mark(build.seconds < o.seconds)}`);
     }
     verdicts.push(`- build peak RSS under ${fmt(BUDGET.mergedRss / MB, 0)} MB on a merged input: ${fmt(build.peakRss / MB, 0)} MB: ${mark(build.peakRss < BUDGET.mergedRss)}`);
+  }
+  const [buildSmall, pythonSmall] = [results.get("lmsynth-build-small"), results.get("python-sft-small")];
+  if (buildSmall?.status === 0 && pythonSmall?.status === 0) {
+    verdicts.push(
+      `- build faster than python-sft on small records: ${fmt(buildSmall.seconds, 1)} s vs ${fmt(pythonSmall.seconds, 1)} s ` +
+        `(${fmt(buildSmall.seconds / pythonSmall.seconds, 2)}× its time): ${buildSmall.seconds < pythonSmall.seconds ? "met" : "**missed**"}`,
+    );
   }
   const joined = results.get("lmsynth-build-join");
   if (joined?.status === 0) {

@@ -2,9 +2,9 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { InputError } from "@lmsynth/schema";
 import { mapBlock, type BlockResult, type BlockSides, type RecordMapperModule } from "./map-block.js";
-import { openInput } from "./open-input.js";
+import { CHUNK_BYTES, openInput } from "./open-input.js";
 import { readShardGroupTask, type ShardGroupTask, type ShardGroupTexts } from "./shard-group-task.js";
-import { DEFAULT_MAX_LINE_BYTES, LineTooLongError, PendingLine } from "./split-lines.js";
+import { DEFAULT_MAX_LINE_BYTES, LineTooLongError } from "./split-lines.js";
 import type { ReadRecordsOptions } from "./read-records.js";
 
 export interface MapRecordsOptions<Init> extends ReadRecordsOptions {
@@ -62,43 +62,51 @@ async function startWorker(options: MapRecordsOptions<unknown>): Promise<WorkerS
 
 /**
  * Decoded input cut into blocks of whole lines, about `size` bytes each. A line longer than `maxLineBytes`
- * throws `LineTooLongError`; every line before it has been yielded by then.
+ * throws `LineTooLongError`; every line before it has been yielded by then. Each byte is copied once, into a
+ * buffer that no one else holds: a block is the front of that buffer, so its `ArrayBuffer` can be
+ * transferred to a worker as it is (the unfinished line after it has been moved to the next buffer).
  */
 async function* lineBlocks(chunks: AsyncIterable<Buffer>, size: number, maxLineBytes: number): AsyncGenerator<Buffer> {
-  // Whole lines not yet sent, then the unfinished line: pieces are joined only when a block is cut.
-  let lines: Buffer[] = [];
-  let linesLength = 0;
-  const rest = new PendingLine(maxLineBytes);
-  try {
-    for await (const chunk of chunks) {
-      const cut = chunk.lastIndexOf(10);
-      if (cut === -1) {
-        rest.add(chunk);
-        continue;
-      }
-      const head = rest.take(chunk.subarray(0, cut + 1));
-      // The first line of `head` was pending: check it; the rest of the chunk is checked when it is cut.
-      if (head.indexOf(10) > maxLineBytes) throw new LineTooLongError(maxLineBytes);
-      lines.push(head);
-      linesLength += head.length;
-      rest.add(chunk.subarray(cut + 1));
-      if (linesLength < size) continue;
-      yield Buffer.concat(lines, linesLength);
-      lines = [];
-      linesLength = 0;
+  let buf = Buffer.allocUnsafeSlow(size + CHUNK_BYTES);
+  let length = 0;
+  // Where the unfinished line begins: the bytes before it are whole lines.
+  let pending = 0;
+  const tooLong = function* (): Generator<Buffer> {
+    if (pending > 0) yield buf.subarray(0, pending);
+    throw new LineTooLongError(maxLineBytes);
+  };
+  for await (const chunk of chunks) {
+    if (length + chunk.length > buf.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(2 * buf.length, length + chunk.length));
+      buf.copy(grown, 0, 0, length);
+      buf = grown;
     }
-  } catch (e) {
-    // The lines before a long one go first, so that their count places it.
-    if (e instanceof LineTooLongError && linesLength > 0) yield Buffer.concat(lines, linesLength);
-    throw e;
+    chunk.copy(buf, length);
+    const start = length;
+    length += chunk.length;
+    const cut = chunk.lastIndexOf(10);
+    // Only a line that spans chunks can grow without bound; one inside a chunk is as long as the chunk.
+    if (cut !== -1) {
+      if (start + chunk.indexOf(10) - pending > maxLineBytes) yield* tooLong();
+      pending = start + cut + 1;
+    }
+    if (length - pending > maxLineBytes) yield* tooLong();
+    if (cut === -1 || pending < size) continue;
+    const block = buf.subarray(0, pending);
+    const next = Buffer.allocUnsafeSlow(Math.max(size + CHUNK_BYTES, length - pending));
+    buf.copy(next, 0, pending, length);
+    buf = next;
+    length -= pending;
+    pending = 0;
+    yield block;
   }
-  if (linesLength > 0) yield Buffer.concat(lines, linesLength);
-  if (rest.length > 0) yield rest.take();
+  if (length > 0) yield buf.subarray(0, length);
 }
 
 /** Maps blocks of lines with the mapper module: in worker threads, or in this one when `threads` is 1. */
 export interface BlockPool<Out> {
   threads: number;
+  /** With workers, `block`'s whole `ArrayBuffer` is transferred (detached here): it must hold nothing else. */
   map(block: Buffer, first: boolean, sides?: BlockSides): Promise<BlockResult<Out>>;
   /** Reads a row group of an LMSYS Parquet shard for the join, in a worker (so several at once). */
   readShardGroup(task: ShardGroupTask): Promise<ShardGroupTexts>;
@@ -134,11 +142,9 @@ export async function openBlockPool<Init, Out>(options: MapRecordsOptions<Init>)
   return {
     threads,
     map(block, first, sides) {
-      // Copy into a buffer of its own, so it can be transferred without detaching a shared pool.
-      const own = new Uint8Array(block.length);
-      own.set(block);
-      const transfer: ArrayBuffer[] = sides ? [own.buffer, sides.places.buffer as ArrayBuffer] : [own.buffer];
-      return send<BlockResult<Out>>({ block: own, first, sides }, transfer);
+      const transfer = [block.buffer as ArrayBuffer];
+      if (sides) transfer.push(sides.places.buffer as ArrayBuffer);
+      return send<BlockResult<Out>>({ block, first, sides }, transfer);
     },
     readShardGroup: (task) => send<ShardGroupTexts>({ shardGroup: task }),
     close: async () => void (await Promise.all(slots.map((s) => s.worker.terminate()))),

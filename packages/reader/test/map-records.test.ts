@@ -66,6 +66,31 @@ describe("mapRecords", () => {
     await expect(collect([f], { threads: 2 })).rejects.toThrow("cannot map id2");
   });
 
+  describe("across the input's 1 MiB chunks", () => {
+    const lines = Array.from({ length: 30_000 }, (_, i) => line(i));
+    // The line that starts 20,000 bytes before the first chunk ends, made 40,000 bytes long: it spans two chunks.
+    let long = 0;
+    for (let at = 0; at + Buffer.byteLength(lines[long]!) + 1 < (1 << 20) - 20_000; long++) at += Buffer.byteLength(lines[long]!) + 1;
+
+    it.each([1, 2])("gives every line in order with %i thread(s), blocks cut from whole lines only", async (threads) => {
+      const f = file(`chunks-${threads}.jsonl`, lines.join("\n"));
+      const got = await collect([f], { threads, blockBytes: 2 << 20 });
+      expect(got.map((g) => [g.line, g.id])).toEqual(lines.map((_, i) => [i + 1, `id${i}`]));
+    });
+
+    it.each([1, 2])("stops at a line over the cap that spans two chunks, after every line before it (%i thread(s))", async (threads) => {
+      const withLong = [...lines.slice(0, long), JSON.stringify({ conversation_id: "long", pad: "x".repeat(40_000) }), ...lines.slice(long + 1)];
+      const f = file(`chunks-long-${threads}.jsonl`, withLong.join("\n"));
+      const got: string[] = [];
+      const e = await (async () => {
+        for await (const m of mapRecords<{ tag: string }, { id: string }>([f], { mapper, init: { tag: "t" }, threads, maxLineBytes: 30_000 })) got.push(m.out.id);
+      })().then(() => undefined, (e: unknown) => e);
+      expect(long).toBeGreaterThan(3000);
+      expect((e as InputError).message).toBe(`${f}:${long + 1}: line longer than 30000 bytes (raise the cap with --max-line-bytes)`);
+      expect(got).toEqual(lines.slice(0, long).map((_, i) => `id${i}`));
+    });
+  });
+
   it("reads several files, each numbered from line 1", async () => {
     const a = file("a.jsonl", `${line(1)}\n${line(2)}\n`);
     const b = file("b.jsonl", `${line(3)}\n`);

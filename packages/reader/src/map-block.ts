@@ -80,6 +80,38 @@ export function mapBlock<Out>(
   return result;
 }
 
+/** Spooled records at most this far apart are read together: a read costs more than this many bytes' worth. */
+const READ_GAP = 8 << 10;
+
+/**
+ * The JSON of every side that `sides` places, read from the spools open as `fds`: index `2 × (line - 1) + i`
+ * for side `i` of the block's `line`. Records that lie close together in a spool (the instructions come in
+ * synth order) are read as one run, with one read and one cipher.
+ */
+function readSides(sides: BlockSides, fds: Array<number | undefined>): Array<Buffer | undefined> {
+  const { places } = sides;
+  const out = new Array<Buffer | undefined>(places.length / 2);
+  for (const i of [0, 1] as const) {
+    const fd = fds[i];
+    if (fd === undefined) continue;
+    const offset = (k: number): number => places[2 * k + 2 * i]!;
+    const length = (k: number): number => places[2 * k + 2 * i + 1]!;
+    // k: 2 × (line - 1), the line's first place; in spool order.
+    const lines: number[] = [];
+    for (let k = 0; k < places.length / 2; k += 2) if (length(k) >= 0) lines.push(k);
+    lines.sort((a, b) => offset(a) - offset(b));
+    for (let r = 0; r < lines.length; ) {
+      const start = offset(lines[r]!);
+      let end = start + length(lines[r]!);
+      let s = r + 1;
+      for (; s < lines.length && offset(lines[s]!) <= end + READ_GAP; s++) end = Math.max(end, offset(lines[s]!) + length(lines[s]!));
+      const run = readSpooled(fd, sides.spools[i]!.key, start, end - start);
+      for (; r < s; r++) out[lines[r]! + i] = run.subarray(offset(lines[r]!) - start, offset(lines[r]!) - start + length(lines[r]!));
+    }
+  }
+  return out;
+}
+
 function mapLines<Out>(
   block: Buffer,
   mapper: RecordMapper<Out>,
@@ -88,6 +120,7 @@ function mapLines<Out>(
   fds: Array<number | undefined>,
 ): void {
   const sides = options.sides;
+  const read = sides && readSides(sides, fds);
   // The join counts every synth record it reads: its lines are all parsed.
   const wants = sides ? undefined : options.wants;
   for (const text of blockLines(block, options.first)) {
@@ -97,7 +130,7 @@ function mapLines<Out>(
       const id = lineIdOf(text);
       if (id !== undefined && !wants(id)) continue;
     }
-    const parsed = sides ? joinLine(text, line, sides, fds) : parseLine(text);
+    const parsed = sides ? joinLine(text, line, sides.ids[line - 1], read!) : parseLine(text);
     if ("record" in parsed) {
       result.outs.push({ line, out: mapper(parsed.record) });
     } else if (options.skip) {
@@ -109,19 +142,20 @@ function mapLines<Out>(
   }
 }
 
-/** A synth line merged with its sides; a line whose id is not the one its sides were found by is refused. */
-function joinLine(text: Buffer, line: number, sides: BlockSides, fds: Array<number | undefined>): ReturnType<typeof parseLine> {
+/**
+ * A synth line merged with its sides (`read`, from `readSides`); a line whose id is not the one (`id`) its
+ * sides were found by is refused.
+ */
+function joinLine(text: Buffer, line: number, id: string | undefined, read: Array<Buffer | undefined>): ReturnType<typeof parseLine> {
   const parsed = parseLine(text, SynthFieldsSchema);
   if (!("record" in parsed)) return parsed;
   const record = parsed.record;
-  if (record.conversation_id !== sides.ids[line - 1]) {
+  if (record.conversation_id !== id) {
     return { reason: "invalid-record", detail: "`conversation_id` is given twice in the record, with different values" };
   }
-  const at = 4 * (line - 1);
   const side = (i: 0 | 1): object | undefined => {
-    const length = sides.places[at + 2 * i + 1]!;
-    if (length < 0) return undefined;
-    return JSON.parse(readSpooled(fds[i]!, sides.spools[i]!.key, sides.places[at + 2 * i]!, length).toString("utf8")) as object;
+    const json = read[2 * (line - 1) + i];
+    return json && (JSON.parse(json.toString("utf8")) as object);
   };
   const lmsys = side(0);
   const instruction = side(1);

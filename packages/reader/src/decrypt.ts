@@ -26,6 +26,7 @@ import {
 import type { PartialConfig, SessionKey } from "openpgp";
 import { InputError, OutputError, OptionError, trackTemporaryPath } from "@lmsynth/schema";
 import { PacketFraming, PacketTag, concatBytes } from "./packet-framing.js";
+import { s2kSessionKey } from "./s2k.js";
 import { badPassphrase, classifyOpenPgpError, errorMessage, truncatedError } from "./openpgp-errors.js";
 import type { FramedPacket } from "./packet-framing.js";
 
@@ -432,23 +433,8 @@ async function checkPassphrase(
       "not a passphrase-encrypted message: it is encrypted to a public key (lmsynth reads gpg --symmetric files)",
     );
   }
-  const packets = await PacketList.fromBinary(
-    concatBytes(skesks.map((p) => rawPacket(p, head))),
-    // openpgp's types say Map, but its code indexes a plain tag → class object.
-    { [enums.packet.symEncryptedSessionKey]: SymEncryptedSessionKeyPacket } as unknown as Parameters<typeof PacketList.fromBinary>[1],
-    { ...config, ...OPENPGP_CONFIG },
-  );
-  let candidates: Awaited<ReturnType<typeof decryptSessionKeys>>;
-  try {
-    candidates = await decryptSessionKeys({ message: new Message(packets), passwords: passphrase, config: OPENPGP_CONFIG });
-  } catch (error) {
-    // SKESK v5/v6 and v4 with an encrypted session key are authenticated (or at least checked): a
-    // failure means the passphrase is wrong, unless the packet itself was not understood.
-    if (packets.filterByTag(enums.packet.symEncryptedSessionKey).length === 0) {
-      throw new InputError(file, undefined, "decrypt", `unsupported OpenPGP session-key packet: ${errorMessage(error)}`, { cause: error });
-    }
-    throw badPassphrase(file, passphrase, error);
-  }
+  const fast = skesks.map((p) => s2kSessionKey(p.body, passphrase));
+  const candidates = fast.every((k) => k !== undefined) ? fast : await openpgpSessionKeys(skesks, head, passphrase, file);
   for (const { data: key, algorithm } of candidates) {
     // SEIPD v2 names its cipher in its own header and openpgp ignores `algorithm`; the SKESK v6 it
     // came from was authenticated.
@@ -457,6 +443,26 @@ async function checkPassphrase(
     if (check !== "fail") return { sessionKey: { data: key, algorithm }, verified: check === "pass" };
   }
   throw badPassphrase(file, passphrase);
+}
+
+/** The session keys openpgp derives from the SKESK packets `skesks` with `passphrase`. */
+async function openpgpSessionKeys(skesks: FramedPacket[], head: Uint8Array, passphrase: string, file: string): ReturnType<typeof decryptSessionKeys> {
+  const packets = await PacketList.fromBinary(
+    concatBytes(skesks.map((p) => rawPacket(p, head))),
+    // openpgp's types say Map, but its code indexes a plain tag → class object.
+    { [enums.packet.symEncryptedSessionKey]: SymEncryptedSessionKeyPacket } as unknown as Parameters<typeof PacketList.fromBinary>[1],
+    { ...config, ...OPENPGP_CONFIG },
+  );
+  try {
+    return await decryptSessionKeys({ message: new Message(packets), passwords: passphrase, config: OPENPGP_CONFIG });
+  } catch (error) {
+    // SKESK v5/v6 and v4 with an encrypted session key are authenticated (or at least checked): a
+    // failure means the passphrase is wrong, unless the packet itself was not understood.
+    if (packets.filterByTag(enums.packet.symEncryptedSessionKey).length === 0) {
+      throw new InputError(file, undefined, "decrypt", `unsupported OpenPGP session-key packet: ${errorMessage(error)}`, { cause: error });
+    }
+    throw badPassphrase(file, passphrase, error);
+  }
 }
 
 /** The raw bytes (header and body) of a complete packet from the start of the input. */

@@ -6,7 +6,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { InputError, OutputError, OptionError } from "@lmsynth/schema";
+import { decryptSessionKeys, enums, readMessage, type SymEncryptedSessionKeyPacket } from "openpgp";
 import { decryptFile, decryptStream, isOpenPgp, readPassphrase } from "../src/decrypt.js";
+import { s2kSessionKey } from "../src/s2k.js";
 
 const FIXTURES = fileURLToPath(new URL("../../../test-fixtures/gpg/", import.meta.url));
 const fixture = (name: string) => join(FIXTURES, name);
@@ -87,6 +89,51 @@ const GPG_FIXTURES = [
   ["armored.asc", ["cipher 9", "literal data packet"]],
   ["ocb-librepgp.gpg", ["version 5, cipher 9, aead 2", "aead encrypted packet: cipher=9 aead=2"]],
 ] as const;
+
+describe("s2kSessionKey: the passphrase's key with node:crypto", () => {
+  /** The body of the file's one SKESK packet, and the session key openpgp derives from it. */
+  async function viaOpenpgp(bytes: Uint8Array, passphrase = PASSPHRASE) {
+    const message = await readMessage({ binaryMessage: bytes });
+    const [skesk] = message.packets.filterByTag(enums.packet.symEncryptedSessionKey) as unknown as SymEncryptedSessionKeyPacket[];
+    const [key] = await decryptSessionKeys({ message, passwords: passphrase });
+    return { body: skesk!.write(), key: key && { data: Buffer.from(key.data), algorithm: key.algorithm } };
+  }
+
+  it.each([
+    ["file-default.gpg", "aes256", "SHA-1, so two hashes fill the key"],
+    ["aes128-sha256.gpg", "aes128", "SHA-256"],
+    ["stdin-zlib-sha512.gpg", "aes256", "SHA-512"],
+  ])("derives openpgp's key for %s (%s, %s)", async (name, algorithm) => {
+    const { body, key } = await viaOpenpgp(readFileSync(fixture(name)));
+    const got = s2kSessionKey(body, PASSPHRASE);
+    expect(got && { data: Buffer.from(got.data), algorithm: got.algorithm }).toEqual(key);
+    expect(key?.algorithm).toBe(algorithm);
+    // A wrong passphrase gives another key (the quick check then refuses it).
+    expect(Buffer.from(s2kSessionKey(body, `${PASSPHRASE}x`)!.data).equals(key!.data)).toBe(false);
+    // openpgp's own derivation hashes gpg's default 65 MB in JavaScript: seconds on a busy machine.
+  }, 30_000);
+
+  it.each([
+    ["0", "simple"],
+    ["1", "salted"],
+  ])("derives the key of --s2k-mode %s (%s), and the file decrypts to gpg's plaintext", async (mode) => {
+    const file = tempFile(`s2k-mode-${mode}.gpg`, gpg(["--passphrase-file", PASSPHRASE_FILE, "--s2k-mode", mode, "--symmetric", "--cipher-algo", "AES256", "-o", "-"], PLAINTEXT));
+    const bytes = readFileSync(file);
+    const { body, key } = await viaOpenpgp(bytes);
+    expect(body.length).toBe(mode === "0" ? 4 : 12);
+    const got = s2kSessionKey(body, PASSPHRASE)!;
+    expect({ data: Buffer.from(got.data), algorithm: got.algorithm }).toEqual(key);
+    expect((await decryptBytes(createReadStream(file), PASSPHRASE)).bytes.equals(PLAINTEXT)).toBe(true);
+  }, 30_000);
+
+  it.each([
+    ["cast5.gpg", "a cipher other than AES"],
+    ["ocb-librepgp.gpg", "a version 5 packet"],
+  ])("leaves %s (%s) to openpgp", async (name) => {
+    const { body } = await viaOpenpgp(readFileSync(fixture(name)));
+    expect(s2kSessionKey(body, PASSPHRASE)).toBeUndefined();
+  });
+});
 
 describe("decryptStream on gpg-made files", () => {
   it.each(GPG_FIXTURES)("%s decrypts to exactly what gpg --decrypt gives", async (name, packets) => {

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -7,6 +8,7 @@ import { gunzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OutputError } from "@lmsynth/schema";
 import { openJsonlSink } from "../src/index.js";
+import { duckdbJsonRows } from "./read-back.js";
 
 const rows = [
   { conversation_id: "a1", messages: [{ role: "user", content: "こんにちは 😀 \"quoted\"\n" }] },
@@ -101,6 +103,36 @@ describe("openJsonlSink", () => {
     expect(lines).toHaveLength(n + 1);
     expect(lines[n]).toBe("");
     expect(JSON.parse(lines[12_345]!)).toEqual({ i: 12_345, content: "12345:".padEnd(200, "あ") });
+  });
+
+  it("gzips in members of 4 MiB of input, which zcat, zlib and DuckDB read as one stream", async () => {
+    const path = join(dir, "members.jsonl.gz");
+    const sink = await openJsonlSink(path);
+    const n = 30_000;
+    const row = (i: number) => ({ i, content: `${i}:`.padEnd(300, "あ") });
+    for (let i = 0; i < n; i++) await sink.write(row(i));
+    await sink.close();
+    const bytes = await readFile(path);
+    const text = Array.from({ length: n }, (_, i) => JSON.stringify(row(i)) + "\n").join("");
+    // Node's gzip header (mtime 0, OS 3) starts every member: a member takes the sink's 1 MiB-character
+    // batches (about 2.9 MB each here) until it holds 4 MiB, so 27.4 MB make 5 members.
+    const header = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
+    let members = 0;
+    for (let at = bytes.indexOf(header); at !== -1; at = bytes.indexOf(header, at + 1)) members++;
+    expect([Buffer.byteLength(text), members]).toEqual([27_401_110, 5]);
+    expect(gunzipSync(bytes).toString("utf8")).toBe(text);
+    expect(execFileSync("zcat", [path], { maxBuffer: 64 << 20 }).toString("utf8")).toBe(text);
+    const read = await duckdbJsonRows(path);
+    expect(read).toHaveLength(n);
+    // DuckDB reads `i` as BIGINT, which its JSON form gives as a string.
+    expect(read.map((r) => [Number(r["i"]), r["content"]])).toEqual(Array.from({ length: n }, (_, i) => [i, row(i).content]));
+  });
+
+  it("writes an empty gzip output as one empty member", async () => {
+    const path = join(dir, "empty.jsonl.gz");
+    await (await openJsonlSink(path)).close();
+    const bytes = await readFile(path);
+    expect([bytes.length, gunzipSync(bytes).length]).toEqual([20, 0]);
   });
 
   it("writes `-` to the given stdout without ending it", async () => {

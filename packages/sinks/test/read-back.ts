@@ -18,6 +18,13 @@ export async function duckdbRows(path: string): Promise<Record<string, unknown>[
   return reader.getRowObjectsJson();
 }
 
+/** Every line of a JSONL(.gz) file as DuckDB's `read_json` reads it, in file order, as JSON-compatible objects. */
+export async function duckdbJsonRows(path: string): Promise<Record<string, unknown>[]> {
+  const con = await duckdb();
+  const reader = await con.runAndReadAll(`SELECT * FROM read_json(${quote(path)}, format = 'newline_delimited')`);
+  return reader.getRowObjectsJson();
+}
+
 /** DuckDB's `DESCRIBE` of a Parquet file: column name → type. */
 export async function duckdbTypes(path: string): Promise<Record<string, string>> {
   const con = await duckdb();

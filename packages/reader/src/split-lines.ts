@@ -15,9 +15,8 @@ export class LineTooLongError extends Error {
 /**
  * The unfinished line at the end of the chunks seen so far, kept as a list of pieces so that a long line
  * costs linear time (concatenating on every chunk made `/dev/zero` quadratic), and capped.
- * @internal shared by `splitLines` and the worker blocks of `mapRecords`.
  */
-export class PendingLine {
+class PendingLine {
   private parts: Buffer[] = [];
   length = 0;
 

@@ -92,14 +92,14 @@ export class ByteOutput {
   private finished = false;
   private wakers = new Set<() => void>();
   /** With gzip: the input of the next member, and the members being compressed, in order. */
-  private readonly gzip: { level: number; member: Buffer[]; memberBytes: number; members: number; inFlight: Array<Promise<Buffer>> } | undefined;
+  private readonly gzip: { level: number; member: Buffer[]; memberBytes: number; inFlight: Array<Promise<Buffer>> } | undefined;
 
   private constructor(
     readonly path: string,
     private readonly target: Target,
     options: ByteOutputOptions,
   ) {
-    if (options.gzip) this.gzip = { level: options.gzipLevel ?? 6, member: [], memberBytes: 0, members: 0, inFlight: [] };
+    if (options.gzip) this.gzip = { level: options.gzipLevel ?? 6, member: [], memberBytes: 0, inFlight: [] };
   }
 
   /**
@@ -161,8 +161,9 @@ export class ByteOutput {
     try {
       this.check();
       await this.flush();
-      // An empty output is still one (empty) member, as a gzip stream would write it.
-      if (this.gzip && (this.gzip.memberBytes > 0 || this.gzip.members === 0)) this.compressMember();
+      // An empty output is still one (empty) member, as a gzip stream would write it: no member is 0 bytes, so
+      // nothing written and none in flight means none was made.
+      if (this.gzip && (this.gzip.memberBytes > 0 || (this.written === 0 && this.gzip.inFlight.length === 0))) this.compressMember();
       while (this.gzip?.inFlight.length) await this.sinkMember();
       this.check();
       this.finished = true;
@@ -265,13 +266,14 @@ export class ByteOutput {
   private async flush(): Promise<void> {
     if (this.pendingBytes === 0) return;
     const chunks = this.pending;
+    const bytes = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
     if (this.epipe) return;
     const gzip = this.gzip;
     if (gzip) {
       gzip.member.push(...chunks);
-      gzip.memberBytes += chunks.reduce((n, c) => n + c.byteLength, 0);
+      gzip.memberBytes += bytes;
       if (gzip.memberBytes >= MEMBER_BYTES) this.compressMember();
       // As many members in flight as cores, then the oldest is awaited and written.
       while (gzip.inFlight.length > MEMBERS_IN_FLIGHT) await this.sinkMember();
@@ -291,7 +293,6 @@ export class ByteOutput {
     const input = Buffer.concat(gzip.member, gzip.memberBytes);
     gzip.member = [];
     gzip.memberBytes = 0;
-    gzip.members++;
     const member = gzipAsync(input, { level: gzip.level });
     member.catch(() => {}); // awaited in order by sinkMember
     gzip.inFlight.push(member);

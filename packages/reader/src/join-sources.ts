@@ -167,7 +167,8 @@ export interface JoinSides {
 
 /**
  * Spools the instruction and LMSYS sides of a join, refusing repeated ids. The two are read at once (Parquet
- * row groups in `groups`' threads, the decryption here). The caller closes the spools.
+ * row groups in `groups`' threads, the decryption here). The spools come back flushed, their files complete;
+ * the caller closes them.
  */
 export async function indexJoinSides(options: JoinSourcesOptions, counts: JoinCounts, groups: ShardGroupReader = IN_THIS_THREAD): Promise<JoinSides> {
   const { synth: _s, instructions = [], lmsys = [], lmsysFilter: _f, lmsysPart: _l, keepUnmatched: _k, counts: _c, ...readOptions } = options;
@@ -182,6 +183,8 @@ export async function indexJoinSides(options: JoinSourcesOptions, counts: JoinCo
         spool.add(id, text, file, line);
         counts[count]++;
       }
+      // Complete on disk, so that other threads can read the spool file itself.
+      spool.flush();
       return spool;
     } catch (e) {
       spool.close();

@@ -35,8 +35,6 @@ export async function* mapJoinedSources<Init, Out>(options: MapJoinedOptions<Ini
     const { instructions: instructionSpool, lmsys: spool } = sides;
     const synthIds = new UniqueIds();
     const spools: BlockSides["spools"] = [spool?.file, instructionSpool?.file];
-    spool?.flush();
-    instructionSpool?.flush();
     const prepare = (block: Buffer, first: boolean): { sides: BlockSides; meta: BlockMeta } => {
       const meta: BlockMeta = { ids: [], lmsys: [], instruction: [] };
       const places: number[] = [];

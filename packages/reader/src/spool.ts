@@ -44,7 +44,7 @@ export class Spool {
   private readonly dir: string;
   private readonly fd: number;
   private readonly key: Buffer | undefined;
-  /** The file and key, for threads that read records themselves (after `flush`). */
+  /** The file and key, for threads that read records themselves (once `flush`ed: `indexJoinSides` does). */
   readonly file: SpoolFile;
   private size = 0;
   /** Records not yet written: one write per ~1 MiB, not one per record. */

@@ -49,7 +49,7 @@ const joinArgv = (c, command, lmsys) => [
   "--passphrase-file", c.sources.passphrase,
 ];
 
-const ROWS = [
+const BASE_ROWS = [
   {
     name: "zcat",
     what: "`zcat <input> > /dev/null`: gzip decompression alone, the floor every tool pays",
@@ -125,39 +125,33 @@ const ROWS = [
     argv: (c) => ["zcat", c.out("merged.jsonl.gz")],
   },
   {
-    name: "zcat-small",
-    what: "`zcat` of the small-record input (`generate.mjs --shape small`: the same fields and rules, ~6 KB raw per record)",
-    reads: "merged-small",
-    argv: (c) => ["zcat", c.smallInput],
-  },
-  {
-    name: "python-sft-small",
-    what: "`python-sft` on the small-record input",
-    reads: "merged-small",
-    argv: (c) => [PYTHON, join(BENCH, "sft_select.py"), c.smallInput, "-o", c.out("python-sft-small.jsonl.gz")],
-    output: "python-sft-small.jsonl.gz",
-  },
-  {
-    name: "lmsynth-sft-small",
-    what: "`lmsynth-sft` on the small-record input",
-    reads: "merged-small",
-    argv: (c) => [process.execPath, c.cli, "sft", c.smallInput, "-o", c.out("sft-small.jsonl.gz"), "--quiet"],
-    output: "sft-small.jsonl.gz",
-  },
-  {
-    name: "lmsynth-build-small",
-    what: "`lmsynth-build` on the small-record input",
-    reads: "merged-small",
-    argv: (c) => [process.execPath, c.cli, "build", c.smallInput, "-o", c.out("build-small"), "--overwrite", "--quiet"],
-    output: "build-small",
-  },
-  {
     name: "lmsynth-render",
     what: "`lmsynth render bench/out/sft.jsonl.gz --template llama-3.1 -o bench/out/render.jsonl.gz --quiet`: built-in template over lmsynth-sft's output",
     reads: "sft-output",
     argv: (c) => [process.execPath, c.cli, "render", c.out("sft.jsonl.gz"), "--template", "llama-3.1", "-o", c.out("render.jsonl.gz"), "--quiet"],
     output: "render.jsonl.gz",
   },
+];
+
+/** `name` (a row's, or an output's) with `-small` after its stem: `build` → `build-small`, `sft.jsonl.gz` → `sft-small.jsonl.gz`. */
+const smallName = (name) => name.replace(/^([^.]+)/, "$1-small");
+
+/**
+ * These rows also run on the small-record input (`generate.mjs --shape small`: the same fields and rules,
+ * ~6 KB raw per record), as `<name>-small`, compared with `zcat-small`.
+ */
+const ON_SMALL = ["zcat", "python-sft", "lmsynth-sft", "lmsynth-build"];
+
+const ROWS = [
+  ...BASE_ROWS,
+  ...BASE_ROWS.filter((row) => ON_SMALL.includes(row.name)).map((row) => ({
+    ...row,
+    name: smallName(row.name),
+    what: `\`${row.name}\` on the small-record input`,
+    reads: "merged-small",
+    argv: (c) => row.argv({ ...c, input: c.smallInput, out: (n) => c.out(smallName(n)) }),
+    ...(row.output ? { output: smallName(row.output) } : {}),
+  })),
 ];
 
 /** Rows whose outputs must be byte-identical after decompression; a difference fails the run. */

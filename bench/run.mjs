@@ -13,7 +13,7 @@
 // Each row is a child process measured with GNU `/usr/bin/time -f "%e %M %U %S"` (peak RSS and CPU time of
 // the child), or, where that is missing, by polling /proc/<pid>/status VmHWM. Wall time is taken around the
 // child here, and /proc/stat around it gives the CPU other processes used meanwhile. Results go to stdout,
-// bench/out/results.md and bench/out/results.json. To bench another command, add a row to ROWS (and a pair to
+// bench/out/results.md and bench/out/results.json. To bench another command, add a row to BASE_ROWS (and a pair to
 // SAME_OUTPUT or SAME_SHARDS if its output must equal another row's).
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";

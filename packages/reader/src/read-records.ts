@@ -2,6 +2,7 @@ import { isUtf8 } from "node:buffer";
 import { InputError, MergedRecordSchema, describeZodError, type InputErrorReason, type MergedRecord } from "@lmsynth/schema";
 import type { LocatedRecord } from "./located-record.js";
 import { openInput, type OpenInputOptions } from "./open-input.js";
+import { decodeUtf8 } from "./utf8-text.js";
 import { LineTooLongError, splitLines } from "./split-lines.js";
 
 export type { LocatedRecord };
@@ -55,7 +56,7 @@ export function parseLine(
   if (!isUtf8(line)) return { reason: "invalid-utf8", detail: "line is not valid UTF-8" };
   let value: unknown;
   try {
-    value = JSON.parse(line.toString("utf8"));
+    value = JSON.parse(decodeUtf8(line));
   } catch (e) {
     return { reason: "invalid-json", detail: `malformed JSON: ${(e as Error).message}` };
   }

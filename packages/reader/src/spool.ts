@@ -3,6 +3,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InputError, trackTemporaryPath } from "@lmsynth/schema";
+import { decodeUtf8 } from "./utf8-text.js";
 
 /** Where a spooled record is: [offset, length, used (1 once a synth record took it)]. */
 export type SpoolEntry = [number, number, number];
@@ -106,7 +107,7 @@ export class Spool {
   }
 
   read(at: SpoolEntry): Record<string, unknown> {
-    return JSON.parse(this.bytes(at).toString("utf8")) as Record<string, unknown>;
+    return JSON.parse(decodeUtf8(this.bytes(at))) as Record<string, unknown>;
   }
 
   /** The record's JSON bytes. */

@@ -13,6 +13,11 @@ const CIPHERS: Readonly<Record<number, { algorithm: "aes128" | "aes192" | "aes25
 /** Bytes of repeated salt and passphrase hashed per update; the iteration count is up to 65 MB. */
 const REPEAT_BYTES = 1 << 20;
 
+/** The byte count an iterated S2K hashes, from its coded form (RFC 9580 §3.7.1.3). */
+function iterationCount(coded: number): number {
+  return (16 + (coded & 15)) << ((coded >> 4) + 6);
+}
+
 /**
  * The session key of a version 4 SKESK packet (`body`: its whole body) that carries no encrypted session
  * key of its own, the form `gpg --symmetric` writes: the packet's S2K (simple, salted, or iterated and
@@ -30,9 +35,8 @@ export function s2kSessionKey(body: Uint8Array, passphrase: string): { data: Uin
   // Anything after the S2K is an encrypted session key.
   if (body.length !== end) return undefined;
   const input = Buffer.concat([body.subarray(4, Math.min(end, 12)), Buffer.from(passphrase, "utf8")]);
-  const coded = body[12]!;
-  // Iterated: salt and passphrase repeated up to `count` bytes, and at least once.
-  const total = mode === 3 ? Math.max((16 + (coded & 15)) << ((coded >> 4) + 6), input.length) : input.length;
+  // Iterated: salt and passphrase repeated up to the count coded in the S2K's last byte, and at least once.
+  const total = mode === 3 ? Math.max(iterationCount(body[12]!), input.length) : input.length;
   const repeated = input.length === 0 ? input : Buffer.alloc(Math.min(total, Math.ceil(REPEAT_BYTES / input.length) * input.length), input);
   const key = Buffer.alloc(cipher.bytes);
   // A key longer than the hash takes more hashes, the n-th preloaded with n zero bytes.

@@ -7,6 +7,7 @@ import {
   type MergedRecord,
 } from "@lmsynth/schema";
 import { open } from "node:fs/promises";
+import { inOrder } from "./in-order.js";
 import { isParquet, openShard, type ReadParquetOptions } from "./read-parquet.js";
 import { parquetOptionsOf, readShardGroupTask, type LmsysPart, type ShardGroupTask, type ShardGroupTexts } from "./shard-group-task.js";
 import { readRecords, type LocatedRecord, type ReadRecordsOptions } from "./read-records.js";
@@ -143,15 +144,8 @@ async function* lmsysTexts(options: JoinSourcesOptions, readOptions: ReadRecords
     }
     const taskOptions = { ...lmsysFilter, part: lmsysPart };
     const shard = await openShard(file, parquetOptionsOf(taskOptions));
-    const pending: Array<Promise<ShardGroupTexts>> = [];
-    let next = 0;
-    while (next < shard.groupStarts.length || pending.length > 0) {
-      while (next < shard.groupStarts.length && pending.length < groups.depth) {
-        const read = groups.read({ file, index: next++, options: taskOptions });
-        read.catch(() => {}); // awaited in order below
-        pending.push(read);
-      }
-      const { ids, texts, lines, error } = await pending.shift()!;
+    const read = inOrder(shard.groupStarts.keys(), (index) => groups.read({ file, index, options: taskOptions }), groups.depth);
+    for await (const { ids, texts, lines, error } of read) {
       for (const [i, id] of ids.entries()) yield { id, text: texts[i]!, file, line: lines[i]! };
       if (error) throw new InputError(file, error.line, error.reason, error.detail);
     }

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { InputError } from "@lmsynth/schema";
+import { inOrder } from "./in-order.js";
 import { mapBlock, type BlockResult, type BlockSides, type RecordMapperModule } from "./map-block.js";
 import { CHUNK_BYTES, openInput } from "./open-input.js";
 import { readShardGroupTask, type ShardGroupTask, type ShardGroupTexts } from "./shard-group-task.js";
@@ -24,8 +25,6 @@ export interface MappedRecord<Out> {
   line: number;
   out: Out;
 }
-
-type Pending<Out> = Promise<BlockResult<Out>>;
 
 interface WorkerSlot {
   worker: Worker;
@@ -171,38 +170,36 @@ export async function* mapFileBlocks<Out, Meta = undefined>(
   options: ReadRecordsOptions & { blockBytes?: number },
   hooks?: BlockHooks<Meta>,
 ): AsyncGenerator<MappedRecord<Out>> {
-  const inFlight: Array<{ pending: Pending<Out>; meta: Meta | undefined }> = [];
   let base = 0;
   let first = true;
-  const drain = async function* (): AsyncGenerator<MappedRecord<Out>> {
-    const { pending, meta } = inFlight.shift()!;
-    const result = await pending;
-    for (const r of result.rejected) await options.onRejected?.({ file, line: base + r.line, reason: r.reason, detail: r.detail, text: r.text });
-    // Outputs before a bad line are still yielded, as readRecords would have.
-    for (const o of result.outs) {
-      if (result.failed && o.line >= result.failed.line) break;
-      hooks?.accept(base + o.line, o.line, meta as Meta);
-      yield { file, line: base + o.line, out: o.out };
-    }
-    if (result.failed) throw new InputError(file, base + result.failed.line, result.failed.reason, result.failed.detail);
-    base += result.lines;
-  };
-  try {
-    for await (const block of lineBlocks(chunks, options.blockBytes ?? 2 << 20, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES)) {
+  const blocks = lineBlocks(chunks, options.blockBytes ?? 2 << 20, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+  const mapped = inOrder(
+    blocks,
+    (block) => {
       const prepared = hooks?.prepare(block, first);
-      const pending = pool.map(block, first, prepared?.sides);
-      pending.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
-      inFlight.push({ pending, meta: prepared?.meta });
+      const result = pool.map(block, first, prepared?.sides);
       first = false;
-      if (inFlight.length >= 2 * pool.threads) yield* drain();
+      return result.then((result) => ({ result, meta: prepared?.meta }));
+    },
+    2 * pool.threads,
+  );
+  try {
+    for await (const { result, meta } of mapped) {
+      for (const r of result.rejected) await options.onRejected?.({ file, line: base + r.line, reason: r.reason, detail: r.detail, text: r.text });
+      // Outputs before a bad line are still yielded, as readRecords would have.
+      for (const o of result.outs) {
+        if (result.failed && o.line >= result.failed.line) break;
+        hooks?.accept(base + o.line, o.line, meta as Meta);
+        yield { file, line: base + o.line, out: o.out };
+      }
+      if (result.failed) throw new InputError(file, base + result.failed.line, result.failed.reason, result.failed.detail);
+      base += result.lines;
     }
   } catch (e) {
     if (!(e instanceof LineTooLongError)) throw e;
-    // Every line before the long one is in flight: their count places it.
-    while (inFlight.length > 0) yield* drain();
+    // Every block before the long line was mapped and yielded first: their lines place it.
     throw new InputError(file, base + 1, "invalid-record", e.message, { cause: e });
   }
-  while (inFlight.length > 0) yield* drain();
 }
 
 /**

@@ -1,5 +1,8 @@
 import { isAscii, transcode } from "node:buffer";
 
+// A Node built without ICU (`--without-intl`) has no `transcode`: it decodes the slower way.
+const WITH_ICU = typeof (transcode as unknown) === "function";
+
 /**
  * The text of `bytes`, which must be valid UTF-8 (`isUtf8`): the same string as `bytes.toString("utf8")`.
  *
@@ -11,5 +14,5 @@ import { isAscii, transcode } from "node:buffer";
  */
 export function decodeUtf8(bytes: Buffer): string {
   if (isAscii(bytes)) return bytes.toString("latin1");
-  return transcode(bytes, "utf8", "utf16le").toString("utf16le");
+  return WITH_ICU ? transcode(bytes, "utf8", "utf16le").toString("utf16le") : bytes.toString("utf8");
 }

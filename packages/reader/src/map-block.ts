@@ -1,8 +1,7 @@
 import { SynthFieldsSchema, type InputErrorReason, type MergedRecord } from "@lmsynth/schema";
 import { closeSync, openSync } from "node:fs";
 import { lineIdOf } from "./line-id.js";
-import { readSpooled, type SpoolFile } from "./spool.js";
-import { decodeUtf8 } from "./utf8-text.js";
+import { parseSpooled, readSpooled, type SpoolFile } from "./spool.js";
 import { BOM, isBlank, parseLine } from "./read-records.js";
 
 /** Turns one record into whatever a command needs (rows, counts); pure, so it runs in any thread. */
@@ -156,7 +155,7 @@ function joinLine(text: Buffer, line: number, id: string | undefined, read: Arra
   }
   const side = (i: 0 | 1): object | undefined => {
     const json = read[2 * (line - 1) + i];
-    return json && (JSON.parse(decodeUtf8(json)) as object);
+    return json && parseSpooled(json);
   };
   const lmsys = side(0);
   const instruction = side(1);

@@ -22,6 +22,14 @@ export function readSpooled(fd: number, key: Uint8Array | undefined, at: number,
 }
 
 /**
+ * The record of a spooled record's JSON bytes (from `readSpooled` or `Spool.bytes`). Spools are written from
+ * strings, so their bytes are valid UTF-8, as `decodeUtf8` requires.
+ */
+export function parseSpooled(json: Buffer): Record<string, unknown> {
+  return JSON.parse(decodeUtf8(json)) as Record<string, unknown>;
+}
+
+/**
  * `data` at file offset `at`, encrypted or decrypted (the same in CTR mode): the counter is the offset's
  * 16-byte block, so any record can be read alone. Without a key, `data` itself.
  */
@@ -107,7 +115,7 @@ export class Spool {
   }
 
   read(at: SpoolEntry): Record<string, unknown> {
-    return JSON.parse(decodeUtf8(this.bytes(at))) as Record<string, unknown>;
+    return parseSpooled(this.bytes(at));
   }
 
   /** The record's JSON bytes. */

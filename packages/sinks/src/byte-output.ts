@@ -208,8 +208,9 @@ export class ByteOutput {
       this.failure = new OutputError(this.path, "cannot write: aborted");
     }
     this.wakeAll();
-    // Members still being compressed finish on their own; their bytes are dropped.
-    if (this.gzip) for (const member of this.gzip.inFlight.splice(0)) member.catch(() => {});
+    // Members still being compressed finish on their own (each has its catch from `compressMember`); their
+    // bytes are dropped.
+    if (this.gzip) this.gzip.inFlight.length = 0;
     const target = this.target;
     if (target.kind === "stdout") {
       target.stream.off("error", target.onError);

@@ -24,7 +24,7 @@ export async function* inOrder<T, R>(items: AsyncIterable<T> | Iterable<T>, star
     }
     while (started.length > 0) yield await started.shift()!;
   } finally {
-    // The caller stopped early: close the source.
+    // Closes the source when the caller stopped early; after its end or its error, a no-op.
     await iterator.return?.();
   }
 }

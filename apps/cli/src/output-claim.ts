@@ -1,6 +1,6 @@
 import { open, readFile, realpath, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve, sep } from "node:path";
-import { trackTemporaryPath } from "@lmsynth/schema";
+import { isAlive, recoverInterruptedOutput, trackTemporaryPath } from "@lmsynth/schema";
 import { UsageError } from "./usage-error.js";
 
 /** An output path as the command line named it (`-o`, `--rejected`); `-` and undefined are ignored. */
@@ -20,16 +20,6 @@ async function realOf(path: string): Promise<string> {
   } catch {
     const parent = await realpath(dirname(absolute)).catch(() => dirname(absolute));
     return join(parent, basename(absolute));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: the process exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
@@ -72,7 +62,8 @@ async function lockOutput(output: string): Promise<() => Promise<void>> {
 /**
  * Claims the outputs of a run before anything is opened for writing (behaviour.md §9): an output that is,
  * or contains, one of `inputs` (compared by real path) is a UsageError, and each output gets a lock so
- * that a second run on the same path fails at once. Devices and FIFOs (`/dev/null`) are neither compared
+ * that a second run on the same path fails at once; then what a killed run left beside it is restored or
+ * removed (`recoverInterruptedOutput`). Devices and FIFOs (`/dev/null`) are neither compared
  * nor locked. Returns the function that releases the locks; call it when the run ends, however it ends.
  */
 export async function claimOutputs(outputs: readonly NamedPath[], inputs: ReadonlyArray<string | undefined>): Promise<() => Promise<void>> {
@@ -97,7 +88,11 @@ export async function claimOutputs(outputs: readonly NamedPath[], inputs: Readon
     await Promise.all(releases.map((r) => r()));
   };
   try {
-    for (const o of claimed) releases.push(await lockOutput(o.path));
+    for (const o of claimed) {
+      releases.push(await lockOutput(o.path));
+      // Under the lock no other lmsynth run is writing it: what is left beside it was left by a killed one.
+      for (const line of await recoverInterruptedOutput(resolve(o.path))) process.stderr.write(`note: ${line}\n`);
+    }
   } catch (e) {
     await releaseAll();
     throw e;

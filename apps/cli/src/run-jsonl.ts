@@ -99,7 +99,7 @@ export async function runJsonlCommand<T extends JsonlTable>(command: JsonlComman
   const started = performance.now();
   const rejected = o.rejected ?? (output === "-" ? "lmsynth.rejected.jsonl" : `${output}.rejected.jsonl`);
   return withClaimedOutputs([{ flag: "-o", path: output }, rejectedOutput(o, rejected)], inputPathsOf(args.positionals, o), async () => {
-    const exclusion = await exclusionOf(o);
+    const exclusion = await exclusionOf(o, io);
     const source = await openRecordSource(sourceOptionsOf(args.positionals, o, io, rejected, exclusion));
     const sink = await openJsonlSink<object>(output, { stdout: io.stdout });
     const summary = newSummary(command.name);

@@ -43,8 +43,12 @@ export function sourceOptionsOf(positionals: readonly string[], o: Values, io: C
   };
 }
 
-/** The deletion lists of `--exclude-ids`, read before any input is opened; undefined without the flag. */
-export async function exclusionOf(o: Values): Promise<IdList | undefined> {
+/** The deletion lists of `--exclude-ids`, read before any input is opened (their warnings printed then,
+ * unless `--silent`); undefined without the flag. */
+export async function exclusionOf(o: Values & { silent?: boolean }, io: CliIo): Promise<IdList | undefined> {
   const paths = o[EXCLUDE_IDS_OPTION];
-  return Array.isArray(paths) && paths.length > 0 ? readIdList(paths) : undefined;
+  if (!Array.isArray(paths) || paths.length === 0) return undefined;
+  const list = await readIdList(paths);
+  if (o.silent !== true) for (const w of list.warnings) io.stderr.write(`warning: ${w}\n`);
+  return list;
 }

@@ -1,7 +1,8 @@
 // Deletion requests end to end (the LMSYS-Chat-1M licence's Right to Request Deletion): `--exclude-ids` on
 // every converting command, `delete-ids` on a built folder, and `publish` of the result to a (fake) Hub.
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -249,5 +250,113 @@ describe("deletion errors, from the real CLI", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("missing.txt");
     expect(readdirSync(parent).some((name) => name.includes("never"))).toBe(false);
+  });
+});
+
+describe("deletion at the edges (issue 24), from the real CLI", () => {
+  /** A copy of the deleted folder `out` at a new path. */
+  const copyOf = (name: string): string => {
+    const to = join(parent, name);
+    cpSync(out, to, { recursive: true });
+    return to;
+  };
+  /** The pid of a process that has exited. */
+  const deadPid = (): number => spawnSync(process.execPath, ["-e", ""]).pid;
+
+  it("a swap killed between its renames: the next run puts the old folder back, then applies the list", () => {
+    const folder = copyOf("killed-swap");
+    const before = digests(folder);
+    const aside = join(parent, `.killed-swap.old-${deadPid()}-0`);
+    renameSync(folder, aside);
+    const list = join(parent, "one-id.txt");
+    writeFileSync(list, `${rowIds(aside)[0]}\n`);
+    const run = spawnCli(["delete-ids", folder, "--ids", list]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`note: restored ${folder} from ${aside}, left by an interrupted swap`);
+    expect(run.stderr).toContain("conversations found and deleted: 1 (of 1 listed)");
+    expect(existsSync(aside)).toBe(false);
+    expect(digests(folder)).not.toEqual(before);
+  });
+
+  it("a swap killed after its renames: the old folder, which still holds the deleted rows, goes on the next run", () => {
+    const folder = copyOf("killed-after-swap");
+    const aside = join(parent, `.killed-after-swap.old-${deadPid()}-0`);
+    const temp = join(parent, `.killed-after-swap.tmp-${deadPid()}-delete-0`);
+    cpSync(`${out}-fresh`, aside, { recursive: true });
+    mkdirSync(temp);
+    const run = spawnCli(["publish", folder, "--repo", "me/x", "--dry-run", "--json"]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`note: removed ${aside}, left by an interrupted run`);
+    expect(run.stderr).toContain(`note: removed ${temp}, left by an interrupted run`);
+    expect(readdirSync(parent).filter((n) => n.startsWith(".killed-after-swap"))).toEqual([]);
+  });
+
+  it("a manifest whose card settings leave out a config: exit 2 naming the shard, nothing deleted", () => {
+    const folder = copyOf("undeclared");
+    const manifest = JSON.parse(readFileSync(join(folder, "manifest.json"), "utf8")) as { card: { configs: string[] } };
+    manifest.card.configs = ["sft"];
+    writeFileSync(join(folder, "manifest.json"), JSON.stringify(manifest));
+    const before = digests(folder);
+    const list = join(parent, "dpo-ids.txt");
+    writeFileSync(list, `${rowIds(folder)[0]}\n`);
+    const run = spawnCli(["delete-ids", folder, "--ids", list]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/files do not match manifest.json: dpo\/test-00000-of-\d{5}\.arrow: a shard of a config, split or format that the manifest's card settings do not declare/);
+    expect(digests(folder)).toEqual(before);
+  });
+
+  it("a list the manifest records as applied while its rows are there: they are deleted all the same, with a warning", () => {
+    const folder = copyOf("recorded");
+    const victim = rowIds(folder)[0]!;
+    const list = join(parent, "recorded.txt");
+    writeFileSync(list, `${victim}\n`);
+    const path = join(folder, "manifest.json");
+    const manifest = JSON.parse(readFileSync(path, "utf8")) as { options: Record<string, string[]> };
+    manifest.options["exclude-ids"] = [...(manifest.options["exclude-ids"] ?? []), createHash("sha256").update(readFileSync(list)).digest("hex")];
+    writeFileSync(path, JSON.stringify(manifest));
+    const run = spawnCli(["delete-ids", folder, "--ids", list]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("warning: the manifest recorded this list as applied, but 1 of the listed conversations were still in the folder: deleted now");
+    expect(rowIds(folder)).not.toContain(victim);
+  });
+
+  it("ids quoted as jq prints them are read; ids of another shape, and ids matching no row, are warned about", () => {
+    const folder = copyOf("shapes");
+    const [a, b] = [...new Set(rowIds(folder))];
+    const list = join(parent, "shapes.txt");
+    writeFileSync(list, `"${a}"\n${b!.toUpperCase()}\n${b}\u200b\n`);
+    const run = spawnCli(["delete-ids", folder, "--ids", list]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("conversations found and deleted: 1 (of 3 listed)");
+    expect(run.stderr).toContain(`warning: ${list}: 2 listed ids do not look like a conversation_id (32 lowercase hex characters) and may match nothing, e.g. line 2: "${b!.toUpperCase()}"`);
+    expect(run.stderr).toContain(`warning: 2 listed ids match no row of ${folder} (not in this data, or deleted before)`);
+    expect(rowIds(folder)).not.toContain(a);
+  });
+
+  it("a list with a line over 1 MiB: exit 2 at file:line, no flag suggested that delete-ids lacks", () => {
+    const run = spawnCli(["delete-ids", out, "--ids", "/dev/zero"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("/dev/zero:1: line longer than 1 MiB: a deletion list holds one conversation id per line");
+    expect(run.stderr).not.toContain("--max-line-bytes");
+  });
+
+  it("a deletion that empties a middle shard: the shard goes and its split is named again, as a fresh build names it", async () => {
+    const folder = join(parent, "middle");
+    const args = [...BUILD.slice(0, -3), "--max-shard-bytes", "8000", "-o", folder, "--silent"];
+    expect((await runMain(args)).code).toBe(0);
+    const shards = [...shardIds(folder)].filter(([shard]) => shard.startsWith("sft/train-"));
+    expect(shards.length).toBeGreaterThanOrEqual(3);
+    const list = join(parent, "middle.txt");
+    writeFileSync(list, [...new Set(shards[1]![1])].join("\n") + "\n");
+    expect((await runMain(["delete-ids", folder, "--ids", list, "--silent"])).code).toBe(0);
+    const after = [...shardIds(folder).keys()].filter((s) => s.startsWith("sft/train-"));
+    expect(after.length).toBeLessThan(shards.length);
+    const n = String(after.length).padStart(5, "0");
+    expect(after).toEqual(after.map((_, j) => `sft/train-${String(j).padStart(5, "0")}-of-${n}`));
+    for (const [, ids] of shardIds(folder)) expect(ids.length).toBeGreaterThan(0);
+    const deleted = digests(folder);
+    renameSync(folder, `${folder}-deleted`);
+    expect((await runMain([...args, "--exclude-ids", list])).code).toBe(0);
+    expect(digests(folder)).toEqual(deleted);
   });
 });

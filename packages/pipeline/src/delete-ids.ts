@@ -17,6 +17,9 @@ export interface DeleteIdsOptions {
 /** What {@link deleteIds} did. */
 export interface DeleteIdsResult extends DeleteFolderRowsResult {
   lists: IdListFile[];
+  /** What the user should look at: lists recorded as applied whose conversations were still there, list
+   * lines that do not look like a `conversation_id`, listed ids that match no row. */
+  warnings: string[];
 }
 
 /**
@@ -28,11 +31,15 @@ export interface DeleteIdsResult extends DeleteFolderRowsResult {
  */
 export async function deleteIds(dir: string, options: DeleteIdsOptions): Promise<DeleteIdsResult> {
   const list = await readIdList(options.lists);
+  const warnings = [...list.warnings];
   const result = await deleteFolderRows(dir, list.ids, {
-    amend(manifest: DatasetManifest) {
+    amend(manifest: DatasetManifest, found: number) {
       const applied = (manifest.options[EXCLUDE_IDS_OPTION] as string[] | undefined) ?? [];
       const fresh = list.files.filter((f, i) => !applied.includes(f.sha256) && list.files.findIndex((g) => g.sha256 === f.sha256) === i);
-      if (fresh.length === 0) return undefined;
+      if (fresh.length === 0 && found === 0) return undefined;
+      // The manifest says these lists were applied, yet their conversations are here: delete them all the
+      // same (the request is what counts), and say so.
+      if (fresh.length === 0) warnings.push(`the manifest recorded ${list.files.length === 1 ? "this list" : "these lists"} as applied, but ${found} of the listed conversations were still in the folder: deleted now`);
       const suffix = fresh.map((f) => ` ${options.argument(f)}`).join("");
       return {
         ...manifest,
@@ -46,5 +53,5 @@ export async function deleteIds(dir: string, options: DeleteIdsOptions): Promise
     texts: { "report.html": renderManifestReport },
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  return { ...result, lists: list.files };
+  return { ...result, lists: list.files, warnings };
 }

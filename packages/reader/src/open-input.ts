@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { mkdtemp, open, rm, stat, type FileHandle } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InputError, trackTemporaryPath } from "@lmsynth/schema";
+import { InputError, sweepAbandonedSpools, trackTemporaryPath } from "@lmsynth/schema";
 import { isOpenPgp } from "./decrypt.js";
 import { gunzip } from "./gunzip-members.js";
 import { isParquet } from "./read-parquet.js";
@@ -147,7 +147,8 @@ async function verifyOpenPgp(
 ): Promise<{ chunks: () => AsyncIterable<Buffer>; dispose: () => Promise<void> }> {
   let spool: { dir: string; path: string; handle: FileHandle; untrack: () => void } | undefined;
   if (!rereadable) {
-    const dir = await mkdtemp(join(tmpdir(), "lmsynth-ciphertext-"));
+    sweepAbandonedSpools(tmpdir());
+    const dir = await mkdtemp(join(tmpdir(), `lmsynth-ciphertext-${process.pid}-`));
     const path = join(dir, "input.gpg");
     spool = { dir, path, handle: await open(path, "wx", 0o600), untrack: trackTemporaryPath(dir) };
   }

@@ -2,7 +2,7 @@ import { createCipheriv, randomBytes } from "node:crypto";
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InputError, trackTemporaryPath } from "@lmsynth/schema";
+import { InputError, sweepAbandonedSpools, trackTemporaryPath } from "@lmsynth/schema";
 import { decodeUtf8 } from "./utf8-text.js";
 
 /** Where a spooled record is: [offset, length, used (1 once a synth record took it)]. */
@@ -72,7 +72,9 @@ export class Spool {
     private readonly side: string,
     options: { encrypt?: boolean } = {},
   ) {
-    this.dir = mkdtempSync(join(spoolDir ?? tmpdir(), "lmsynth-join-"));
+    // The pid in the name lets a later run remove what a killed one left (`sweepAbandonedSpools`).
+    sweepAbandonedSpools(spoolDir ?? tmpdir());
+    this.dir = mkdtempSync(join(spoolDir ?? tmpdir(), `lmsynth-join-${process.pid}-`));
     this.untrack = trackTemporaryPath(this.dir);
     const path = join(this.dir, "spool");
     this.fd = openSync(path, "w+");

@@ -18,6 +18,7 @@ export {
 export { detectVariant, variantEvidence, variantOfEvidence, VARIANTS, VARIANT_TABLE, LMSYS_LICENSE, LANGUAGE_FIELDS } from "./variant.js";
 export { InputError, InterruptedError, OptionError, OutputError, describeZodError, redactSecrets } from "./errors.js";
 export { removeTemporaryPathsSync, trackTemporaryPath } from "./temporary-paths.js";
+export { isAlive, recoverInterruptedOutput, sweepAbandonedSpools } from "./interrupted-outputs.js";
 export { hashFraction } from "./hash-fraction.js";
 export { SKIP_REASONS, FUNNEL_NOTES } from "./rows.js";
 

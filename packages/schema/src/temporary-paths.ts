@@ -2,8 +2,8 @@ import { rmSync } from "node:fs";
 
 /**
  * Every temporary file or folder lmsynth has open, so that a second Ctrl-C, which cannot wait for the
- * asynchronous clean-up of the first, still removes them before the process exits. The one piece of I/O
- * in this package: it is process-wide state that every writing package shares.
+ * asynchronous clean-up of the first, still removes them before the process exits. With
+ * `interrupted-outputs.ts`, the only I/O in this package: process-wide state every writing package shares.
  */
 const paths = new Set<string>();
 

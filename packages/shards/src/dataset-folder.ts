@@ -9,6 +9,7 @@ import type { ConfigName, DatasetCardSettings, LlamaFactoryAttributes } from "./
 import { commitFolder } from "./folder-files.js";
 import { formatManifest, type DatasetManifest, type InputFile } from "./dataset-manifest.js";
 import { ResumeMismatchError } from "./errors.js";
+import { nameShards } from "./plan-dataset-merge.js";
 import { ResumeJournal, statResumeInputs, type JournalShard } from "./resume-journal.js";
 import { splitOf, type SplitName } from "./split-of.js";
 
@@ -210,17 +211,14 @@ class ShardSeries {
   }
 
   /**
-   * Closes the last shard. A split without rows gets no file: `load_dataset` refuses a declared split with
-   * no data, so the card leaves it out too (also when every row it would hold was withheld).
+   * Closes the last shard. Shards without rows, and so a split without rows, get no file when the shards are
+   * named: `load_dataset` refuses a declared split with no data, so the card leaves it out too (also when
+   * every row it would hold was withheld).
    */
   async finish(): Promise<void> {
     if (this.open) await this.closeShard();
     const missed = this.resume?.reusable[this.shards.length];
     if (missed) await this.mismatch(missed);
-    if (this.rows === 0 && this.shards.length > 0) {
-      for (const file of this.shards.flat()) await rm(join(this.root, file.relative), { force: true });
-      this.shards.length = 0;
-    }
   }
 
   async abort(): Promise<void> {
@@ -456,17 +454,21 @@ class DatasetFolderWriter implements DatasetFolder {
     return series;
   }
 
-  /** Renames `<split>-<i>.<ext>` to `<split>-<i>-of-<n>.<ext>` now that n is known; returns all files by path. */
+  /** Renames `<split>-<i>.<ext>` to `<split>-<j>-of-<n>.<ext>` now that n is known, dropping shards left without
+   * rows ({@link nameShards}); returns all files by path. */
   private async nameShards(): Promise<WrittenFile[]> {
     const files: WrittenFile[] = [];
     for (const series of this.series.values()) {
-      const n = series.shards.length;
-      for (const shard of series.shards) {
-        for (const file of shard) {
-          const final = file.relative.replace(/-(\d{5})\.(\w+)$/, `-$1-of-${pad5(n)}.$2`);
-          await rename(join(this.temp, file.relative), join(this.temp, final));
-          files.push({ ...file.written!, path: final });
+      const shards = series.shards.map((shard) => shard.map((file) => ({ ...file.written!, path: file.relative })));
+      const named = new Map(nameShards(`${series.config}/${series.split}`, shards).map((n) => [n.from, n.path]));
+      for (const file of shards.flat()) {
+        const final = named.get(file);
+        if (final === undefined) {
+          await rm(join(this.temp, file.path), { force: true });
+          continue;
         }
+        await rename(join(this.temp, file.path), join(this.temp, final));
+        files.push({ ...file, path: final });
       }
     }
     for (const extra of this.extras) files.push(extra.written!);

@@ -1,22 +1,25 @@
 import { createHash } from "node:crypto";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { InputError, OutputError, OptionError, conversationIdIn, trackTemporaryPath, type Lang } from "@lmsynth/schema";
-import { measureRow, openShardSink, OUTPUT_FORMATS, readShardRows, type ColumnSpec, type OutputFormat, type RowSink, type WrittenFile } from "@lmsynth/sinks";
+import { measureRow, openShardSink, readShardRows, type ColumnSpec, type OutputFormat, type RowSink, type WrittenFile } from "@lmsynth/sinks";
 import { datasetCardInput, renderDatasetCard } from "./dataset-card.js";
 import { DATASET_INFO, renderDatasetInfo } from "./dataset-info.js";
-import { formatManifest, verifyManifest, type DatasetManifest } from "./dataset-manifest.js";
+import { formatManifest, verifyManifest, type DatasetCounts, type DatasetManifest } from "./dataset-manifest.js";
+import { ManifestMismatchError, type ManifestProblem } from "./errors.js";
+import type { ConfigName, DatasetCardSettings } from "./folder-layout.js";
+import type { SplitName } from "./split-of.js";
 import { commitFolder, linkOrCopy } from "./folder-files.js";
-import { SHARD_FILE } from "./plan-dataset-merge.js";
+import { nameShards, SHARD_FILE } from "./plan-dataset-merge.js";
 
 /** Options of {@link deleteFolderRows}. */
 export interface DeleteFolderRowsOptions {
   /** The rest of the manifest after the deletion (options and command naming the deletion list), given the
-   * manifest with new files and counts; return `undefined` when the list was applied already: then nothing
-   * is written. */
-  amend(manifest: DatasetManifest): DatasetManifest | undefined;
+   * manifest with new files and counts and the number of listed conversations found; return `undefined` to
+   * write nothing (the list was applied already and none of its conversations is there). */
+  amend(manifest: DatasetManifest, found: number): DatasetManifest | undefined;
   /** Whole text files rendered from the new manifest (e.g. `report.html`), replacing the folder's files of
    * those paths (a path the folder does not have is left out). */
   texts?: Record<string, (manifest: DatasetManifest) => string>;
@@ -43,20 +46,23 @@ const READ_ORDER: readonly OutputFormat[] = ["jsonl", "parquet", "arrow"];
 let sequence = 0;
 
 interface Shard {
-  config: string;
-  split: string;
+  config: ConfigName;
+  split: SplitName;
+  index: number;
   files: Partial<Record<OutputFormat, WrittenFile>>;
 }
 
 /**
  * Removes every row of the conversations in `ids` from a built Hub folder, in place and atomically
  * (Right to Request Deletion of the LMSYS-Chat-1M licence). Only shards holding such a row are rewritten, in
- * every format, under their own names; their row groups are cut as the build cut them with the rows withheld
+ * every format; their row groups are cut as the build cut them with the rows withheld
  * (`DatasetFolder.withhold`), so the folder equals a fresh build of the same inputs with `--exclude-ids`
- * byte for byte. Counts, funnels (`deleted`, in rows), the card and `options.texts` are renewed. A split left
- * with no row loses its files, as a fresh build would not write them.
+ * byte for byte. Counts, funnels (`deleted`, in rows), the card and `options.texts` are renewed. A shard left
+ * with no row goes and the other shards of its split are named again (`nameShards`), as a fresh build names
+ * them; a split left with no row loses its files.
  *
- * The folder is checked against its manifest first. The new folder is assembled in a temporary sibling
+ * The folder is checked against its manifest first, and every data file must be of a config, split and
+ * format its card settings declare. The new folder is assembled in a temporary sibling
  * (unchanged files hard-linked) and swapped in by rename; any failure leaves the folder as it was.
  * @throws ManifestMismatchError when the folder does not match its manifest.
  * @throws OptionError for a folder whose manifest lacks what a rewrite needs (written by an older lmsynth).
@@ -69,21 +75,31 @@ export async function deleteFolderRows(dir: string, ids: ReadonlySet<string>, op
   if (!card?.columns || !settings) {
     throw new OptionError(`${absolute}: its manifest does not say how its shards were encoded (built by an older lmsynth): build it again with --exclude-ids`);
   }
+  // Every shard is read for the ids, so every shard must be one the card settings declare: a data file they
+  // leave out would keep its rows while the folder says they are gone.
+  const undeclared: ManifestProblem[] = [];
   const shards = new Map<string, Shard>();
   for (const file of manifest.files) {
     const m = SHARD_FILE.exec(file.path);
-    const format = m?.[5] as OutputFormat | undefined;
-    if (!m || !OUTPUT_FORMATS.includes(format!) || !card.configs.includes(m[1] as never)) continue;
-    const key = `${m[1]}/${m[2]}-${m[3]}`;
-    const shard = shards.get(key) ?? { config: m[1]!, split: m[2]!, files: {} };
-    shard.files[format!] = file;
+    if (!m) continue;
+    const [, config, split, index, , format] = m as unknown as [string, ConfigName, SplitName, string, string, OutputFormat];
+    if (!card.configs.includes(config) || !card.columns[config] || !card.splits.includes(split) || !card.formats.includes(format)) {
+      undeclared.push({ path: file.path, problem: "undeclared" });
+      continue;
+    }
+    const key = `${config}/${split}-${index}`;
+    const shard = shards.get(key) ?? { config, split, index: Number(index), files: {} };
+    shard.files[format] = file;
     shards.set(key, shard);
   }
+  if (undeclared.length > 0) throw new ManifestMismatchError(absolute, undeclared);
 
   const temp = join(dirname(absolute), `.${basename(absolute)}.tmp-${process.pid}-delete-${sequence++}`);
+  // Rewritten shards are written under their old names here, then moved to their new ones.
+  const staging = join(temp, ".rewritten");
   const untrack = trackTemporaryPath(temp);
   try {
-    await mkdir(temp);
+    await mkdir(staging, { recursive: true });
     const rewritten = new Map<string, WrittenFile>();
     const emptied = new Set<string>();
     const rows: Record<string, number> = {};
@@ -95,7 +111,7 @@ export async function deleteFolderRows(dir: string, ids: ReadonlySet<string>, op
       const source = READ_ORDER.find((f) => shard.files[f])!;
       const path = join(absolute, ...shard.files[source]!.path.split("/"));
       if (!(await holdsAny(path, source, columns, ids))) continue;
-      const sinks = await openSinks(temp, shard, columns, settings);
+      const sinks = await openSinks(staging, shard, columns, settings);
       let index = 0;
       try {
         for await (const row of readShardRows(path, source, columns)) {
@@ -130,13 +146,29 @@ export async function deleteFolderRows(dir: string, ids: ReadonlySet<string>, op
         continue;
       }
       const bytes = Buffer.from(kept.lines.map((l) => `${l}\n`).join(""), "utf8");
-      await mkdir(dirname(join(temp, ...file.path.split("/"))), { recursive: true });
-      await writeFile(join(temp, ...file.path.split("/")), bytes);
+      const to = join(staging, ...file.path.split("/"));
+      await mkdir(dirname(to), { recursive: true });
+      await writeFile(to, bytes);
       rewritten.set(file.path, { path: file.path, rows: kept.rows, bytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") });
     }
 
-    const next = withDeletions({ ...manifest, files: manifest.files.filter((f) => !emptied.has(f.path)) }, rewritten, rows, byLang);
-    const amended = options.amend(next);
+    // Shards are named again as a build names them: one left without rows goes, and its series is renumbered.
+    const moves = new Map<string, string>();
+    for (const [key, series] of seriesOf(shards.values())) {
+      const named = nameShards(key, series.map((shard) => Object.values(shard.files).map((f) => rewritten.get(f.path) ?? f)));
+      for (const { from, path } of named) moves.set(from.path, path);
+    }
+    const next: DatasetManifest = {
+      ...manifest,
+      files: manifest.files.flatMap((f) => {
+        if (emptied.has(f.path) || (SHARD_FILE.test(f.path) && !moves.has(f.path))) return [];
+        return [{ ...(rewritten.get(f.path) ?? f), path: moves.get(f.path) ?? f.path }];
+      }),
+      counts: withDeletions(manifest, rows, byLang),
+    };
+    next.counts.rows = rowsOf(next.files, card);
+    next.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const amended = options.amend(next, found.size);
     if (!amended) {
       await rm(temp, { recursive: true, force: true });
       return { manifest, changed: [], removed: [], rows: {}, found: 0 };
@@ -152,13 +184,16 @@ export async function deleteFolderRows(dir: string, ids: ReadonlySet<string>, op
     }
     const files = amended.files.map((f) => texts.find((t) => t.path === f.path) ?? f);
     const final: DatasetManifest = { ...amended, files };
-    for (const path of rewritten.keys()) if (!files.some((f) => f.path === path)) await rm(join(temp, ...path.split("/")));
+    const oldPath = new Map([...moves].map(([from, to]) => [to, from]));
     for (const file of files) {
-      if (rewritten.has(file.path) || texts.some((t) => t.path === file.path)) continue;
+      if (texts.some((t) => t.path === file.path)) continue;
+      const from = oldPath.get(file.path) ?? file.path;
       const to = join(temp, ...file.path.split("/"));
       await mkdir(dirname(to), { recursive: true });
-      await linkOrCopy(join(absolute, ...file.path.split("/")), to);
+      if (rewritten.has(from)) await rename(join(staging, ...from.split("/")), to);
+      else await linkOrCopy(join(absolute, ...from.split("/")), to);
     }
+    await rm(staging, { recursive: true, force: true });
     const manifestText = formatManifest(final);
     const cardText = renderDatasetCard(datasetCardInput(final, final.card!));
     await writeFile(join(temp, "manifest.json"), manifestText);
@@ -177,6 +212,31 @@ export async function deleteFolderRows(dir: string, ids: ReadonlySet<string>, op
   } finally {
     untrack();
   }
+}
+
+/** The shards of each series (`<config>/<split>`), in index order. */
+function seriesOf(shards: Iterable<Shard>): Map<string, Shard[]> {
+  const out = new Map<string, Shard[]>();
+  for (const shard of shards) {
+    const key = `${shard.config}/${shard.split}`;
+    out.set(key, [...(out.get(key) ?? []), shard]);
+  }
+  for (const list of out.values()) list.sort((a, b) => a.index - b.index);
+  return out;
+}
+
+/** Rows per config and split, summed over the shard files of the card's first format. */
+function rowsOf(files: readonly WrittenFile[], card: DatasetCardSettings): DatasetCounts["rows"] {
+  const rows: DatasetCounts["rows"] = {};
+  for (const config of card.configs) {
+    rows[config] = {};
+    for (const split of card.splits) rows[config][split] = 0;
+  }
+  for (const file of files) {
+    const m = SHARD_FILE.exec(file.path);
+    if (m && m[5] === card.formats[0]) rows[m[1]!]![m[2] as SplitName]! += file.rows;
+  }
+  return rows;
 }
 
 /** The lines of a JSONL file of rejected lines whose `text` names no conversation of `ids` (adding those it
@@ -211,13 +271,8 @@ async function openSinks(temp: string, shard: Shard, columns: readonly ColumnSpe
   return sinks;
 }
 
-/** The manifest with the rewritten files, and rows removed from counts (a split left empty loses its files). */
-function withDeletions(
-  manifest: DatasetManifest,
-  rewritten: ReadonlyMap<string, WrittenFile>,
-  removed: Record<string, number>,
-  byLang: Record<string, Partial<Record<Lang, number>>>,
-): DatasetManifest {
+/** The counts with removed rows added to each funnel's `deleted` and taken from the languages' rows. */
+function withDeletions(manifest: DatasetManifest, removed: Record<string, number>, byLang: Record<string, Partial<Record<Lang, number>>>): DatasetCounts {
   const counts = structuredClone(manifest.counts);
   for (const [config, n] of Object.entries(removed)) {
     const funnel = (counts.funnel[config] ??= {});
@@ -228,23 +283,5 @@ function withDeletions(
       if (langs && (langs[lang] = (langs[lang] ?? 0) - k) === 0) delete langs[lang];
     }
   }
-  const splitRows = new Map<string, number>();
-  for (const file of manifest.files) {
-    const m = SHARD_FILE.exec(file.path);
-    if (!m) continue;
-    const now = rewritten.get(file.path)?.rows ?? file.rows;
-    const key = `${m[1]}/${m[2]}/${m[5]}`;
-    splitRows.set(key, (splitRows.get(key) ?? 0) + now);
-  }
-  for (const [key, n] of splitRows) {
-    const [config, split] = key.split("/") as [string, string];
-    counts.rows[config]![split as "train"] = n;
-  }
-  const files = manifest.files
-    .map((f) => rewritten.get(f.path) ?? f)
-    .filter((f) => {
-      const m = SHARD_FILE.exec(f.path);
-      return !m || counts.rows[m[1]!]?.[m[2] as "train"] !== 0;
-    });
-  return { ...manifest, files, counts };
+  return counts;
 }

@@ -3,8 +3,9 @@
 export interface ManifestProblem {
   /** Path relative to the folder. */
   path: string;
-  /** `outside`: the path is absolute, holds `..`, or resolves (symlinks included) outside the folder. */
-  problem: "missing" | "unparsable" | "size" | "sha256" | "unlisted" | "outside";
+  /** `outside`: the path is absolute, holds `..`, or resolves (symlinks included) outside the folder;
+   * `undeclared`: a data shard of a config, split or format that the manifest's card settings do not list. */
+  problem: "missing" | "unparsable" | "size" | "sha256" | "unlisted" | "outside" | "undeclared";
   /** Expected value from the manifest (size or hash), when there is one. */
   expected?: string;
   /** Value found on disk, when there is one. */
@@ -23,8 +24,9 @@ export class ManifestMismatchError extends Error {
     options?: { cause?: unknown },
   ) {
     const first = problems[0];
+    const problem = first?.problem === "undeclared" ? "a shard of a config, split or format that the manifest's card settings do not declare" : first?.problem;
     const what = first
-      ? `${first.path}: ${first.problem}${first.expected === undefined ? "" : ` (manifest ${first.expected}, found ${first.actual ?? "nothing"})`}`
+      ? `${first.path}: ${problem}${first.expected === undefined ? "" : ` (manifest ${first.expected}, found ${first.actual ?? "nothing"})`}`
       : "no problems";
     super(
       `${dir}: files do not match manifest.json: ${what}${problems.length > 1 ? ` and ${problems.length - 1} more` : ""}`,

@@ -37,6 +37,20 @@ export interface DatasetMergePlan {
 export const SHARD_FILE = /^([^/]+)\/([^/]+)-(\d{5})-of-(\d{5})\.(\w+)$/;
 const pad5 = (n: number): string => String(n).padStart(5, "0");
 
+/**
+ * Final names of one series' shards (`key` is `<config>/<split>`; each shard is its files, one per format):
+ * `<split>-<j>-of-<n>.<ext>` over the shards that hold rows. A shard without rows (every row of it withheld
+ * or deleted) is left out: `datasets` fails on a Parquet file with no row group, and LLaMA-Factory on an
+ * empty file, so a folder never holds one. The same rule names a build's shards, a merge's and a deletion's,
+ * which is what keeps the three byte-identical. Pure.
+ */
+export function nameShards<F extends { path: string; rows: number }>(key: string, shards: ReadonlyArray<readonly F[]>): Array<{ from: F; path: string }> {
+  const kept = shards.filter((files) => files.some((f) => f.rows > 0));
+  return kept.flatMap((files, j) =>
+    files.map((from) => ({ from, path: `${key}-${pad5(j)}-of-${pad5(kept.length)}${from.path.slice(from.path.lastIndexOf("."))}` })),
+  );
+}
+
 /** `{"shard": "i/N"}` of a part's options as numbers; no shard is the whole (0 of 1). */
 function shardOf(manifest: DatasetManifest, where: string): { index: number; count: number } {
   const shard = manifest.options.shard;
@@ -87,8 +101,8 @@ function sumFunnels(funnels: Array<Funnel | undefined>): Funnel {
  * - Checks: equal `tool`, `version`, `inputs` (path, bytes, sha256), `options` except `shard`, and card
  *   settings except `languages` (their union is listed, ja before en); every part has `card` settings.
  * - Data files `<config>/<split>-<i>-of-<n>.<ext>`: per config, split and format, the parts' shards in
- *   part order, each part's in its order, renamed to global indices `<split>-<j>-of-<total>`. Empty shards
- *   are dropped, except that an empty split keeps one (the first part's), as a single build writes it.
+ *   part order, each part's in its order, renamed to global indices `<split>-<j>-of-<total>`; shards
+ *   without rows are dropped ({@link nameShards}).
  * - Other files (e.g. `rejected.jsonl`, the same lines in every part since each part reads all input): must
  *   have the same sha256 in every part, and are taken once; `generated` paths are skipped.
  * - Counts: `records`, rows per config and split and each funnel summed; `stats` summed key by key
@@ -168,15 +182,8 @@ export function planDatasetMerge(parts: readonly DatasetManifest[], options: Pla
     }
   }
   for (const [key, list] of series) {
-    const kept = list.filter(({ files }) => files.some((f) => f.rows > 0));
-    const shardsOut = kept.length > 0 ? kept : list.slice(0, 1);
-    for (const [j, { part, files }] of shardsOut.entries()) {
-      for (const file of files) {
-        const ext = file.path.slice(file.path.lastIndexOf("."));
-        const path = `${key}-${pad5(j)}-of-${pad5(shardsOut.length)}${ext}`;
-        copies.push({ part, from: file.path, file: { ...file, path } });
-      }
-    }
+    const named = nameShards(key, list.map(({ part, files }) => files.map((file) => ({ ...file, part }))));
+    for (const { from: { part, ...file }, path } of named) copies.push({ part, from: file.path, file: { ...file, path } });
   }
   for (const [path, list] of others) {
     if (list.length !== parts.length || list.some(({ file }) => file.sha256 !== list[0]!.file.sha256)) {

@@ -171,4 +171,39 @@ describe("deleteFolderRows", () => {
     expect(error).toBeInstanceOf(ManifestMismatchError);
     expect(await readFile(join(parent, "a", "report.html"), "utf8")).toBe("edited\n");
   });
+
+  it("drops a middle shard left without rows and names the rest of its split again, as a fresh build does", async () => {
+    const before = await build(join(parent, "a"));
+    const trainShards = before.files.filter((f) => /^sft\/train-\d{5}-of-\d{5}\.parquet$/.test(f.path)).map((f) => f.path);
+    expect(trainShards.length).toBeGreaterThanOrEqual(3);
+    // Every conversation with a row in the second train shard.
+    const middle = await duckdbRows(join(parent, "a", trainShards[1]!));
+    const doomed = new Set(middle.map((r) => r.conversation_id as string));
+    const result = await deleteFolderRows(join(parent, "a"), doomed, { amend: keep });
+    await build(join(parent, "b"), doomed);
+    expect(await digests(join(parent, "a"))).toEqual(await digests(join(parent, "b")));
+
+    const after = JSON.parse(await readFile(join(parent, "a", "manifest.json"), "utf8")) as DatasetManifest;
+    const n = String(trainShards.length - 1).padStart(5, "0");
+    const afterShards = after.files.filter((f) => /^sft\/train-.*\.parquet$/.test(f.path));
+    expect(afterShards.map((f) => f.path)).toEqual(Array.from({ length: trainShards.length - 1 }, (_, j) => `sft/train-${String(j).padStart(5, "0")}-of-${n}.parquet`));
+    expect(afterShards.every((f) => f.rows > 0)).toBe(true);
+    // Every name of the split changed with its count; the old names are what a Hub commit deletes.
+    expect(result.removed).toEqual(expect.arrayContaining(trainShards));
+  });
+
+  it("refuses a manifest whose card settings leave out a config that has shards, and changes nothing", async () => {
+    await build(join(parent, "a"));
+    const path = join(parent, "a", "manifest.json");
+    const manifest = JSON.parse(await readFile(path, "utf8")) as DatasetManifest;
+    await writeFile(path, JSON.stringify({ ...manifest, card: { ...manifest.card, configs: ["sft"] } }));
+    const files = await digests(join(parent, "a"));
+    const error = await deleteFolderRows(join(parent, "a"), new Set([ids[4]!]), { amend: keep }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ManifestMismatchError);
+    expect((error as ManifestMismatchError).problems.map((p) => p.problem)).toEqual(expect.arrayContaining(["undeclared"]));
+    expect((error as Error).message).toBe(
+      `${join(parent, "a")}: files do not match manifest.json: dpo/test-00000-of-00002.arrow: a shard of a config, split or format that the manifest's card settings do not declare and 17 more`,
+    );
+    expect(await digests(join(parent, "a"))).toEqual(files);
+  });
 });

@@ -58,7 +58,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const template = templateSpecOf(o);
   const { threads, shard } = parallelismOf(o);
   const quiet = noProgress(o);
-  const exclusion = await exclusionOf(o);
+  const exclusion = await exclusionOf(o, io);
   const run = runOf("build", argv, o, exclusion);
   const options: BuildOptions = {
     output: dir,

@@ -39,14 +39,20 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       changed: result.changed,
       removed: result.removed,
     };
-    if (o.json) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-    else if (o.silent !== true) {
+    const listed = result.lists.reduce((n, l) => n + l.ids, 0);
+    const warnings = [...result.warnings];
+    if (result.found < listed) warnings.push(`${listed - result.found} listed ids match no row of ${dir} (not in this data, or deleted before)`);
+    if (o.json) io.stdout.write(`${JSON.stringify({ ...summary, warnings }, null, 2)}\n`);
+    if (o.silent === true) return 0;
+    if (o.json) for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
+    else {
       const lines = [
-        `conversations found and deleted: ${result.found} (of ${result.lists.reduce((n, l) => n + l.ids, 0)} listed)`,
+        `conversations found and deleted: ${result.found} (of ${listed} listed)`,
         ...Object.entries(result.rows).map(([config, n]) => `${config} rows deleted: ${n}`),
         ...(result.changed.length === 0 ? ["nothing changed: every list was applied to this folder already"] : []),
         ...result.changed.map((p) => `changed ${p}`),
         ...result.removed.map((p) => `removed ${p}`),
+        ...warnings.map((w) => `warning: ${w}`),
       ];
       io.stderr.write(`${lines.join("\n")}\n`);
     }

@@ -32,7 +32,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const started = performance.now();
   const rejected = `${output === "-" ? "lmsynth" : output}.rejected.jsonl`;
   return withClaimedOutputs([{ flag: "-o", path: output }, rejectedOutput(o, rejected)], inputPathsOf(args.positionals, o), async () => {
-    const exclusion = await exclusionOf(o);
+    const exclusion = await exclusionOf(o, io);
     const source = await openRecordSource(sourceOptionsOf(args.positionals, o, io, rejected, exclusion));
     const sink = await openJsonlSink<object>(output, { stdout: io.stdout });
     const summary = newSummary("merge");

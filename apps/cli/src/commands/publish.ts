@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { recoverInterruptedOutput } from "@lmsynth/schema";
 import { datasetLicenses, publishFolderIter, resolveHubToken, type DatasetManifest } from "@lmsynth/shards";
 
 import { GENERAL_OPTIONS } from "../common-options.js";
@@ -41,6 +42,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (positionals.length !== 1) throw new UsageError("publish takes one folder (the -o of lmsynth build)");
   if (typeof o.repo !== "string") throw new UsageError("missing --repo owner/name");
   if (o.public === true && o.private === true) throw new UsageError("--public and --private together: choose one");
+  // A folder whose swap a killed delete-ids or build --overwrite left half done: finish it before reading.
+  for (const line of await recoverInterruptedOutput(resolve(positionals[0]!))) io.stderr.write(`note: ${line}\n`);
   // Public is a choice to make knowing what the rows carry: say it before anything is sent.
   if (o.public === true && o["dry-run"] !== true) io.stderr.write(await licenceNotice(positionals[0]!));
   const token = await resolveHubToken({ ...(o["token-file"] ? { tokenFile: o["token-file"] } : {}), env: io.env });

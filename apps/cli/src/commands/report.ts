@@ -63,7 +63,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const summary = newSummary("report");
   // Skipped lines are only counted (and shown in the summary) unless --rejected names a file.
   return withClaimedOutputs([{ flag: "-o", path: output }, rejectedOutput(o, undefined)], inputPathsOf(args.positionals, o), async () => {
-    const exclusion = await exclusionOf(o);
+    const exclusion = await exclusionOf(o, io);
     const source = await openRecordSource(sourceOptionsOf(args.positionals, o, io, undefined, exclusion));
     const discard = async (): Promise<void> => {};
     const writers = Object.fromEntries(init.outputs.map((output) => [output.name, discard]));

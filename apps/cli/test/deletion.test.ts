@@ -359,4 +359,23 @@ describe("deletion at the edges (issue 24), from the real CLI", () => {
     expect((await runMain([...args, "--exclude-ids", list])).code).toBe(0);
     expect(digests(folder)).toEqual(deleted);
   });
+
+  it("deleting every conversation leaves a folder with no rows, and the fresh build that should equal it does (exit 0)", async () => {
+    const folder = join(parent, "everything");
+    const args = ["build", fixture("sample/llama3.1-sample.jsonl.gz"), "-o", folder, "--silent"];
+    expect((await runMain(args)).code).toBe(0);
+    const list = join(parent, "everything.txt");
+    const every = JSON.parse(readFileSync(join(folder, "manifest.json"), "utf8")) as { counts: { records: number } };
+    const ids = gunzipSync(readFileSync(fixture("sample/llama3.1-sample.jsonl.gz"))).toString("utf8").split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { conversation_id: string }).conversation_id);
+    expect(ids.length).toBe(every.counts.records);
+    writeFileSync(list, ids.join("\n") + "\n");
+    expect((await runMain(["delete-ids", folder, "--ids", list, "--silent"])).code).toBe(0);
+    expect(readdirSync(folder).sort()).toEqual(["README.md", "manifest.json", "report.html"]);
+    expect(readFileSync(join(folder, "README.md"), "utf8")).toContain("**This folder holds no rows**");
+    const deleted = digests(folder);
+    renameSync(folder, `${folder}-deleted`);
+    const fresh = spawnCli([...args, "--exclude-ids", list]);
+    expect(fresh.code).toBe(0);
+    expect(digests(folder)).toEqual(deleted);
+  });
 });

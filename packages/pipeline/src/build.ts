@@ -161,8 +161,11 @@ export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEve
         `${inputsOf(options)}: responses carry reasoning traces the build had no field for (the first record of its first file showed none, or it read stdin): give --variant gpt-oss to keep them, or --reasoning drop`,
       );
     }
-    // A `--shard` part may be empty on a small input; a whole build that wrote nothing is not what was asked.
-    if (!convert.shard && configs.every((c) => summary.rows[c] === 0)) {
+    // A `--shard` part may be empty on a small input, and so may a build whose every row is under a deletion
+    // request (it must equal `delete-ids` of the same list); any other build that wrote nothing is not what
+    // was asked.
+    const withheld = configs.some((c) => (summary.deleted?.rows[c] ?? 0) > 0);
+    if (!convert.shard && !withheld && configs.every((c) => summary.rows[c] === 0)) {
       throw new EmptyBuildError(`${inputsOf(options)}: the build wrote no row: every record was skipped (${describeFunnel(summary)}); nothing to publish`);
     }
     yield { event: "phase", phase: "report" };

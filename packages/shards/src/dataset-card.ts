@@ -40,6 +40,10 @@ export interface DatasetCardInput {
   configs: CardConfig[];
   /** Configs or splits left out because they have no rows, as `config` or `config/split`. Default none. */
   empty?: string[];
+  /** When no config has rows: the train files each config would have (`sft/train-*.parquet`). The card
+   * declares them, so that `load_dataset` stops with `DataFilesNotFoundError` instead of loading the
+   * folder's `manifest.json` as a one-row dataset, which it does for a card without configs. */
+  absent?: { config: string; glob: string }[];
   /** Formats written beside the declared one. Default none. */
   otherFormats?: OtherFormat[];
   files: WrittenFile[];
@@ -95,7 +99,9 @@ export function datasetCardInput(manifest: DatasetManifest, settings: DatasetCar
     for (const split of settings.splits) rows[config][split] = manifest.counts.rows[config]?.[split] ?? 0;
     funnel[config] = manifest.counts.funnel[config] ?? {};
   }
+  const absent = configs.length === 0 ? settings.configs.map((config) => ({ config, glob: `${config}/train-*.${primary}` })) : [];
   return {
+    ...(absent.length > 0 ? { absent } : {}),
     title: settings.title,
     tool: manifest.tool,
     version: manifest.version,
@@ -203,6 +209,9 @@ export function renderDatasetCard(input: DatasetCardInput): string {
     "- tokyotech-llm/lmsys-chat-1m-synth",
     "configs:",
   ];
+  for (const [i, { config, glob }] of (input.absent ?? []).entries()) {
+    yaml.push(`- config_name: ${yamlScalar(config)}`, ...(i === 0 ? ["  default: true"] : []), "  data_files:", "  - split: train", `    path: ${yamlScalar(glob)}`);
+  }
   for (const config of input.configs) {
     yaml.push(`- config_name: ${yamlScalar(config.name)}`);
     if (config.isDefault) yaml.push("  default: true");
@@ -248,7 +257,13 @@ export function renderDatasetCard(input: DatasetCardInput): string {
     md.push("", "Rows per language, all splits:", "", "| config | language | rows |", "|---|---|---:|");
     for (const [config, langs] of byLang) for (const lang of ["ja", "en"] as const) if (langs[lang]) md.push(`| ${cell(config)} | ${lang} | ${count(langs[lang])} |`);
   }
-  if (input.empty?.length) {
+  if (input.absent) {
+    md.push(
+      "",
+      "**This folder holds no rows**: every record was skipped or deleted (see the funnel), or it is a `--shard` part that received none. " +
+        "Its configs name files that do not exist, so `load_dataset` stops with `DataFilesNotFoundError`; `lmsynth merge-manifests` takes it as a part.",
+    );
+  } else if (input.empty?.length) {
     md.push("", `Left out of the configs above because they have no rows: ${input.empty.map((e) => `\`${e}\``).join(", ")}.`);
   }
   md.push(...usageSection(input));

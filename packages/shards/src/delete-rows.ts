@@ -282,6 +282,7 @@ function withDeletions(manifest: DatasetManifest, removed: Record<string, number
       // A fresh build counts only the languages it wrote rows in.
       if (langs && (langs[lang] = (langs[lang] ?? 0) - k) === 0) delete langs[lang];
     }
+    if (langs && Object.keys(langs).length === 0) delete counts.languages![config];
   }
   return counts;
 }

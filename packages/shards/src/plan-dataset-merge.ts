@@ -125,9 +125,13 @@ export function planDatasetMerge(parts: readonly DatasetManifest[], options: Pla
   }
 
   const first = parts[order[0]!]!;
-  const firstCard = first.card;
+  // A part that received no record cannot know the variant: it takes the others'.
+  const informed = order.filter((i) => parts[i]!.counts.records > 0);
+  const cardPart = informed[0] ?? order[0]!;
+  const firstCard = parts[cardPart]!.card;
   const withoutShard = (o: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(o).filter(([k]) => k !== "shard"));
-  const cardKey = (card: DatasetCardSettings): string => canonical({ ...card, languages: undefined });
+  const cardKey = (card: DatasetCardSettings, records: number): string =>
+    canonical({ ...card, languages: undefined, ...(records === 0 ? { variant: firstCard?.variant, variants: firstCard?.variants } : {}) });
   for (const i of order) {
     const part = parts[i]!;
     if (!part.card) throw new OptionError(`${name(i)}: its manifest has no card settings (built by an older lmsynth): rebuild it`);
@@ -142,7 +146,7 @@ export function planDatasetMerge(parts: readonly DatasetManifest[], options: Pla
         throw new OptionError(`${name(i)} was built with option ${key} = ${JSON.stringify(b[key])}, ${name(order[0]!)} with ${JSON.stringify(a[key])}`);
       }
     }
-    if (cardKey(part.card) !== cardKey(firstCard!)) throw new OptionError(`${name(i)} has other configs, formats, splits or variant than ${name(order[0]!)}`);
+    if (cardKey(part.card, part.counts.records) !== cardKey(firstCard!, 1)) throw new OptionError(`${name(i)} has other configs, formats, splits or variant than ${name(cardPart)}`);
     if (Boolean(part.stats) !== Boolean(first.stats)) throw new OptionError(`${name(i)} and ${name(order[0]!)}: only one of them kept stats`);
   }
   const card: DatasetCardSettings = { ...firstCard!, languages: (["ja", "en"] as Lang[]).filter((l) => order.some((i) => parts[i]!.card!.languages.includes(l))) };

@@ -35,6 +35,23 @@ describe("renderDatasetCard", () => {
     expect(renderDatasetCard(input)).toBe(CARD);
   });
 
+  it("declares the absent train files of a folder without rows, so that load_dataset fails instead of loading manifest.json", () => {
+    const card = renderDatasetCard({
+      ...input,
+      configs: [],
+      files: [],
+      absent: [
+        { config: "sft", glob: "sft/train-*.parquet" },
+        { config: "dpo", glob: "dpo/train-*.parquet" },
+      ],
+    });
+    expect(card).toContain(
+      "configs:\n- config_name: sft\n  default: true\n  data_files:\n  - split: train\n    path: \"sft/train-*.parquet\"\n" +
+        "- config_name: dpo\n  data_files:\n  - split: train\n    path: \"dpo/train-*.parquet\"\n---\n",
+    );
+    expect(card).toContain("**This folder holds no rows**: every record was skipped or deleted (see the funnel), or it is a `--shard` part that received none.");
+  });
+
   it("fences a command that itself holds backticks with a longer fence", () => {
     const card = renderDatasetCard({ ...input, command: "lmsynth build --system '```'" });
     expect(card).toContain("\n````sh\nlmsynth build --system '```'\n````\n");

@@ -78,6 +78,24 @@ describe("planDatasetMerge", () => {
     expect(Object.keys((plan.manifest.stats!.dataset as { hist: object }).hist)).toEqual(["0-99", "100-199"]);
   });
 
+  it("takes a part that received no record, whose card cannot know the variant", () => {
+    const empty = part(1, { counts: { records: 0, rows: { sft: { train: 0, test: 0 }, dpo: { train: 0, test: 0 } }, funnel: {} } });
+    empty.files = empty.files.filter((f) => !f.path.includes("/"));
+    empty.card = { ...empty.card!, languages: [] };
+    delete empty.card.variant;
+    const plan = planDatasetMerge([part(0), empty], { command: "lmsynth merge-manifests", generated: ["report.html"] });
+    expect(plan.manifest.card.variant).toBe("llama-3.1");
+    expect(plan.manifest.files.filter((f) => f.path.startsWith("sft/train-")).map((f) => f.path)).toEqual([
+      "sft/train-00000-of-00002.jsonl",
+      "sft/train-00000-of-00002.parquet",
+      "sft/train-00001-of-00002.jsonl",
+      "sft/train-00001-of-00002.parquet",
+    ]);
+    // A part with records and another variant is still refused.
+    const other = part(1, { card: { ...part(1).card!, variant: "gemma-2" } });
+    expect(() => planDatasetMerge([part(0), other], { command: "x", generated: ["report.html"] })).toThrow("part 2 has other configs, formats, splits or variant than part 1");
+  });
+
   it("takes a single unsharded folder as the whole", () => {
     const { shard: _, ...options } = part(0).options;
     const plan = planDatasetMerge([part(0, { options })], { command: "m" });

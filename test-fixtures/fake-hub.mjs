@@ -70,9 +70,10 @@ export async function startFakeHub(repo = "alice/synth", existing = false) {
     if (route === `GET /api/datasets/${repo}/tree/main`) {
       return json(
         200,
-        [...files].map(([path, { bytes, lfs }]) => {
+        // `treeSize`, when a test sets it, is what the tree says the size is (a remote that lies).
+        [...files].map(([path, { bytes, lfs, treeSize }]) => {
           const sha256 = createHash("sha256").update(bytes).digest("hex");
-          return { type: "file", path, size: bytes.length, oid: sha256.slice(0, 40), ...(lfs ? { lfs: { oid: sha256, size: bytes.length, pointerSize: 128 } } : {}) };
+          return { type: "file", path, size: treeSize ?? bytes.length, oid: sha256.slice(0, 40), ...(lfs ? { lfs: { oid: sha256, size: bytes.length, pointerSize: 128 } } : {}) };
         }),
       );
     }

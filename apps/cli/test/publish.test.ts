@@ -87,3 +87,48 @@ describe("lmsynth publish", () => {
     expect((await runMain(["publish", "--repo", "me/x"])).code).toBe(1);
   });
 });
+
+describe("lmsynth publish against a remote manifest that asks for too much (issue 24)", () => {
+  let hub: Awaited<ReturnType<typeof startFakeHub>>;
+  const folder = join(parent, "edges");
+  const args = () => ["publish", folder, "--repo", "me/edges", "--hub-url", hub.hubUrl, "--token-file", tokenFile, "--silent"];
+  type RemoteFile = { bytes: Buffer; lfs: boolean; treeSize?: number };
+  const remote = (): Map<string, RemoteFile> => hub.files as Map<string, RemoteFile>;
+  beforeAll(async () => {
+    hub = await startFakeHub("me/edges", false);
+    expect((await runMain(["build", fixture("llama3.1/edge-cases.jsonl"), "-o", folder, "--silent"])).code).toBe(0);
+    expect((await runMain(args())).code).toBe(0);
+  });
+  afterAll(() => hub.close());
+
+  it("never deletes README.md, manifest.json or .gitattributes, whatever the remote manifest lists", async () => {
+    remote().set(".gitattributes", { bytes: Buffer.from("*.parquet filter=lfs diff=lfs merge=lfs -text\n"), lfs: false });
+    const manifest = JSON.parse(remote().get("manifest.json")!.bytes.toString("utf8")) as { files: Array<{ path: string; bytes: number; sha256: string; rows: number }> };
+    for (const path of ["README.md", ".gitattributes"]) manifest.files.push({ path, bytes: remote().get(path)!.bytes.length, sha256: "0".repeat(64), rows: 0 });
+    remote().set("manifest.json", { bytes: Buffer.from(JSON.stringify(manifest)), lfs: false });
+    const run = await runMain(args());
+    expect(run.code).toBe(0);
+    expect((hub.received.commit as Array<{ key: string }>).filter((l) => l.key === "deletedFile")).toEqual([]);
+    expect([...remote().keys()]).toEqual(expect.arrayContaining(["README.md", ".gitattributes", "manifest.json"]));
+  });
+
+  it("refuses a remote manifest.json whose tree entry is larger than a manifest can be, before reading it", async () => {
+    const requests = hub.received.requests.length;
+    remote().get("manifest.json")!.treeSize = 2 ** 30;
+    const run = await runMain(args());
+    remote().get("manifest.json")!.treeSize = undefined;
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe("Error: me/edges: the remote manifest.json is 1073741824 bytes, more than a manifest of lmsynth's can be (67108864): nothing sent\n");
+    expect(hub.received.requests.slice(requests).some((r: string) => r.includes("resolve"))).toBe(false);
+  });
+
+  it("stops reading a remote manifest.json that is longer than its tree entry says", async () => {
+    const file = remote().get("manifest.json")!;
+    const bytes = file.bytes;
+    remote().set("manifest.json", { bytes: Buffer.concat([bytes, Buffer.alloc(4 << 20, 0x20)]), lfs: false, treeSize: bytes.length });
+    const run = await runMain(args());
+    remote().set("manifest.json", { bytes, lfs: false });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`Error: me/edges: the remote manifest.json is longer than the ${bytes.length} bytes its tree entry says: nothing sent\n`);
+  });
+});

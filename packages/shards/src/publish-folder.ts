@@ -130,7 +130,7 @@ async function* sendFolder(
       const before = new Map(remote.manifest.files.map((f) => [f.path, f.sha256]));
       const changed = new Set(manifest.files.filter((f) => before.get(f.path) !== f.sha256).map((f) => f.path));
       const local = new Set(manifest.files.map((f) => f.path));
-      deleted = remote.manifest.files.filter((f) => !local.has(f.path)).map((f) => f.path);
+      deleted = remote.manifest.files.filter((f) => !local.has(f.path) && !KEPT_REMOTE.has(f.path)).map((f) => f.path);
       const same = changed.size === 0 && deleted.length === 0 && remote.manifestText === (await readFile(join(dir, "manifest.json"), "utf8"));
       files = same ? [] : all.filter((f) => (UNLISTED_FILES as readonly string[]).includes(f.path) || changed.has(f.path));
     } else {
@@ -164,6 +164,10 @@ async function* sendFolder(
 
 /** Remote files that are not the folder's: the Hub's own. */
 const IGNORED_REMOTE = new Set([".gitattributes"]);
+/** Never deleted, whatever a remote manifest lists: the card, the manifest, the Hub's LFS rules. */
+const KEPT_REMOTE = new Set<string>([...UNLISTED_FILES, ...IGNORED_REMOTE]);
+/** A manifest lists files, not rows: even a million shards stay far below this. */
+const MAX_REMOTE_MANIFEST_BYTES = 64 * 1024 * 1024;
 
 /** The remote's files (size, and sha256 for LFS files) and its `manifest.json`, if it has one. */
 async function remoteState(repo: string, hubUrl: string, accessToken: string) {
@@ -171,10 +175,15 @@ async function remoteState(repo: string, hubUrl: string, accessToken: string) {
   for await (const entry of listFiles({ repo: { type: "dataset", name: repo }, recursive: true, hubUrl, accessToken })) {
     if (entry.type === "file") files.set(entry.path, { size: entry.size, ...(entry.lfs ? { sha256: entry.lfs.oid } : {}) });
   }
-  if (!files.has("manifest.json")) return { files, manifest: undefined, manifestText: undefined };
+  const listed = files.get("manifest.json");
+  if (!listed) return { files, manifest: undefined, manifestText: undefined };
+  // The tree says how large it is: read no more than that (a server may send more), and nothing absurd.
+  if (listed.size > MAX_REMOTE_MANIFEST_BYTES) {
+    throw new PublishError(`${repo}: the remote manifest.json is ${listed.size} bytes, more than a manifest of lmsynth's can be (${MAX_REMOTE_MANIFEST_BYTES}): nothing sent`);
+  }
   const response = await fetch(`${hubUrl}/datasets/${repo}/resolve/main/manifest.json`, { headers: { Authorization: `Bearer ${accessToken}` } });
   if (!response.ok) throw new Error(`cannot read the remote manifest.json: HTTP ${response.status}`);
-  const manifestText = await response.text();
+  const manifestText = await readCapped(response, listed.size, repo);
   let manifest: DatasetManifest | undefined;
   try {
     manifest = JSON.parse(manifestText) as DatasetManifest;
@@ -183,6 +192,21 @@ async function remoteState(repo: string, hubUrl: string, accessToken: string) {
     manifest = undefined;
   }
   return { files, manifest, manifestText };
+}
+
+/** The body of `response` as UTF-8, refused once it grows past `size`, the length the tree gave. */
+async function readCapped(response: Response, size: number, repo: string): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of response.body ?? []) {
+    length += chunk.byteLength;
+    if (length > size) {
+      await response.body?.cancel().catch(() => {});
+      throw new PublishError(`${repo}: the remote manifest.json is longer than the ${size} bytes its tree entry says: nothing sent`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** Where the remote's files differ from its manifest: missing, other size or sha256 (LFS), or unlisted. */

@@ -77,3 +77,31 @@ def ids_of_parquet(folder: Path) -> list[str]:
     import pyarrow.parquet as pq
 
     return [i for path in sorted(folder.glob("*/*.parquet")) for i in pq.read_table(path, columns=["conversation_id"]).column(0).to_pylist()]
+
+
+def test_multiturn_sharegpt_rows_are_all_kept_by_llamafactorys_checks(tmp_path):
+    from conftest import FIXTURES
+    from test_llamafactory import sharegpt_problems
+
+    records = [json.loads(line) for line in (FIXTURES / "gemma2/edge-cases.jsonl").read_text("utf8").splitlines() if line]
+    base = next(r for r in records if isinstance(r.get("synthesized_multiturn_conversation"), list) and r["synthesized_multiturn_conversation"])
+    shapes = {
+        "good": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}, {"role": "user", "content": "q2"}, {"role": "assistant", "content": "a2"}],
+        "ends-with-user": [{"role": "assistant", "content": "a"}, {"role": "user", "content": "q2"}],
+        "repeats": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}, {"role": "assistant", "content": "a2"}, {"role": "user", "content": "q3"}],
+        "system-inside": [{"role": "user", "content": "q"}, {"role": "system", "content": "s"}, {"role": "user", "content": "q2"}, {"role": "assistant", "content": "a2"}],
+        "tool": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}, {"role": "tool", "content": "t"}, {"role": "assistant", "content": "a2"}],
+    }
+    source = tmp_path / "gemma2.jsonl"
+    with source.open("w", encoding="utf8") as f:
+        for i, turns in enumerate(shapes.values()):
+            f.write(json.dumps({**base, "conversation_id": f"{i:032x}", "synthesized_multiturn_conversation": turns}, ensure_ascii=False) + "\n")
+    folder = tmp_path / "ds"
+    lmsynth("build", str(source), "--multiturn", "--sft-format", "sharegpt", "--no-dpo", "-o", str(folder), "-q")
+    manifest = manifest_of(folder)
+    assert manifest["counts"]["rows"]["sft-sharegpt"]["train"] == 1
+    assert manifest["counts"]["funnel"]["sft-sharegpt"]["turn-order"] == 4
+    info = json.loads((folder / "dataset_info.json").read_text("utf8"))
+    entry = info["sft-sharegpt"]
+    rows = datasets.load_dataset("parquet", data_files=str(folder / entry["file_name"]), split="train")
+    assert [p for row in rows for p in sharegpt_problems(row, entry)] == []

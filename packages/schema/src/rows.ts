@@ -55,6 +55,7 @@ export interface KtoRow {
 export const SKIP_REASONS = [
   "deleted",
   "no-candidates",
+  "turn-order",
   "empty-instruction",
   "duplicate-instruction",
   "pii",

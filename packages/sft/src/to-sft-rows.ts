@@ -89,6 +89,15 @@ function asIs(candidates: readonly Candidate[], lang: Lang, o: SftOptions): { pi
   return { picked: [only] };
 }
 
+/**
+ * True for user, assistant, user, …, assistant: the only multi-turn shape every layout's reader takes.
+ * LLaMA-Factory's sharegpt converter drops a conversation that repeats a role, ends with the user or holds a
+ * system or tool turn inside; a prompt-completion split and an assistant-only loss need the assistant last.
+ */
+function alternates(turns: readonly Message[]): boolean {
+  return turns.length % 2 === 0 && turns.every((m, i) => m.role === (i % 2 === 0 ? "user" : "assistant"));
+}
+
 function rowsForLang(record: MergedRecord, lang: Lang, o: SftOptions, unscored: Lang[]): SftRow[] | SkipReason {
   const set = readCandidates(record, lang);
   const head: Message[] = o.system === undefined ? [] : [{ role: "system", content: o.system }];
@@ -97,6 +106,7 @@ function rowsForLang(record: MergedRecord, lang: Lang, o: SftOptions, unscored: 
     if (skip && skip !== "no-candidates") return skip;
     const turns = multiturnMessages(record.synthesized_multiturn_conversation, set.instruction!);
     if (!turns) return "no-candidates";
+    if (!alternates(turns)) return "turn-order";
     const messages = [...head, ...turns];
     const one = keptRow(record, lang, messages, undefined, o);
     return one ? [one] : "length";

@@ -382,6 +382,19 @@ describe("toSftRows --multiturn (Gemma-2, ja rows only)", () => {
     ],
     ["max-chars 70", rec(GEMMA2, "mt-nested-two-turns"), { maxChars: 70 }, skipped(["ja", "length"])],
     ["max-tokens does not apply", rec(GEMMA2, "mt-flat-single"), { maxTokens: 1 }, rows(mt("mt-flat-single", Q("mt-flat-single"), A("スカイツリーです。")))],
+    ...(
+      [
+        ["ends with the user", [{ role: "assistant", content: "a" }, { role: "user", content: "q2" }]],
+        ["repeats a role", [{ role: "user", content: "q" }, { role: "assistant", content: "a" }, { role: "assistant", content: "a2" }, { role: "user", content: "q2" }]],
+        ["holds a system turn inside", [{ role: "user", content: "q" }, { role: "system", content: "s" }, { role: "user", content: "q2" }, { role: "assistant", content: "a2" }]],
+        ["holds a tool turn", [{ role: "user", content: "q" }, { role: "assistant", content: "a" }, { role: "tool", content: "t" }, { role: "assistant", content: "a2" }]],
+      ] as const
+    ).map(([name, turns]): [string, MergedRecord, SftOptions, SftResult] => [
+      `a conversation that ${name} is skipped as turn-order`,
+      { ...rec(GEMMA2, "mt-flat-single"), synthesized_multiturn_conversation: [...turns] } as MergedRecord,
+      {},
+      skipped(["ja", "turn-order"]),
+    ]),
   ])("%s", (_, record, options, expected) => {
     expect(toSftRows(record, { multiturn: true, withMeta: true, ...options })).toStrictEqual(expected);
   });

@@ -391,7 +391,7 @@ describe("toSftRows --multiturn (Gemma-2, ja rows only)", () => {
       ] as const
     ).map(([name, turns]): [string, MergedRecord, SftOptions, SftResult] => [
       `a conversation that ${name} is skipped as turn-order`,
-      { ...rec(GEMMA2, "mt-flat-single"), synthesized_multiturn_conversation: [...turns] } as MergedRecord,
+      { ...rec(GEMMA2, "mt-flat-single"), synthesized_multiturn_conversation: [...turns] },
       {},
       skipped(["ja", "turn-order"]),
     ]),

@@ -56,6 +56,12 @@ export const CONVERSION_OPTIONS = {
   reasoning: { type: "string", choices: ["keep", "drop"] as const, default: "keep", description: "keep the responses' reasoning traces (GPT-OSS) on their assistant messages, or drop them" },
   "reasoning-key": { type: "string", choices: REASONING_KEYS, default: "reasoning_content", description: "key of the kept reasoning trace (thinking: as some chat templates read it)" },
   threads: { type: "string", number: { min: 1, integer: true }, arg: "n", description: "worker threads that parse and convert (default: the machine's cores)" },
+  "tokenizer-threads": {
+    type: "string",
+    number: { min: 1, integer: true },
+    arg: "n",
+    description: "threads that each hold one copy of the --tokenizer and count for every worker (default 1: a real model's takes about 400 MB in use)",
+  },
   shard: { type: "string", arg: "i/N", description: "only part i of N (a seeded hash of conversation_id); N runs give disjoint parts" },
 } satisfies OptionTable;
 

@@ -183,6 +183,10 @@ export function folderConvertInit(
 ): ConvertInit {
   const { withMeta, template, shard } = extra;
   if (!o.sft && !o.dpo && !o.kto) throw new UsageError("--no-sft and --no-dpo without --kto leave no output");
+  if (!o.kto) {
+    const unused = (["kto-desirable", "kto-undesirable", "kto-per-record"] as const).filter((k) => o[k] !== KTO_OPTIONS[k].default);
+    if (unused.length > 0) throw new UsageError(`${unused.map((k) => `--${k}`).join(", ")} shape${unused.length === 1 ? "s" : ""} KTO rows: give --kto too`);
+  }
   const outputs = [...(o.sft ? outputsOf("sft", o["sft-format"]) : []), ...(o.dpo ? outputsOf("dpo", o["dpo-format"]) : []), ...(o.kto ? [outputOf("kto")] : [])];
   return {
     outputs,

@@ -71,9 +71,19 @@ export function parseOptions<T extends OptionTable>(table: T, argv: readonly str
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: signedValues(table, argv), options, strict: true, allowPositionals: true, allowNegative: true });
+    parsed = parseArgs({ args: signedValues(table, argv), options, strict: true, allowPositionals: true, allowNegative: true, tokens: true });
   } catch (e) {
     throw new UsageError((e as Error).message.replace(/\. To specify a positional.*$/s, ""));
+  }
+  // parseArgs keeps the last of a repeated flag: a first value dropped without a word is not what was asked.
+  const seen = new Map<string, string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== "option" || table[token.name]?.type !== "string" || table[token.name]?.multiple) continue;
+    const earlier = seen.get(token.name);
+    if (earlier !== undefined) {
+      throw new UsageError(`--${token.name} is given twice (${JSON.stringify(earlier)}, then ${JSON.stringify(token.value)}): give it once${table[token.name]!.choices ? "" : "; where it takes a list, separate the values with commas"}`);
+    }
+    seen.set(token.name, token.value ?? "");
   }
   const values: Record<string, ParsedValue> = {};
   for (const [name, raw] of Object.entries(parsed.values)) {
@@ -84,9 +94,10 @@ export function parseOptions<T extends OptionTable>(table: T, argv: readonly str
 }
 
 /**
- * The command line as parseArgs should see it. `--min-margin -5` becomes `--min-margin=-5`: parseArgs takes
- * a value starting with `-` for a flag, so a negative number would otherwise fail as "ambiguous" instead of
- * being checked against its range. A file-list flag takes every value up to the next flag.
+ * The command line as parseArgs should see it. `--min-margin -5` becomes `--min-margin=-5` (and `--shard
+ * -1/2` `--shard=-1/2`): parseArgs takes a value starting with `-` for a flag, so a negative number would
+ * otherwise fail as "ambiguous" instead of being checked. A file-list flag takes every value up to the next
+ * flag.
  */
 function signedValues(table: OptionTable, argv: readonly string[]): string[] {
   const out: string[] = [];
@@ -95,7 +106,7 @@ function signedValues(table: OptionTable, argv: readonly string[]): string[] {
     const arg = argv[i]!;
     const next = argv[i + 1];
     const name = arg.startsWith("--") ? arg.slice(2) : Object.keys(table).find((k) => arg === `-${table[k]!.short}`);
-    if (name !== undefined && table[name]?.number && next !== undefined && /^-[\d.]/.test(next)) {
+    if (name !== undefined && table[name]?.type === "string" && !table[name]?.files && next !== undefined && /^-[\d.]/.test(next)) {
       out.push(`--${name}=${next}`);
       i++;
       list = undefined;
@@ -139,6 +150,9 @@ export function checkValue(name: string, spec: OptionSpec, raw: unknown): Parsed
     return n;
   }
   const s = String(raw);
+  // An empty value is a shell variable that was not set (`--seed "$SEED"`), not a choice: only free text
+  // (`--system ""`) may be empty.
+  if (s === "" && spec.arg !== "text") throw new UsageError(`--${name} takes a value, got an empty string`);
   if (spec.choices && !spec.choices.includes(s)) {
     throw new UsageError(`--${name} must be one of ${spec.choices.join(", ")}; got ${JSON.stringify(s)}`);
   }

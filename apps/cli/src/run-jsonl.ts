@@ -17,14 +17,17 @@ import { UsageError } from "./usage-error.js";
 type Values = Record<string, ParsedValue | undefined>;
 
 /** `--threads` (default: cores, at most 4 per core) and `--shard i/N` from resolved flags. */
-export function parallelismOf(o: OptionValues<typeof CONVERSION_OPTIONS> & { seed?: string }): { threads: number; shard?: ConvertInit["shard"] } {
+export function parallelismOf(o: OptionValues<typeof CONVERSION_OPTIONS> & { seed?: string }): { threads: number; tokenizerThreads?: number; shard?: ConvertInit["shard"] } {
   const threads = threadsOf(o.threads);
-  if (o.shard === undefined) return { threads };
+  const tokenizerThreads = o["tokenizer-threads"];
+  if (tokenizerThreads !== undefined && tokenizerThreads > threads) throw new UsageError(`--tokenizer-threads ${tokenizerThreads} is more than --threads ${threads}: a copy would count for no worker`);
+  const counting = tokenizerThreads === undefined ? {} : { tokenizerThreads };
+  if (o.shard === undefined) return { threads, ...counting };
   const m = /^(\d+)\/(\d+)$/.exec(String(o.shard));
   const index = Number(m?.[1]);
   const count = Number(m?.[2]);
   if (!m || count < 1 || index >= count) throw new UsageError(`--shard takes i/N with 0 ≤ i < N, got "${o.shard}"`);
-  return { threads, shard: { index, count, seed: String(o.seed ?? "0") } };
+  return { threads, ...counting, shard: { index, count, seed: String(o.seed ?? "0") } };
 }
 
 /** Draws progress events on stderr (a TTY without `--quiet`) until the events end. */
@@ -94,7 +97,7 @@ export async function runJsonlCommand<T extends JsonlTable>(command: JsonlComman
   const output = o.output;
   if (!output) throw new UsageError("missing -o <output> (a .jsonl or .jsonl.gz file, or - for stdout)");
   if (output === "-" && o.json) throw new UsageError("--json prints on stdout: give -o a file");
-  const { threads, shard } = parallelismOf(o);
+  const { threads, tokenizerThreads, shard } = parallelismOf(o);
   const init = { ...command.init(values), ...(shard ? { shard } : {}) };
   const started = performance.now();
   const rejected = o.rejected ?? (output === "-" ? "lmsynth.rejected.jsonl" : `${output}.rejected.jsonl`);
@@ -105,7 +108,7 @@ export async function runJsonlCommand<T extends JsonlTable>(command: JsonlComman
     const summary = newSummary(command.name);
     try {
       const write = { [command.name]: (row: object) => sink.write(row) };
-      await drawProgress(convertAll(source, init, write, summary, { threads, ...(io.signal ? { signal: io.signal } : {}) }), io, noProgress(o));
+      await drawProgress(convertAll(source, init, write, summary, { threads, ...(tokenizerThreads ? { tokenizerThreads } : {}), ...(io.signal ? { signal: io.signal } : {}) }), io, noProgress(o));
     } catch (e) {
       await Promise.allSettled([sink.abort(), source.abort()]);
       throw e;

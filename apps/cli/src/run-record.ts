@@ -16,7 +16,7 @@ export function commandLine(command: string, argv: readonly string[]): string {
 }
 
 // Not recorded: they change how a run goes or where it writes, never what it writes.
-const UNRECORDED = new Set(["help", "quiet", "silent", "json", "output", "overwrite", "resume", "config", "passphrase-file", "rejected", "threads", "max-line-bytes"]);
+const UNRECORDED = new Set(["help", "quiet", "silent", "json", "output", "overwrite", "resume", "config", "passphrase-file", "rejected", "threads", "tokenizer-threads", "max-line-bytes"]);
 
 /** The resolved options that decide the output, as the manifest and the report record them. */
 export function recordedOptions(o: Record<string, ParsedValue | undefined>): Record<string, unknown> {

@@ -1,10 +1,14 @@
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { loadTokenCounter } from "@lmsynth/templates";
 import { join } from "node:path";
 import { tableFromIPC } from "apache-arrow";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatasetManifest } from "@lmsynth/shards";
+// @ts-expect-error: a plain .mjs test helper shared with the bench, without type declarations
+import { syntheticTokenizer } from "../../../test-fixtures/tokenizer.mjs";
 import { fixture, runMain, spawnCli, squeezeTable, tempDir } from "./run-cli.js";
 
 const EDGE = fixture("llama3.1/edge-cases.jsonl");
@@ -179,18 +183,51 @@ describe("layout and KTO flags: usage errors from the real CLI", () => {
 });
 
 describe("--tokenizer: a tokenizer that cannot be read is bad input (exit 2), named, and nothing is written", () => {
+  const noVocabulary = JSON.stringify({ ...syntheticTokenizer(256), model: { ...syntheticTokenizer(256).model, vocab: {}, merges: [] } });
   it.each([
     ["missing.json", undefined, "cannot read the tokenizer: ENOENT: no such file or directory"],
     ["broken.json", "{", "not JSON: "],
     ["empty.json", "{}", "not a tokenizer.json: "],
+    ["gzipped.json", gzipSync(JSON.stringify(syntheticTokenizer(300))), "gzip-compressed: decompress it first (gunzip)\n"],
+    ["binary.json", Buffer.from([0xff, 0xfe, 0x00, 0x7b]), "not a JSON object: it starts with byte 0xff at offset 0, not {\n"],
+    ["no-vocabulary.json", noVocabulary, "not a usable tokenizer.json: it encodes text to no token (an empty vocabulary?)\n"],
+    ["/dev/zero", undefined, "not a JSON object: it starts with byte 0x00 at offset 0, not {\n"],
   ])("%s", (name, text, detail) => {
-    const path = join(tmp.dir, name);
+    const path = name.startsWith("/") ? name : join(tmp.dir, name);
     if (text !== undefined) writeFileSync(path, text);
-    const out = join(tmp.dir, `${name}.out.jsonl`);
+    const out = join(tmp.dir, `${name.replace(/\//g, "_")}.out.jsonl`);
     const run = spawnCli(["sft", EDGE, "-o", out, "--template", "chatml", "--tokenizer", path]);
     expect(run.code).toBe(2);
     expect(run.stderr.startsWith(`Error: ${path}: ${detail}`)).toBe(true);
-    expect(readdirSync(tmp.dir).filter((f) => f.startsWith(`${name}.out`))).toEqual([]);
+    expect(readdirSync(tmp.dir).filter((f) => f.startsWith(`${name.replace(/\//g, "_")}.out`))).toEqual([]);
+  });
+});
+
+describe("--tokenizer: one copy per tokenizer thread, counting for every worker", () => {
+  const SAMPLE = fixture("sample/llama3.1-sample.jsonl.gz");
+  it("counts the same tokens whatever --threads and --tokenizer-threads, as a tokenizer loaded in the thread itself", async () => {
+    const path = join(tmp.dir, "bpe-2000.json");
+    writeFileSync(path, JSON.stringify(syntheticTokenizer(2000)));
+    const count = await loadTokenCounter(path);
+    const runs = [["--threads", "1"], ["--threads", "2"], ["--threads", "2", "--tokenizer-threads", "2"]].map(async (threads, i) => {
+      const out = join(tmp.dir, `counted-${i}.jsonl`);
+      const run = await runMain(["sft", SAMPLE, "--lang", "both", "--template", "chatml", "--tokenizer", path, "--with-meta", "-o", out, "--silent", ...threads]);
+      expect(run.code).toBe(0);
+      return readFileSync(out, "utf8");
+    });
+    const [one, two, twoByTwo] = await Promise.all(runs);
+    expect(two).toBe(one);
+    expect(twoByTwo).toBe(one);
+    const rows = one!.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { num_tokens: number; messages: Array<{ role: string; content: string }> });
+    expect(rows.length).toBeGreaterThan(100);
+    const text = (r: (typeof rows)[number]) => r.messages.map((m) => `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`).join("");
+    expect(rows.map((r) => r.num_tokens)).toEqual(rows.map((r) => count(text(r))));
+  });
+
+  it("more tokenizer threads than worker threads: a usage error", () => {
+    const run = spawnCli(["sft", SAMPLE, "-o", "-", "--template", "chatml", "--tokenizer", "x.json", "--threads", "2", "--tokenizer-threads", "3"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.split("\n")[0]).toBe("Error: --tokenizer-threads 3 is more than --threads 2: a copy would count for no worker");
   });
 });
 

@@ -404,19 +404,109 @@ describe("10. values the data contract forbids", () => {
 });
 
 describe("11. every I/O error names its path", () => {
-  // A 16 KiB tmpfs takes the folder's first files but not report.html (about 60 KB), a whole-file write.
   const canMount = process.getuid?.() === 0 && spawnSync("mount", ["--version"]).status === 0;
-  it.skipIf(!canMount && process.env.CI !== "true")("disk full while a build writes its report", () => {
-    const mnt = join(tmp.dir, "small");
+  /** Builds the sample with `flags` into a tmpfs of `size`, and checks the error and that nothing is left. */
+  const diskFull = (size: string, flags: string[], failing: string) => {
+    const mnt = join(tmp.dir, `small-${size}`);
     mkdirSync(mnt);
-    expect(spawnSync("mount", ["-t", "tmpfs", "-o", "size=16k", "tmpfs", mnt]).status).toBe(0);
+    expect(spawnSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", mnt]).status).toBe(0);
     try {
       const ds = join(mnt, "ds");
-      const r = cli(["build", fixture("sample/llama3.1-sample.jsonl.gz"), "-o", ds, "--silent"]);
-      expect([r.code, r.stderr]).toEqual([2, `Error: ${ds}/report.html: cannot write: ENOSPC: no space left on device, write\n`]);
+      const r = cli(["build", fixture("sample/llama3.1-sample.jsonl.gz"), ...flags, "-o", ds, "--silent"]);
+      expect([r.code, r.stderr]).toEqual([2, `Error: ${ds}/${failing}: cannot write: ENOSPC: no space left on device, write\n`]);
       expect(readdirSync(mnt)).toEqual([]);
     } finally {
       spawnSync("umount", [mnt]);
+    }
+  };
+
+  // A 16 KiB tmpfs takes the folder's first files but not report.html (about 60 KB), a whole-file write.
+  it.skipIf(!canMount && process.env.CI !== "true")("disk full while a build writes its report", () => diskFull("16k", [], "report.html"));
+
+  // 64 KiB: room for report.html (written first, about 42 KB), not for the shards (about 190 KB each).
+  it.skipIf(!canMount && process.env.CI !== "true")("disk full while a build writes a shard: the error names the shard in the output folder, not its temporary sibling", () =>
+    diskFull("64k", ["--format", "jsonl", "--lang", "both"], "sft/train-00000.jsonl"),
+  );
+});
+
+// Issue 24's "weak" cases: right outcome, now with a message that says what is wrong.
+describe("12. messages that name what is wrong", () => {
+  const first = (): string => readFileSync(LLAMA, "utf8").split("\n")[0]!;
+  const withLine = (name: string, line: string): string => {
+    const path = join(tmp.dir, name);
+    writeFileSync(path, `${first()}\n${line}\n`);
+    return path;
+  };
+
+  it.each([
+    ["a byte order mark mid-file", `\ufeff${readFileSync(LLAMA, "utf8").split("\n")[1]}`, "malformed JSON: a byte order mark (U+FEFF) at character 1, before the record (only a file's first line may start with one)"],
+    ["a form-feed-only line", "\f", "malformed JSON: a form feed (U+000C) at character 1, before the record"],
+    ["a no-break-space-only line", "\u00a0", "malformed JSON: a no-break space (U+00A0) at character 1, before the record"],
+  ])("%s: exit 2 naming the character and where it is", (_, line, detail) => {
+    const input = withLine("odd.jsonl", line);
+    const r = cli(["sft", input, "-o", join(tmp.dir, "out.jsonl"), "--silent"]);
+    expect([r.code, r.stderr]).toEqual([2, `Error: ${input}:2: ${detail}\n`]);
+  });
+
+  it("half a surrogate pair is refused in every format alike, or set aside and counted", () => {
+    const record = JSON.parse(first()) as { synthesized_assistant_responses: Array<{ content: string }> };
+    const text = JSON.stringify(record).replace(JSON.stringify(record.synthesized_assistant_responses[0]!.content), '"X\\ud800Y"');
+    const input = withLine("surrogate.jsonl", text.replace(/"conversation_id":"[^"]+"/, '"conversation_id":"ffffffffffffffffffffffffffffffff"'));
+    const detail = "`synthesized_assistant_responses[0].content` holds half of a UTF-16 surrogate pair (a lone \\uD800–\\uDFFF escape): not Unicode text";
+    for (const args of [["sft", input, "-o", join(tmp.dir, "out.jsonl")], ["build", input, "-o", join(tmp.dir, "ds")]]) {
+      const r = cli([...args, "--silent"]);
+      expect([r.code, r.stderr]).toEqual([2, `Error: ${input}:2: ${detail}\n`]);
+    }
+    const r = cli(["build", input, "-o", join(tmp.dir, "ds"), "--format", "parquet,jsonl", "--on-invalid", "skip", "--json"]);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { rejected: number }).rejected).toBe(1);
+  });
+
+  it("an empty conversation_id is an invalid record, as a missing one is", () => {
+    const input = withLine("empty-id.jsonl", first().replace(/"conversation_id":"[^"]+"/, '"conversation_id":""'));
+    const r = cli(["sft", input, "-o", join(tmp.dir, "out.jsonl"), "--silent"]);
+    expect([r.code, r.stderr]).toEqual([2, `Error: ${input}:2: \`conversation_id\`: is empty: every record names its conversation\n`]);
+  });
+
+  it.each([
+    [["--seed", ""], "--seed takes a value, got an empty string"],
+    [["--shard", "-1/2"], '--shard takes i/N with 0 ≤ i < N, got "-1/2"'],
+    [["--sft-format", "messages", "--sft-format", "sharegpt"], '--sft-format is given twice ("messages", then "sharegpt"): give it once; where it takes a list, separate the values with commas'],
+    [["--kto-desirable", "2", "--kto-undesirable", "1"], "--kto-desirable, --kto-undesirable shape KTO rows: give --kto too"],
+  ])("build %j: a usage error, nothing written", (flags, message) => {
+    const r = cli(["build", LLAMA, "-o", join(tmp.dir, "ds"), ...flags]);
+    expect([r.code, r.stderr]).toEqual([1, `Error: ${message}\nRun 'lmsynth build --help' for usage.\n`]);
+    expect(tmp.list()).toEqual([]);
+  });
+
+  it("join spools and ciphertext copies that a killed run left go when the next join starts; a live run's stay", () => {
+    const spools = join(tmp.dir, "tmp");
+    mkdirSync(spools);
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid;
+    const live = `lmsynth-join-${process.pid}-live01`;
+    for (const name of [`lmsynth-join-${dead}-abc123`, `lmsynth-ciphertext-${dead}-def456`, live]) mkdirSync(join(spools, name));
+    const r = cli(["sft", ...joined(SAMPLE.lmsys), "-o", join(tmp.dir, "out.jsonl"), "--silent"], { TMPDIR: spools });
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(readdirSync(spools)).toEqual([live]);
+  });
+
+  it("a signed, not encrypted, OpenPGP file is named for what it is", () => {
+    const home = join(tmp.dir, "gnupg");
+    mkdirSync(home, { mode: 0o700 });
+    const gpg = (args: string[], input?: string) => spawnSync("gpg", ["--homedir", home, "--batch", "--quiet", "--pinentry-mode", "loopback", "--passphrase", "", ...args], { input, encoding: "utf8" });
+    expect(gpg(["--quick-gen-key", "lmsynth test <test@example.invalid>", "ed25519", "sign", "never"]).status).toBe(0);
+    const plain = join(tmp.dir, "instructions.jsonl");
+    writeFileSync(plain, `${first()}\n`);
+    const cases = [
+      ["clearsigned.jsonl.gpg", ["--clearsign", "-o"], "a clearsigned OpenPGP text, signed but not encrypted (gpg --verify checks it; its text is readable as it is)"],
+      ["signed.jsonl.gpg", ["--sign", "-o"], "a signed or only compressed OpenPGP message, not an encrypted one (gpg --decrypt unwraps it; lmsynth decrypts passphrase-encrypted files)"],
+      ["detached.jsonl.gpg", ["--armor", "--detach-sign", "-o"], "a detached OpenPGP signature, not an encrypted message (gpg --verify checks the file it signs)"],
+    ] as const;
+    for (const [name, args, message] of cases) {
+      const signed = join(tmp.dir, name);
+      expect(gpg([...args, signed, plain]).status).toBe(0);
+      const r = cli(["merge", "--instructions", signed, "--synth", LLAMA, "-o", join(tmp.dir, "merged.jsonl"), "--passphrase-file", SAMPLE.passphrase, "--silent"]);
+      expect([r.code, r.stderr]).toEqual([2, `Error: ${signed}: ${message}\n`]);
     }
   });
 });

@@ -37,6 +37,8 @@ export interface BuildOptions {
   run: BuildRun;
   /** Worker threads. Default: the machine's cores. */
   threads?: number;
+  /** Threads holding a copy of `convert.tokenizer` (see `convertAll`). Default 1. */
+  tokenizerThreads?: number;
   /** Checked throughout; once aborted, nothing is left at `output` and the run throws its reason. */
   signal?: AbortSignal;
 }
@@ -153,7 +155,7 @@ export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEve
     });
     const write = Object.fromEntries(configs.map((c) => [c, (row: object) => folder.write(c, row)]));
     const withhold = Object.fromEntries(configs.map((c) => [c, (row: object) => folder.withhold(c, row)]));
-    yield* convertAll(source, convert, write, summary, { threads, stats, withhold, ...(signal ? { signal } : {}) });
+    yield* convertAll(source, convert, write, summary, { threads, ...(options.tokenizerThreads ? { tokenizerThreads: options.tokenizerThreads } : {}), stats, withhold, ...(signal ? { signal } : {}) });
     await source.close();
     finishSummary(summary, source, started);
     if (reasoningLeftOut && [summary.variant, ...(summary.variants ?? [])].some((v) => v && VARIANT_TABLE[v].reasoning)) {

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
-import { UniqueIds, type JoinCounts } from "@lmsynth/reader";
+import { UniqueIds, type JoinCounts, type MapRecordsOptions } from "@lmsynth/reader";
+import { SharedTokenCounter } from "@lmsynth/templates";
 import { addRecordStats, type DatasetStats } from "@lmsynth/report";
 import { OptionError, VARIANTS, variantOfEvidence, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
 import { createMapper, type ConvertInit } from "./convert-record.js";
@@ -94,6 +95,10 @@ export async function* convertAll(
   summary: RunSummary,
   options: {
     threads: number;
+    /** Threads that each load `init.tokenizer` once and count tokens for the workers linked to them, in
+     * turn. Default 1: one copy for the process, whatever `threads` (a real model's tokenizer takes about
+     * 400 MB in use); each more one counts in parallel at that cost. */
+    tokenizerThreads?: number;
     signal?: AbortSignal;
     /** Filled from `out.stats` (set `init.stats`). */
     stats?: DatasetStats;
@@ -102,8 +107,34 @@ export async function* convertAll(
     withhold?: OutputWriters;
   },
 ): AsyncGenerator<ConvertProgress, void> {
+  // The tokenizer is loaded by its own threads, not by each worker: memory stays that of `tokenizerThreads`
+  // copies, whatever `threads`.
+  const tokens: SharedTokenCounter[] = [];
+  let linked = 0;
+  try {
+    // With one thread mapping, that thread holds the one copy itself: no second thread to wait on.
+    const copies = options.threads === 1 ? 0 : (options.tokenizerThreads ?? 1);
+    for (let i = 0; init.tokenizer && i < copies; i++) tokens.push(await SharedTokenCounter.start(init.tokenizer));
+    yield* convertLinked(source, init, write, summary, options, () => {
+      if (tokens.length === 0) return { init };
+      const { link, transfer } = tokens[linked++ % tokens.length]!.link();
+      return { init: { ...init, tokenCounter: link }, transfer };
+    });
+  } finally {
+    await Promise.all(tokens.map((t) => t.close()));
+  }
+}
+
+async function* convertLinked(
+  source: RecordSource,
+  init: ConvertInit,
+  write: OutputWriters,
+  summary: RunSummary,
+  options: Parameters<typeof convertAll>[4],
+  initFor: NonNullable<MapRecordsOptions<ConvertInit>["initFor"]>,
+): AsyncGenerator<ConvertProgress, void> {
   // Built here first, so a bad template is reported as such before any worker starts.
-  await createMapper(init);
+  await createMapper(initFor().init);
   const names = init.outputs.map((o) => o.name);
   for (const n of names) summary.rows[n] = 0;
   // Several layouts of one kind share its rows: their pairs dropped and candidates left out count once.
@@ -117,7 +148,7 @@ export async function* convertAll(
   let bits = 0;
   // The join checks its synth ids itself; a merged input is checked here, where records come in order.
   const ids = source.join ? undefined : new UniqueIds();
-  for await (const { out, file, line } of source.map(init, options.threads)) {
+  for await (const { out, file, line } of source.map(init, options.threads, initFor)) {
     options.signal?.throwIfAborted();
     ids?.add(out.id, file, line);
     if (file !== current) {

@@ -5,7 +5,7 @@ import { toKtoRows, type KtoOptions, type KtoResult } from "@lmsynth/kto";
 import { OptionError, hashFraction, variantEvidence, type DpoFormat, type FunnelNote, type Message, type Lang, type MergedRecord, type ReasoningKey, type SftFormat, type SkipReason } from "@lmsynth/schema";
 import { recordStats, type RecordStats } from "@lmsynth/report";
 import { formatSftRow, toSftRows, type SftOptions, type SftResult } from "@lmsynth/sft";
-import type { ChatRenderer } from "@lmsynth/templates";
+import type { ChatRenderer, TokenCounterLink } from "@lmsynth/templates";
 import type { OutputSpec } from "./outputs.js";
 
 /** `--template` as plain data, so it crosses to worker threads. */
@@ -25,6 +25,9 @@ export interface ConvertInit {
   /** `--tokenizer`: a `tokenizer.json` counting the tokens of every row's template text (needs `template`),
    * for the `maxTokens` of each kind and SFT's `num_tokens`. */
   tokenizer?: string;
+  /** The link to the one tokenizer thread of the process (`convertAll` sets it for every thread): with it,
+   * `tokenizer` is not loaded here. */
+  tokenCounter?: TokenCounterLink;
   dpo?: { options: DpoOptions };
   kto?: { options: KtoOptions };
   /** `--reasoning keep`: every output keeps the responses' reasoning traces under this key. */
@@ -98,8 +101,8 @@ export async function createMapper(init: ConvertInit): Promise<(record: MergedRe
   };
   if (init.tokenizer) {
     if (!renderer) throw new OptionError("a tokenizer counts the tokens of the chat-template text: give a template too");
-    const { loadTokenCounter } = await import("@lmsynth/templates");
-    const count = await loadTokenCounter(init.tokenizer);
+    const { linkedTokenCounter, loadTokenCounter } = await import("@lmsynth/templates");
+    const count = init.tokenCounter ? linkedTokenCounter(init.tokenCounter) : await loadTokenCounter(init.tokenizer);
     sftOptions.countTokens = dpoOptions.countTokens = ktoOptions.countTokens = (messages) => count(render(messages));
   }
   const messagesKey = init.sft?.messagesKey;

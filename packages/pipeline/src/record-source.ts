@@ -13,6 +13,7 @@ import {
   type JoinCounts,
   type LocatedRecord,
   type MappedRecord,
+  type MapRecordsOptions,
   type ReadRecordsOptions,
   type RejectedLine,
 } from "@lmsynth/reader";
@@ -26,7 +27,7 @@ export interface RecordSource {
    * The records converted per `init` in `threads` worker threads, in input order (joined sources are
    * joined in this thread and merged in the workers). Iterate either this or `records`, once.
    */
-  map(init: ConvertInit, threads: number): AsyncIterable<MappedRecord<ConvertOut>>;
+  map(init: ConvertInit, threads: number, initFor?: MapRecordsOptions<ConvertInit>["initFor"]): AsyncIterable<MappedRecord<ConvertOut>>;
   /** Compressed bytes read so far. */
   read: { bytesRead: number };
   /** Sum of input sizes, when all are files. */
@@ -183,8 +184,8 @@ export async function openRecordSource(options: RecordSourceOptions): Promise<Re
   }
   // The worker threads load the converter from this package by URL: it is the one module they run.
   const mapperUrl = new URL("./convert-record.js", import.meta.url).href;
-  function map(init: ConvertInit, threads: number): AsyncIterable<MappedRecord<ConvertOut>> {
-    const mapping = { mapper: mapperUrl, init, threads };
+  function map(init: ConvertInit, threads: number, initFor?: MapRecordsOptions<ConvertInit>["initFor"]): AsyncIterable<MappedRecord<ConvertOut>> {
+    const mapping = { mapper: mapperUrl, init, threads, ...(initFor ? { initFor } : {}) };
     // A conversion reads few LMSYS fields: the join spools (and reads from Parquet) only those.
     if (joinOptions) return mapJoinedSources<ConvertInit, ConvertOut>({ ...joinOptions, ...mapping, lmsysPart: "converted" });
     return mapRecords<ConvertInit, ConvertOut>(files, { ...readOptions, ...mapping });

@@ -125,6 +125,28 @@ export function isOpenPgp(firstBytes: Uint8Array): boolean {
   return false;
 }
 
+/**
+ * What an OpenPGP file that {@link isOpenPgp} refused is instead, in words for the user, when its first bytes
+ * say: a clearsigned text, a detached signature, or a signed (or only compressed) binary message. Undefined
+ * for anything else. lmsynth decrypts passphrase-encrypted files; a signature is checked with `gpg --verify`.
+ */
+export function describeUnencryptedOpenPgp(firstBytes: Uint8Array): string | undefined {
+  const text = Buffer.from(firstBytes.subarray(0, 64)).toString("latin1").replace(/^\uFEFF|^\xEF\xBB\xBF/, "").trimStart();
+  if (text.startsWith("-----BEGIN PGP SIGNED MESSAGE-----")) return "a clearsigned OpenPGP text, signed but not encrypted (gpg --verify checks it; its text is readable as it is)";
+  if (text.startsWith("-----BEGIN PGP SIGNATURE-----")) return "a detached OpenPGP signature, not an encrypted message (gpg --verify checks the file it signs)";
+  const b = firstBytes[0];
+  if (b === undefined || (b & 0x80) === 0) return undefined;
+  const tag = b & 0x40 ? b & 0x3f : (b >> 2) & 0x0f;
+  if (tag === SIGNATURE_TAG || tag === ONE_PASS_SIGNATURE_TAG || tag === PacketTag.compressed || tag === PacketTag.literal) {
+    return "a signed or only compressed OpenPGP message, not an encrypted one (gpg --decrypt unwraps it; lmsynth decrypts passphrase-encrypted files)";
+  }
+  return undefined;
+}
+
+/** Signature (tag 2) and one-pass signature (tag 4) packets, which lead a signed message. */
+const SIGNATURE_TAG = 2;
+const ONE_PASS_SIGNATURE_TAG = 4;
+
 function isArmored(firstBytes: Uint8Array): boolean {
   let i = 0;
   // Tolerate a UTF-8 BOM and leading blank lines, as editors and mail clients add them.

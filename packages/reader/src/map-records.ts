@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import { Worker, type Transferable } from "node:worker_threads";
 import { InputError } from "@lmsynth/schema";
 import { inOrder } from "./in-order.js";
 import { mapBlock, type BlockResult, type BlockSides, type RecordMapperModule } from "./map-block.js";
@@ -17,6 +17,9 @@ export interface MapRecordsOptions<Init> extends ReadRecordsOptions {
   threads?: number;
   /** Decoded bytes per block sent to a worker. Default 2 MiB. */
   blockBytes?: number;
+  /** The `init` of each thread that maps, when threads need their own part of it (a `MessagePort` of a
+   * service thread, say), with what it transfers; called once per thread. Default: `init` for every one. */
+  initFor?: () => { init: Init; transfer?: Transferable[] };
 }
 
 /** One mapped record, where it came from. */
@@ -32,8 +35,10 @@ interface WorkerSlot {
 }
 
 async function startWorker(options: MapRecordsOptions<unknown>): Promise<WorkerSlot> {
+  const { init, transfer } = options.initFor?.() ?? { init: options.init };
   const worker = new Worker(new URL("./map-worker.js", import.meta.url), {
-    workerData: { mapper: options.mapper, init: options.init, skip: options.onInvalid === "skip", maxRejectedText: options.maxRejectedText ?? 64 * 1024 },
+    workerData: { mapper: options.mapper, init, skip: options.onInvalid === "skip", maxRejectedText: options.maxRejectedText ?? 64 * 1024 },
+    ...(transfer ? { transferList: transfer } : {}),
   });
   const slot: WorkerSlot = { worker, waiting: new Map() };
   const failAll = (e: unknown) => {
@@ -119,8 +124,9 @@ export async function openBlockPool<Init, Out>(options: MapRecordsOptions<Init>)
   const maxRejectedText = options.maxRejectedText ?? 64 * 1024;
   if (threads === 1) {
     const mod = (await import(options.mapper)) as RecordMapperModule<Init, Out>;
-    const mapper = await mod.createMapper(options.init);
-    const wants = mod.createIdFilter?.(options.init);
+    const { init } = options.initFor?.() ?? { init: options.init };
+    const mapper = await mod.createMapper(init);
+    const wants = mod.createIdFilter?.(init);
     return {
       threads,
       map: async (block, first, sides) => mapBlock(block, mapper, { first, skip, maxRejectedText, sides, wants }),

@@ -3,7 +3,7 @@ import { mkdtemp, open, rm, stat, type FileHandle } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InputError, sweepAbandonedSpools, trackTemporaryPath } from "@lmsynth/schema";
-import { isOpenPgp } from "./decrypt.js";
+import { describeUnencryptedOpenPgp, isOpenPgp } from "./decrypt.js";
 import { gunzip } from "./gunzip-members.js";
 import { isParquet } from "./read-parquet.js";
 
@@ -123,7 +123,8 @@ export async function openInput(
       })();
     } else {
       if (depth === 0 && OPENPGP_NAME.test(file)) {
-        throw new InputError(file, undefined, "decrypt", `not an OpenPGP message${p.head.length === 0 ? " (the file is empty)" : ""}, though its name says so`);
+        const instead = describeUnencryptedOpenPgp(p.head);
+        throw new InputError(file, undefined, "decrypt", instead ?? `not an OpenPGP message${p.head.length === 0 ? " (the file is empty)" : ""}, though its name says so`);
       }
       return { kind, chunks };
     }

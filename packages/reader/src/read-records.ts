@@ -45,6 +45,52 @@ export function isBlank(line: Buffer): boolean {
   return true;
 }
 
+/** A JSON escape of a UTF-16 surrogate, paired or not. */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/** Half a surrogate pair: a high one not followed by a low one, or a low one not after a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The path of the first string (key or value) in `value` that is not well-formed UTF-16, if any. */
+function loneSurrogate(value: unknown, path: string): string | undefined {
+  if (typeof value === "string") return LONE_SURROGATE.test(value) ? path || "(record)" : undefined;
+  if (value === null || typeof value !== "object") return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const at = Array.isArray(value) ? `${path}[${k}]` : path ? `${path}.${k}` : k;
+    if (LONE_SURROGATE.test(k)) return at;
+    const found = loneSurrogate(v, at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** Characters that look like white space or nothing, named in JSON errors since a terminal does not show them. */
+const INVISIBLE: Record<string, string> = {
+  "\ufeff": "a byte order mark",
+  "\u00a0": "a no-break space",
+  "\u000c": "a form feed",
+  "\u000b": "a vertical tab",
+  "\u3000": "an ideographic space",
+  "\u200b": "a zero-width space",
+  "\u2028": "a line separator",
+  "\u0000": "a NUL byte",
+};
+
+/**
+ * Why `text` is not JSON, in words a user can act on: an invisible character where the value should start is
+ * named with its code point and offset; otherwise V8's message, with what it quotes made printable.
+ */
+function malformation(text: string, error: Error): string {
+  const start = text.search(/[^ \t\r\n]/);
+  const c = start === -1 ? undefined : text[start];
+  if (c !== undefined && INVISIBLE[c]) {
+    const code = `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+    return `${INVISIBLE[c]} (${code}) at character ${start + 1}, before the record${c === "\ufeff" ? " (only a file's first line may start with one)" : ""}`;
+  }
+  const shown = error.message.replace(/[^\x20-\x7e]/gu, (ch) => `\\u{${ch.codePointAt(0)!.toString(16)}}`);
+  return shown.length > 300 ? `${shown.slice(0, 300)}…` : shown;
+}
+
 /**
  * Parses one JSONL line into a validated record, or returns why it cannot be one. Exported for worker
  * threads and tests; `readRecords` is the streaming entry point.
@@ -55,13 +101,21 @@ export function parseLine(
 ): { record: MergedRecord } | { reason: InputErrorReason; detail: string } {
   if (!isUtf8(line)) return { reason: "invalid-utf8", detail: "line is not valid UTF-8" };
   let value: unknown;
+  const text = decodeUtf8(line);
   try {
-    value = JSON.parse(decodeUtf8(line));
+    value = JSON.parse(text);
   } catch (e) {
-    return { reason: "invalid-json", detail: `malformed JSON: ${(e as Error).message}` };
+    return { reason: "invalid-json", detail: `malformed JSON: ${malformation(text, e as Error)}` };
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     return { reason: "invalid-record", detail: `expected a JSON object, got ${value === null ? "null" : Array.isArray(value) ? "array" : typeof value}` };
+  }
+  // A `\uD800`-style escape can leave half a surrogate pair in a string: no Unicode text, and each writer
+  // would store it differently (JSON keeps the escape, Parquet and Arrow a U+FFFD). Only a line holding such
+  // an escape is searched.
+  if (SURROGATE_ESCAPE.test(text)) {
+    const where = loneSurrogate(value, "");
+    if (where !== undefined) return { reason: "invalid-record", detail: `\`${where}\` holds half of a UTF-16 surrogate pair (a lone \\uD800–\\uDFFF escape): not Unicode text` };
   }
   const result = schema.safeParse(value);
   if (!result.success) return { reason: "invalid-record", detail: describeZodError(result.error, value) };

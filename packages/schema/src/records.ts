@@ -21,9 +21,12 @@ const messages = z.array(MessageSchema);
 // "None" may be an absent key, null or [] (input-format.md §3): all three are accepted and read alike.
 const optionalList = <T extends z.ZodType>(item: T) => z.array(item).nullish();
 
+/** The join key: a string, never empty (an empty id would join unrelated records and key nothing). */
+const conversationId = z.string().min(1, "is empty: every record names its conversation");
+
 /** LMSYS-Chat-1M record (input-format.md §2). */
 export const LmsysFieldsSchema = z.looseObject({
-  conversation_id: z.string(),
+  conversation_id: conversationId,
   model: z.string().nullish(),
   conversation: messages.nullish(),
   turn: z.number().nullish(),
@@ -54,7 +57,7 @@ export function convertedLmsysPart(record: Record<string, unknown>): Record<stri
 
 /** Japanese-instruction record, the decrypted `…-instructions-ja.jsonl.gz` (input-format.md §1, §3). */
 export const InstructionFieldsSchema = z.looseObject({
-  conversation_id: z.string(),
+  conversation_id: conversationId,
   translated_conversation: messages.nullish(),
 });
 
@@ -65,7 +68,7 @@ export const MultiturnSchema = z.union([z.array(messages), messages]).nullish();
 
 /** Synthesized responses and judge annotations, all variants (input-format.md §3). */
 export const SynthFieldsSchema = z.looseObject({
-  conversation_id: z.string(),
+  conversation_id: conversationId,
   duplicate_user_instruction_ja: z.string().nullish(),
   empty_user_instruction_ja: z.boolean().nullish(),
   translated_conversation: messages.nullish(),

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import { InputError, OptionError, type Funnel, type Lang, type Variant, OutputError, trackTemporaryPath } from "@lmsynth/schema";
 import { DEFAULT_ROW_GROUP_BYTES, DEFAULT_SHARD_BYTES, measureRow, openJsonlSink, openShardSink, type ColumnSpec, type Compression, type OutputFormat, type RowSink, type WrittenFile } from "@lmsynth/sinks";
 import { datasetCardInput, renderDatasetCard } from "./dataset-card.js";
@@ -362,10 +362,11 @@ class DatasetFolderWriter implements DatasetFolder {
       sink: sink,
     };
     this.extras.push(extra);
+    const named = (e: unknown) => Promise.reject(this.finalNamed(e));
     return {
-      write: (row) => sink.write(row),
+      write: (row) => sink.write(row).catch(named),
       close: async () => {
-        extra.written = { ...(await sink.close()), path: relative };
+        extra.written = { ...(await sink.close().catch(named)), path: relative };
         return extra.written;
       },
       abort: () => sink.abort(),
@@ -404,7 +405,7 @@ class DatasetFolderWriter implements DatasetFolder {
       return { dir: this.dir, manifest, reusedShards };
     } catch (error) {
       await this.abort();
-      if (error instanceof OptionError || !(error as NodeJS.ErrnoException).code) throw error;
+      if (error instanceof OptionError || !(error as NodeJS.ErrnoException).code) throw this.finalNamed(error);
       throw OutputError.of(this.dir, "write", error);
     }
   }
@@ -427,10 +428,21 @@ class DatasetFolderWriter implements DatasetFolder {
     if (this.state !== "open") throw new OptionError(`dataset folder ${this.dir} is already ${this.state}`);
   }
 
+  /** `error`, naming the final path of a file it names inside the temporary folder: the user knows the output
+   * folder, not its hidden sibling. */
+  private finalNamed(error: unknown): unknown {
+    if (error instanceof OutputError && error.path.startsWith(this.temp + sep)) {
+      return new OutputError(this.dir + error.path.slice(this.temp.length), error.detail, { cause: error });
+    }
+    return error;
+  }
+
   async write(config: ConfigName, row: object): Promise<void> {
     await this.checkOpen();
     const { lang } = row as { lang?: Lang };
-    await this.seriesOf(config, row).write(row as Readonly<Record<string, unknown>>);
+    await this.seriesOf(config, row)
+      .write(row as Readonly<Record<string, unknown>>)
+      .catch((e: unknown) => Promise.reject(this.finalNamed(e)));
     if (lang) {
       const byLang = (this.langRows[config] ??= {});
       byLang[lang] = (byLang[lang] ?? 0) + 1;
@@ -439,7 +451,9 @@ class DatasetFolderWriter implements DatasetFolder {
 
   async withhold(config: ConfigName, row: object): Promise<void> {
     await this.checkOpen();
-    await this.seriesOf(config, row).withhold(row as Readonly<Record<string, unknown>>);
+    await this.seriesOf(config, row)
+      .withhold(row as Readonly<Record<string, unknown>>)
+      .catch((e: unknown) => Promise.reject(this.finalNamed(e)));
   }
 
   /** The shard series of `row`: its config and the split of its conversation. */

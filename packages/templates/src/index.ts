@@ -13,6 +13,7 @@ export { renderSftRow } from "./render-sft-row.js";
 export { renderDpoRow } from "./render-dpo-row.js";
 export { TemplateError } from "./template-error.js";
 export { loadTokenCounter } from "./token-counter.js";
+export { SharedTokenCounter, linkedTokenCounter } from "./shared-token-counter.js";
 
 export type { ChatRenderer, RenderOptions } from "./chat-renderer.js";
 export type { BuiltinTemplateName, BuiltinRendererOptions } from "./builtin-renderer.js";
@@ -22,3 +23,4 @@ export type { ResolveTemplateOptions } from "./resolve-template.js";
 export type { RenderedSftRow } from "./render-sft-row.js";
 export type { RenderedDpoRow } from "./render-dpo-row.js";
 export type { TokenCounter } from "./token-counter.js";
+export type { TokenCounterLink } from "./shared-token-counter.js";

@@ -55,7 +55,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const output = o.output;
   if (!output) throw new UsageError("missing -o <report.html> (or - for stdout)");
   if (output === "-" && o.json) throw new UsageError("--json prints on stdout: give -o a file");
-  const { threads, shard } = parallelismOf(o);
+  const { threads, tokenizerThreads, shard } = parallelismOf(o);
   // The same conversion as `build` (rows are only counted), so the funnel equals build's.
   const init = folderConvertInit(o, { withMeta: false, template: templateSpecOf(o), shard });
   const started = performance.now();
@@ -68,7 +68,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const discard = async (): Promise<void> => {};
     const writers = Object.fromEntries(init.outputs.map((output) => [output.name, discard]));
     try {
-      await drawProgress(convertAll(source, init, writers, summary, { threads, stats, ...(io.signal ? { signal: io.signal } : {}) }), io, noProgress(o));
+      await drawProgress(convertAll(source, init, writers, summary, { threads, ...(tokenizerThreads ? { tokenizerThreads } : {}), stats, ...(io.signal ? { signal: io.signal } : {}) }), io, noProgress(o));
     } catch (e) {
       await source.abort();
       throw e;

@@ -184,6 +184,33 @@ function gptOssCases() {
   ];
 }
 
+/**
+ * GPT-OSS records whose traces are stored as each producer stores them (issue 26): under `reasoning_content`,
+ * `reasoning` (vLLM since its rename, Ollama), `thinking` (Harmony), under two keys with the same text (the
+ * Swallow team's generator), and missing, null or empty; scores chosen so that every kind is chosen in SFT and
+ * appears as chosen or rejected in DPO.
+ */
+function gptOssTraceKeyCases() {
+  const oss = (name, responses, en = []) => {
+    const r = llama(name, responses.map(([s]) => s));
+    r.model = "gpt-4";
+    r.synthesized_assistant_responses = responses.map(([, trace], i) => asst(`回答${i}（${name}）：浅草寺がおすすめです。`, trace));
+    r.synthesized_assistant_responses_en = en.map(([s, trace], i) => asst(`Answer ${i} (${name}): visit Senso-ji.`, trace));
+    r.synthesized_response_scoring_annotations_en = en.map(([s]) => ann(s));
+    return r;
+  };
+  const think = (name, i) => `考察${i}（${name}）：観光地を比較する。`;
+  return [
+    oss("trace-reasoning-content", [[9, { reasoning_content: think("rc", 0) }], [3, { reasoning_content: think("rc", 1) }]], [[8, { reasoning_content: "Compare the sights." }], [2, { reasoning_content: "Short." }]]),
+    oss("trace-reasoning", [[9, { reasoning: think("reasoning", 0) }], [2, { reasoning: think("reasoning", 1) }]]),
+    oss("trace-thinking", [[8, { thinking: think("thinking", 0) }], [1, { thinking: think("thinking", 1) }]]),
+    oss("trace-both-keys", [[9, { reasoning_content: think("both", 0), thinking: think("both", 0) }], [4, {}]]),
+    oss("trace-missing", [[9, {}], [2, { reasoning_content: think("missing", 1) }]]),
+    oss("trace-null", [[9, { reasoning_content: null }], [1, { reasoning_content: think("null", 1) }]], [[7, { reasoning_content: null }], [1, {}]]),
+    oss("trace-empty", [[9, { reasoning_content: "" }], [2, { thinking: "" }]]),
+  ];
+}
+
 /** A realistic-looking merged Llama-3.1 sample for `npm start`. */
 function sample(n, seed) {
   const rand = mulberry32(seed);
@@ -346,6 +373,7 @@ export const FILES = {
   "gemma2/edge-cases.jsonl": () => jsonl(gemma2Cases()),
   "gemma3/edge-cases.jsonl": () => jsonl(gemma3Cases()),
   "gpt-oss/edge-cases.jsonl": () => jsonl(gptOssCases()),
+  "gpt-oss/trace-keys.jsonl": () => jsonl(gptOssTraceKeyCases()),
   "sample/llama3.1-sample.jsonl.gz": () => gzipSync(jsonl(sampleRecords()), { level: 9 }),
   // The sample as published: three sources; make-gpg-fixtures.sh encrypts the instructions.
   "sample/lmsys-chat-1m.jsonl.gz": () => gzipSync(jsonl(sampleRecords().map((r) => split(r).lmsys)), { level: 9 }),

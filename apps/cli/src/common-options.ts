@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { DEFAULT_MAX_LINE_BYTES } from "@lmsynth/reader";
-import { REASONING_KEYS, VARIANTS, VARIANT_TABLE } from "@lmsynth/schema";
+import { REASONING_KEYS, VARIANTS, VARIANT_TABLE, type ReasoningKey } from "@lmsynth/schema";
+import { templateTraceFields } from "@lmsynth/templates";
 import { checkValue, type OptionSpec, type OptionTable, type ResolvedValues, type ParsedArgs, type ParsedValue } from "./option-table.js";
 import { UsageError } from "./usage-error.js";
 
@@ -54,7 +55,11 @@ export const CONVERSION_OPTIONS = {
   "exclude-template": { type: "boolean", description: "skip template instructions (is_template_instruction set)" },
   system: { type: "string", arg: "text", description: "system message put first" },
   reasoning: { type: "string", choices: ["keep", "drop"] as const, default: "keep", description: "keep the responses' reasoning traces (GPT-OSS) on their assistant messages, or drop them" },
-  "reasoning-key": { type: "string", choices: REASONING_KEYS, default: "reasoning_content", description: "key of the kept reasoning trace (thinking: as some chat templates read it)" },
+  "reasoning-key": {
+    type: "string",
+    choices: REASONING_KEYS,
+    description: "message key of the kept reasoning traces: thinking (gpt-oss/Harmony templates), reasoning_content (Qwen3/DeepSeek), or both (default: the key the --template reads, else reasoning_content)",
+  },
   threads: { type: "string", number: { min: 1, integer: true }, arg: "n", description: "worker threads that parse and convert (default: the machine's cores)" },
   "tokenizer-threads": {
     type: "string",
@@ -130,6 +135,17 @@ export async function resolveOptions<T extends OptionTable>(table: T, args: Pars
   for (const layer of [preset, config, given]) {
     for (const [k, v] of Object.entries(layer)) if (k in table && v !== undefined) out[k] = v;
   }
+  if ("reasoning-key" in table && out["reasoning-key"] === undefined) out["reasoning-key"] = await templateReasoningKey(out.template);
   // Defaults, presets and config values are checked against the same specs (checkValue).
   return out as ResolvedValues<T>;
+}
+
+/**
+ * The `--reasoning-key` a template reads: `thinking` (gpt-oss/Harmony), `reasoning_content` (Qwen3/DeepSeek),
+ * `both` when it reads both; `reasoning_content` without a template or when it reads neither. A template file
+ * that cannot be read is reported where the conversion opens it.
+ */
+async function templateReasoningKey(template: ParsedValue | undefined): Promise<ReasoningKey> {
+  const fields = typeof template === "string" ? await templateTraceFields(template).catch(() => []) : [];
+  return fields.length === 2 ? "both" : (fields[0] ?? "reasoning_content");
 }

@@ -1,4 +1,5 @@
 import type { RunSummary } from "@lmsynth/pipeline";
+import { VARIANT_TABLE } from "@lmsynth/schema";
 import type { CliIo } from "./io.js";
 
 /** The summary as aligned text lines. */
@@ -8,6 +9,14 @@ export function formatSummary(s: RunSummary): string {
     ["records read", String(s.records)],
   ];
   if (s.rejected) rows.push(["lines rejected", String(s.rejected)]);
+  // Said whenever a trace was seen or expected, so that a GPT-OSS build shows how many it kept.
+  const traced = Object.values(s.traces ?? {}).some((t) => t.with > 0) || [s.variant, ...(s.variants ?? [])].some((v) => v && VARIANT_TABLE[v].reasoning);
+  if (traced) {
+    for (const lang of ["ja", "en"] as const) {
+      const t = s.traces?.[lang];
+      if (t) rows.push([`responses with a reasoning trace (${lang})`, `${t.with} of ${t.with + t.without}`]);
+    }
+  }
   if (s.deleted) {
     rows.push(["records deleted (--exclude-ids)", String(s.deleted.records)]);
     for (const [out, n] of Object.entries(s.deleted.rows)) rows.push([`${out} rows withheld`, String(n)]);

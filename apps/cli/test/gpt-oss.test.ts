@@ -40,18 +40,20 @@ describe("the GPT-OSS variant", () => {
     expect(report.unknown_fields).toEqual({ _case: 4 });
   });
 
-  it("sft keeps each trace on its assistant message (--reasoning keep), never a null content", async () => {
+  it("sft keeps each trace on its assistant message (--reasoning keep), never a null content, and no null trace on any message", async () => {
     const kept = await rows(["sft", OSS, "--lang", "both", "--with-meta"]);
+    const user = (name: string) => ({ role: "user", content: jaQ(name), reasoning_content: "" });
     expect(kept.filter((r) => r.lang === "ja")).toEqual([
-      { conversation_id: idOf("oss-basic"), messages: [{ role: "user", content: jaQ("oss-basic") }, { role: "assistant", content: jaA("oss-basic", 1), reasoning_content: think("oss-basic", 1) }], lang: "ja", response_index: 1, score: 9 },
+      { conversation_id: idOf("oss-basic"), messages: [user("oss-basic"), { role: "assistant", content: jaA("oss-basic", 1), reasoning_content: think("oss-basic", 1) }], lang: "ja", response_index: 1, score: 9 },
       // The 10 has no content: the 7 is the best usable response.
-      { conversation_id: idOf("oss-null-content"), messages: [{ role: "user", content: jaQ("oss-null-content") }, { role: "assistant", content: jaA("oss-null-content", 1), reasoning_content: think("oss-null-content", 1) }], lang: "ja", response_index: 1, score: 7 },
-      { conversation_id: idOf("oss-no-trace"), messages: [{ role: "user", content: jaQ("oss-no-trace") }, { role: "assistant", content: jaA("oss-no-trace", 0) }], lang: "ja", response_index: 0, score: 8 },
+      { conversation_id: idOf("oss-null-content"), messages: [user("oss-null-content"), { role: "assistant", content: jaA("oss-null-content", 1), reasoning_content: think("oss-null-content", 1) }], lang: "ja", response_index: 1, score: 7 },
+      // A response without a trace gets an empty one, so that no template meets a null (TRL v1 keeps None).
+      { conversation_id: idOf("oss-no-trace"), messages: [user("oss-no-trace"), { role: "assistant", content: jaA("oss-no-trace", 0), reasoning_content: "" }], lang: "ja", response_index: 0, score: 8 },
     ]);
     expect(kept.filter((r) => r.lang === "en").map((r) => (r.messages as Row[])[1])).toEqual([
       { role: "assistant", content: "Visit Senso-ji.", reasoning_content: "Compare the sights." },
       { role: "assistant", content: "Senso-ji.", reasoning_content: "" },
-      { role: "assistant", content: "Skytree." },
+      { role: "assistant", content: "Skytree.", reasoning_content: "" },
     ]);
     // --reasoning drop: the same rows without their traces; --reasoning-key thinking: under that key.
     const strip = (r: Row): Row => ({ ...r, messages: (r.messages as Row[]).map(({ role, content }) => ({ role, content })) });
@@ -78,22 +80,25 @@ describe("the GPT-OSS variant", () => {
       [true, true, think("oss-basic", 1)],
       [true, false, think("oss-basic", 2)],
       [false, false, think("oss-null-content", 2)],
-      [false, true, null],
+      [false, true, ""],
       [false, false, think("oss-no-trace", 1)],
     ]);
   });
 
-  it("build gives every message a nullable trace field in Parquet, and the card names the Apache-2.0 licence", async () => {
+  it("build gives every message a trace field in Parquet (never null), sharegpt the trace inline, and the card names the Apache-2.0 licence", async () => {
     const out = join(tmp.dir, "ds");
     expect((await runMain(["build", OSS, "-o", out, "--lang", "both", "--sft-format", "messages,sharegpt", "--kto", "--silent"])).code).toBe(0);
     const db = await (await DuckDBInstance.create(":memory:")).connect();
     const describe = async (path: string) =>
       Object.fromEntries(((await db.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${join(out, path)}')`)).getRowObjectsJson() as { column_name: string; column_type: string }[]).map((r) => [r.column_name, r.column_type]));
     expect((await describe("sft/train-00000-of-00001.parquet")).messages).toBe('STRUCT("role" VARCHAR, "content" VARCHAR, reasoning_content VARCHAR)[]');
-    expect((await describe("sft-sharegpt/train-00000-of-00001.parquet")).conversations).toBe('STRUCT("from" VARCHAR, "value" VARCHAR, reasoning_content VARCHAR)[]');
+    // LLaMA-Factory reads no trace field: the trace is inline in the value.
+    expect((await describe("sft-sharegpt/train-00000-of-00001.parquet")).conversations).toBe('STRUCT("from" VARCHAR, "value" VARCHAR)[]');
     expect((await describe("kto/train-00000-of-00001.parquet")).completion).toBe('STRUCT("role" VARCHAR, "content" VARCHAR, reasoning_content VARCHAR)[]');
     const first = (await db.runAndReadAll(`SELECT messages FROM read_parquet('${join(out, "sft/train-00000-of-00001.parquet")}') LIMIT 1`)).getRowObjectsJson()[0];
-    expect(first).toEqual({ messages: [{ role: "user", content: jaQ("oss-basic"), reasoning_content: null }, { role: "assistant", content: jaA("oss-basic", 1), reasoning_content: think("oss-basic", 1) }] });
+    expect(first).toEqual({ messages: [{ role: "user", content: jaQ("oss-basic"), reasoning_content: "" }, { role: "assistant", content: jaA("oss-basic", 1), reasoning_content: think("oss-basic", 1) }] });
+    const shared = (await db.runAndReadAll(`SELECT conversations FROM read_parquet('${join(out, "sft-sharegpt/train-00000-of-00001.parquet")}') LIMIT 1`)).getRowObjectsJson()[0];
+    expect(shared).toEqual({ conversations: [{ from: "human", value: jaQ("oss-basic") }, { from: "gpt", value: `<think>${think("oss-basic", 1)}</think>${jaA("oss-basic", 1)}` }] });
     db.closeSync();
     const card = readFileSync(join(out, "README.md"), "utf8");
     expect(card).toContain("[Apache License 2.0](https://www.apache.org/licenses/LICENSE-2.0)");
@@ -122,5 +127,73 @@ describe("the GPT-OSS variant", () => {
       "Error: -: responses carry reasoning traces the build had no field for (the first record of its first file showed none, or it read stdin): give --variant gpt-oss to keep them, or --reasoning drop",
     );
     expect(spawnCli(["build", "-", "-o", out, "--variant", "gpt-oss", "--silent"], input).code).toBe(0);
+  });
+});
+
+describe("reasoning traces under every producer's key (issue 26)", () => {
+  const KEYS = fixture("gpt-oss/trace-keys.jsonl");
+  const lines = readFileSync(KEYS, "utf8").split("\n").filter(Boolean);
+  const tk = (name: string, i: number): string => `考察${i}（${name}）：観光地を比較する。`;
+
+  it("reads reasoning_content, reasoning and thinking alike, one trace for the same text under two keys, and writes them under --reasoning-key both", async () => {
+    const out = await rows(["sft", KEYS, "--reasoning-key", "both"]);
+    const traces = out.map((r) => (r.messages as Row[])[1]);
+    expect(traces.map((m) => [m!.reasoning_content, m!.thinking])).toEqual([
+      [tk("rc", 0), tk("rc", 0)],
+      [tk("reasoning", 0), tk("reasoning", 0)],
+      [tk("thinking", 0), tk("thinking", 0)],
+      [tk("both", 0), tk("both", 0)],
+      ["", ""],
+      ["", ""],
+      ["", ""],
+    ]);
+    // The user turn carries both fields too, empty: no template meets a null.
+    expect((out[0]!.messages as Row[])[0]).toMatchObject({ role: "user", reasoning_content: "", thinking: "" });
+  });
+
+  it("counts responses with and without a trace, per language, in the summary and the card", async () => {
+    const run = await runMain(["sft", KEYS, "--lang", "both", "-o", join(tmp.dir, "keys.jsonl"), "--json"]);
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as { traces: unknown }).traces).toEqual({ ja: { with: 11, without: 3 }, en: { with: 2, without: 2 } });
+    const out = join(tmp.dir, "keys-ds");
+    expect((await runMain(["build", KEYS, "--lang", "both", "-o", out, "--silent"])).code).toBe(0);
+    expect(readFileSync(join(out, "README.md"), "utf8")).toContain("\nResponses with a reasoning trace: ja 11 of 14, en 2 of 4.\n");
+  });
+
+  it.each([
+    ["two different traces", { reasoning_content: "one", thinking: "two" }, '`synthesized_assistant_responses[0].thinking`: is another trace than `reasoning_content` holds: one response has one trace, got "two"'],
+    ["a number", { reasoning: 7 }, "`synthesized_assistant_responses[0].reasoning`: expected string, got number"],
+    ["an object", { thinking: { text: "t" } }, "`synthesized_assistant_responses[0].thinking`: expected string, got object"],
+  ])("a trace that is %s is invalid input at file:line, or set aside with --on-invalid skip", async (_, trace, detail) => {
+    const record = JSON.parse(lines[0]!) as { synthesized_assistant_responses: Row[] };
+    record.synthesized_assistant_responses[0] = { role: "assistant", content: "x", ...trace };
+    const input = join(tmp.dir, "bad-trace.jsonl");
+    writeFileSync(input, `${lines[1]}\n${JSON.stringify(record)}\n`);
+    const run = spawnCli(["sft", input, "-o", join(tmp.dir, "bad.jsonl")]);
+    expect([run.code, run.stderr]).toEqual([2, `Error: ${input}:2: ${detail}\n`]);
+    const skip = await runMain(["sft", input, "-o", join(tmp.dir, "bad.jsonl"), "--on-invalid", "skip", "--json"]);
+    expect((JSON.parse(skip.stdout) as { rejected: number }).rejected).toBe(1);
+  });
+
+  it("warns when the variant and the traces disagree, naming the flag that changes it", async () => {
+    const llama = await runMain(["sft", KEYS, "--variant", "llama-3.1", "-o", join(tmp.dir, "as-llama.jsonl")]);
+    expect(llama.code).toBe(0);
+    expect(jsonLines(readFileSync(join(tmp.dir, "as-llama.jsonl"), "utf8")).every((r) => (r.messages as Row[]).every((m) => Object.keys(m).join() === "role,content"))).toBe(true);
+    expect(llama.stderr).toContain(
+      "warning: 13 responses carry a reasoning trace (ja 11 of 14, en 2 of 4), but the input is read as llama-3.1: the traces are not written and the card names that variant's licence; give --variant gpt-oss to keep them\n",
+    );
+    const oss = await runMain(["sft", fixture("llama3.1/edge-cases.jsonl"), "--variant", "gpt-oss", "-o", join(tmp.dir, "as-oss.jsonl")]);
+    expect(oss.code).toBe(0);
+    expect(oss.stderr).toContain("warning: the input is read as gpt-oss, but no response carries a reasoning trace (reasoning_content, reasoning or thinking): every row has an empty one; is --variant gpt-oss right? --reasoning drop writes no trace field\n");
+  });
+
+  it("--template decides the default key: thinking for a Harmony-style template; one that reads no trace field is a warning", async () => {
+    const harmony = join(tmp.dir, "harmony.jinja");
+    writeFileSync(harmony, "{% for m in messages %}{% if m.thinking %}<analysis>{{ m.thinking }}</analysis>{% endif %}{{ m.content }}{% endfor %}");
+    const [first] = await rows(["sft", KEYS, "--template", harmony]);
+    expect((first!.messages as Row[])[1]).toEqual({ role: "assistant", content: "回答0（trace-reasoning-content）：浅草寺がおすすめです。", thinking: tk("rc", 0) });
+    expect(first!.text).toBe(`質問（trace-reasoning-content）：東京のおすすめの観光地を教えてください。<analysis>${tk("rc", 0)}</analysis>回答0（trace-reasoning-content）：浅草寺がおすすめです。`);
+    const run = await runMain(["sft", KEYS, "--template", "chatml", "-o", join(tmp.dir, "chatml.jsonl")]);
+    expect(run.stderr).toContain("warning: the rows keep their reasoning traces (ja 11 of 14, en 2 of 4), but the --template reads no trace field (thinking or reasoning_content): its text column has none; --reasoning drop leaves them out of the rows too\n");
   });
 });

@@ -1,4 +1,4 @@
-import { LANGUAGE_FIELDS, type Annotation, type Lang, type MergedRecord, type Message, type ReasoningKey } from "@lmsynth/schema";
+import { LANGUAGE_FIELDS, traceOf, traced, type Annotation, type Lang, type MergedRecord, type Message, type ReasoningKey } from "@lmsynth/schema";
 
 /** One synthesized response with its judge annotation, as read from a record. */
 export interface Candidate {
@@ -6,7 +6,7 @@ export interface Candidate {
   index: number;
   /** The response text; null when its `content` is not a string (null: a reasoning model gave no answer). */
   content: string | null;
-  /** The response's reasoning trace (`reasoning_content`, GPT-OSS), when it is a string. */
+  /** The response's reasoning trace (GPT-OSS), when it is a string under any key of `TRACE_INPUT_KEYS`. */
   reasoning?: string;
   /** Judge score, or undefined when the record has no usable annotations for this response. */
   score: number | undefined;
@@ -53,7 +53,8 @@ export function readCandidates(record: MergedRecord, lang: Lang): CandidateSet {
       repetition: a?.repetition_flag === true,
       tokens: a?.response_token_length ?? undefined,
     };
-    if (typeof r.reasoning_content === "string") c.reasoning = r.reasoning_content;
+    const trace = traceOf(r);
+    if (trace !== undefined) c.reasoning = trace;
     return c;
   });
   const instruction = firstContent(record[fields.conversation]);
@@ -84,11 +85,9 @@ export function byScoreDesc(a: Candidate, b: Candidate): number {
 }
 
 /**
- * The assistant message of a candidate: its content, and with `reasoningKey` its reasoning trace under that
- * key (`--reasoning keep`) when it has one.
+ * The assistant message of a candidate: its content, and with `reasoningKey` (`--reasoning keep`) its trace
+ * under that key's fields, `""` when it has none (`traced`).
  */
 export function assistantMessage(c: TextCandidate, reasoningKey: ReasoningKey | undefined): Message {
-  const message: Message = { role: "assistant", content: c.content };
-  if (reasoningKey && c.reasoning !== undefined) message[reasoningKey] = c.reasoning;
-  return message;
+  return traced({ role: "assistant", content: c.content }, c.reasoning, reasoningKey);
 }

@@ -1,4 +1,4 @@
-import { promptIdOf, type ReasoningKey, type DpoRow, type Lang, type MergedRecord, type Message } from "@lmsynth/schema";
+import { promptIdOf, traced, type ReasoningKey, type DpoRow, type Lang, type MergedRecord, type Message } from "@lmsynth/schema";
 import { assistantMessage, eligibleSets } from "@lmsynth/candidates";
 import type { LangOption, RecordFilters, Skip } from "@lmsynth/candidates";
 import { pairCandidates, type Pair, type PairOptions } from "./pair-candidates.js";
@@ -34,8 +34,8 @@ export interface DpoResult {
 }
 
 function row(record: MergedRecord, lang: Lang, user: string, pair: Pair, o: DpoOptions): DpoRow {
-  const prompt: Message[] = o.system === undefined ? [] : [{ role: "system", content: o.system }];
-  prompt.push({ role: "user", content: user });
+  const prompt: Message[] = o.system === undefined ? [] : [traced({ role: "system", content: o.system }, undefined, o.reasoningKey)];
+  prompt.push(traced({ role: "user", content: user }, undefined, o.reasoningKey));
   const out: DpoRow = {
     conversation_id: record.conversation_id,
     prompt_id: promptIdOf(user),

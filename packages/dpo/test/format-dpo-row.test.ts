@@ -132,9 +132,11 @@ describe("formatDpoRow implicit and sharegpt", () => {
     );
   });
 
-  it("keeps a reasoning trace on the assistant turns, under its key", () => {
+  it("keeps a reasoning trace on the assistant turns, under its key, and inline in ShareGPT, as LLaMA-Factory reads it", () => {
     const traced = { ...plain, chosen: [{ role: "assistant", content: "東京です。", reasoning_content: "首都は東京。" }] };
-    expect(formatDpoRow(traced, "sharegpt")).toMatchObject({ chosen: { from: "gpt", value: "東京です。", reasoning_content: "首都は東京。" } });
+    expect(formatDpoRow(traced, "sharegpt")).toMatchObject({ chosen: { from: "gpt", value: "<think>首都は東京。</think>東京です。" } });
+    // An empty trace (a response without one) adds no tag.
+    expect(formatDpoRow({ ...plain, chosen: [{ role: "assistant", content: "東京です。", thinking: "" }] }, "sharegpt")).toMatchObject({ chosen: { from: "gpt", value: "東京です。" } });
     expect(formatDpoRow(traced, "implicit")).toMatchObject({ chosen: [{ role: "user", content: JA }, { role: "assistant", content: "東京です。", reasoning_content: "首都は東京。" }] });
   });
 });

@@ -1,4 +1,4 @@
-import { OptionError, promptIdOf, type ReasoningKey, type KtoRow, type Lang, type MergedRecord, type Message } from "@lmsynth/schema";
+import { OptionError, promptIdOf, traced, type ReasoningKey, type KtoRow, type Lang, type MergedRecord, type Message } from "@lmsynth/schema";
 import { assistantMessage, byScoreDesc, eligibleSets, isChoosable, isUsable, type LangOption, type RecordFilters, type Skip, type TextCandidate } from "@lmsynth/candidates";
 
 /** The `--kto-per-record` values, default first. */
@@ -53,8 +53,8 @@ function label(c: TextCandidate, o: KtoOptions): boolean | undefined {
 }
 
 function row(record: MergedRecord, lang: Lang, user: string, c: TextCandidate, desirable: boolean, o: KtoOptions): KtoRow {
-  const prompt: Message[] = o.system === undefined ? [] : [{ role: "system", content: o.system }];
-  prompt.push({ role: "user", content: user });
+  const prompt: Message[] = o.system === undefined ? [] : [traced({ role: "system", content: o.system }, undefined, o.reasoningKey)];
+  prompt.push(traced({ role: "user", content: user }, undefined, o.reasoningKey));
   const out: KtoRow = {
     conversation_id: record.conversation_id,
     prompt,

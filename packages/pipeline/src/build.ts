@@ -136,7 +136,8 @@ export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEve
   // A Parquet/Arrow column is fixed before the first row: the reasoning field exists when the input has traces.
   const reasoningLeftOut = options.convert.reasoningKey !== undefined && !(await hasReasoning(options.source));
   const { reasoningKey, ...rest } = options.convert;
-  const convert: ConvertInit = { ...rest, ...(reasoningKey && !reasoningLeftOut ? { reasoningKey } : {}), stats: true };
+  // The columns declare the trace fields: every row fills them.
+  const convert: ConvertInit = { ...rest, ...(reasoningKey && !reasoningLeftOut ? { reasoningKey, fillTraces: true } : {}), stats: true };
   const choice = { withMeta: options.withMeta, text: options.convert.template !== undefined, tokens: options.convert.tokenizer !== undefined, reasoningKey: convert.reasoningKey };
   const folder = await openDatasetFolder(options.output, {
     createdBy: `${options.run.tool} version ${options.run.version}`,

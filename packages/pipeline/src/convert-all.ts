@@ -1,8 +1,8 @@
 import { availableParallelism } from "node:os";
 import { UniqueIds, type JoinCounts, type MapRecordsOptions } from "@lmsynth/reader";
-import { SharedTokenCounter } from "@lmsynth/templates";
+import { SharedTokenCounter, templateTraceFields } from "@lmsynth/templates";
 import { addRecordStats, type DatasetStats } from "@lmsynth/report";
-import { OptionError, VARIANTS, variantOfEvidence, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
+import { OptionError, VARIANTS, VARIANT_TABLE, variantOfEvidence, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
 import { createMapper, type ConvertInit } from "./convert-record.js";
 import type { RecordSource } from "./record-source.js";
 
@@ -31,6 +31,11 @@ export interface RunSummary {
   join?: JoinCounts;
   /** Output files written. */
   outputs: string[];
+  /** Responses of the records read, per language, with and without a reasoning trace (GPT-OSS); absent when
+   * no record had a response. */
+  traces?: Partial<Record<Lang, { with: number; without: number }>>;
+  /** With `--template`: the trace fields its text reads (`templateTraceFields`). */
+  templateTraceFields?: string[];
   /** What the user must not miss: a filter applied by skipping, a join that matched little. */
   warnings?: string[];
   /** `build`: rows per config and split (`train`, `test`). */
@@ -107,6 +112,11 @@ export async function* convertAll(
     withhold?: OutputWriters;
   },
 ): AsyncGenerator<ConvertProgress, void> {
+  // A variant given decides: as gpt-oss every record is one, whether or not its responses show a trace key;
+  // as another, no record has traces to write (and the summary warns if it finds some).
+  if (init.reasoningKey && source.variantGiven) {
+    init = VARIANT_TABLE[source.variantGiven].reasoning ? { ...init, fillTraces: true } : (({ reasoningKey: _, ...rest }) => rest)(init);
+  }
   // The tokenizer is loaded by its own threads, not by each worker: memory stays that of `tokenizerThreads`
   // copies, whatever `threads`.
   const tokens: SharedTokenCounter[] = [];
@@ -135,6 +145,7 @@ async function* convertLinked(
 ): AsyncGenerator<ConvertProgress, void> {
   // Built here first, so a bad template is reported as such before any worker starts.
   await createMapper(initFor().init);
+  if (init.template) summary.templateTraceFields = await templateTraceFields(init.template.name);
   const names = init.outputs.map((o) => o.name);
   for (const n of names) summary.rows[n] = 0;
   // Several layouts of one kind share its rows: their pairs dropped and candidates left out count once.
@@ -161,6 +172,15 @@ async function* convertLinked(
     if (out.outside) continue;
     summary.records++;
     if (options.stats && out.stats) addRecordStats(options.stats, out.stats);
+    if (out.traces) {
+      const traces = (summary.traces ??= {});
+      for (const [i, lang] of (["ja", "en"] as const).entries()) {
+        if (out.traces[2 * i]! + out.traces[2 * i + 1]! === 0) continue;
+        const t = (traces[lang] ??= { with: 0, without: 0 });
+        t.with += out.traces[2 * i]!;
+        t.without += out.traces[2 * i + 1]!;
+      }
+    }
     // A deleted conversation is read and converted like any other (the statistics describe the input), but
     // its rows are withheld: counted per output as `deleted`, never written.
     const excluded = source.excluded(out.id);
@@ -215,9 +235,34 @@ function warningsOf(s: RunSummary): string[] {
   if (join && join.instructions > 0 && join.synthWithoutInstruction > UNMATCHED_SHARE_WARNING * join.synth) {
     warnings.push(`${share(join.synthWithoutInstruction)} have no Japanese instruction: is the whole --instructions file given?`);
   }
+  warnings.push(...traceWarnings(s));
   const unknown = Math.max(0, ...Object.values(s.funnel).map((byLang) => Object.values(byLang).reduce((n, f) => n + (f?.["pii-unknown"] ?? 0), 0)));
   if (unknown > 0) {
     warnings.push(`--exclude-pii: ${unknown} skipped as pii-unknown: without their LMSYS record it is unknown whether they hold personal data`);
+  }
+  return warnings;
+}
+
+/**
+ * What a build must say about reasoning traces: a GPT-OSS input without any, traces in an input of another
+ * variant (they get no field and the card names that variant's licence), and traces kept where the template
+ * reads no trace field. Each names the flag that changes it.
+ */
+function traceWarnings(s: RunSummary): string[] {
+  const counts = Object.entries(s.traces ?? {}) as Array<[Lang, { with: number; without: number }]>;
+  const found = counts.reduce((n, [, t]) => n + t.with, 0);
+  const of = counts.map(([lang, t]) => `${lang} ${t.with} of ${t.with + t.without}`).join(", ");
+  const variants = s.variants ?? (s.variant ? [s.variant] : []);
+  const reasoning = variants.some((v) => VARIANT_TABLE[v].reasoning);
+  const warnings: string[] = [];
+  if (reasoning && counts.length > 0 && found === 0) {
+    warnings.push(`the input is read as gpt-oss, but no response carries a reasoning trace (reasoning_content, reasoning or thinking): every row has an empty one; is --variant gpt-oss right? --reasoning drop writes no trace field`);
+  }
+  if (!reasoning && found > 0) {
+    warnings.push(`${found} responses carry a reasoning trace (${of}), but the input is read as ${variants.join(" + ") || "an unknown variant"}: the traces are not written and the card names that variant's licence; give --variant gpt-oss to keep them`);
+  }
+  if (reasoning && found > 0 && s.templateTraceFields?.length === 0) {
+    warnings.push(`the rows keep their reasoning traces (${of}), but the --template reads no trace field (thinking or reasoning_content): its text column has none; --reasoning drop leaves them out of the rows too`);
   }
   return warnings;
 }

@@ -2,7 +2,7 @@
 // one record into the rows of each requested output. Pure apart from reading a template file once at start.
 import { formatDpoRow, toDpoRows, type DpoOptions, type DpoResult } from "@lmsynth/dpo";
 import { toKtoRows, type KtoOptions, type KtoResult } from "@lmsynth/kto";
-import { OptionError, hashFraction, variantEvidence, type DpoFormat, type FunnelNote, type Message, type Lang, type MergedRecord, type ReasoningKey, type SftFormat, type SkipReason } from "@lmsynth/schema";
+import { LANGUAGE_FIELDS, OptionError, hashFraction, traceOf, variantEvidence, variantOfEvidence, type DpoFormat, type FunnelNote, type Message, type Lang, type MergedRecord, type ReasoningKey, type SftFormat, type SkipReason } from "@lmsynth/schema";
 import { recordStats, type RecordStats } from "@lmsynth/report";
 import { formatSftRow, toSftRows, type SftOptions, type SftResult } from "@lmsynth/sft";
 import type { ChatRenderer, TokenCounterLink } from "@lmsynth/templates";
@@ -25,6 +25,10 @@ export interface ConvertInit {
   /** `--tokenizer`: a `tokenizer.json` counting the tokens of every row's template text (needs `template`),
    * for the `maxTokens` of each kind and SFT's `num_tokens`. */
   tokenizer?: string;
+  /** With `reasoningKey`: every record's messages carry the trace fields, `""` where there is no trace (the
+   * output's columns declare them: `build`, or `--variant gpt-oss`). Default: only a record whose responses
+   * have a trace key, so that other variants' rows stay `{role, content}`. */
+  fillTraces?: boolean;
   /** The link to the one tokenizer thread of the process (`convertAll` sets it for every thread): with it,
    * `tokenizer` is not loaded here. */
   tokenCounter?: TokenCounterLink;
@@ -59,6 +63,18 @@ export interface ConvertOut {
   outside?: true;
   /** With `init.stats`: what the record adds to the report's statistics. */
   stats?: RecordStats;
+  /** Responses with and without a reasoning trace: ja with, ja without, en with, en without; absent when
+   * the record has no response. */
+  traces?: [number, number, number, number];
+}
+
+/** The {@link ConvertOut.traces} of a record. */
+function traceCounts(record: MergedRecord): ConvertOut["traces"] {
+  const counts: [number, number, number, number] = [0, 0, 0, 0];
+  for (const [i, lang] of (["ja", "en"] as const).entries()) {
+    for (const r of record[LANGUAGE_FIELDS[lang].responses] ?? []) counts[2 * i + (traceOf(r) === undefined ? 1 : 0)]!++;
+  }
+  return counts.some((n) => n > 0) ? counts : undefined;
 }
 
 /** The renderer of `--template`; the templates package is loaded only when one is asked for. */
@@ -89,8 +105,11 @@ export function createIdFilter(init: ConvertInit): ((id: string) => boolean) | u
 export async function createMapper(init: ConvertInit): Promise<(record: MergedRecord) => ConvertOut> {
   const renderer = init.template ? await resolveTemplateSpec(init.template) : undefined;
   const { shard, stats, reasoningKey } = init;
+  // Two sets of options: with the trace fields, for a record that has traces (or for every record with
+  // `fillTraces`), and without, so that the rows of other variants stay `{role, content}`.
   const withReasoning = <T extends object>(options: T | undefined): T => ({ ...options!, ...(reasoningKey ? { reasoningKey } : {}) });
-  const [sftOptions, dpoOptions, ktoOptions] = [withReasoning(init.sft?.options), withReasoning(init.dpo?.options), withReasoning(init.kto?.options)];
+  const traced = { sft: withReasoning(init.sft?.options), dpo: withReasoning(init.dpo?.options), kto: withReasoning(init.kto?.options) };
+  const plain = reasoningKey && !init.fillTraces ? { sft: { ...init.sft?.options }, dpo: { ...init.dpo?.options }, kto: { ...init.kto?.options } } : traced;
   // Each row's text is rendered once: for its token count, then for its `text` column.
   const rendered = new WeakMap<readonly Message[], string>();
   let conversationId = "";
@@ -103,17 +122,20 @@ export async function createMapper(init: ConvertInit): Promise<(record: MergedRe
     if (!renderer) throw new OptionError("a tokenizer counts the tokens of the chat-template text: give a template too");
     const { linkedTokenCounter, loadTokenCounter } = await import("@lmsynth/templates");
     const count = init.tokenCounter ? linkedTokenCounter(init.tokenCounter) : await loadTokenCounter(init.tokenizer);
-    sftOptions.countTokens = dpoOptions.countTokens = ktoOptions.countTokens = (messages) => count(render(messages));
+    for (const set of [traced, plain]) set.sft.countTokens = set.dpo.countTokens = set.kto.countTokens = (messages) => count(render(messages));
   }
   const messagesKey = init.sft?.messagesKey;
   return (record) => {
     const out: ConvertOut = { id: record.conversation_id, evidence: variantEvidence(record) };
+    const { sft: sftOptions, dpo: dpoOptions, kto: ktoOptions } = plain === traced || variantOfEvidence(out.evidence) === "gpt-oss" ? traced : plain;
     conversationId = record.conversation_id;
     if (shard && !inShard(record.conversation_id, shard)) {
       out.outside = true;
       return out;
     }
     if (stats) out.stats = recordStats(record);
+    const traces = traceCounts(record);
+    if (traces) out.traces = traces;
     let sftResult: SftResult | undefined;
     let texts: string[] | undefined;
     let dpoResult: DpoResult | undefined;

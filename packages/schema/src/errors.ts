@@ -114,7 +114,8 @@ export function describeZodError(error: z.ZodError, input: unknown): string {
     const expected = issue.code === "invalid_type" ? issue.expected : "one of the accepted shapes";
     return `\`${where}\`: expected ${expected}, got ${got === undefined ? "nothing" : typeOf(got)}`;
   }
-  return `\`${where}\`: ${issue.message}${issue.code === "custom" ? `, got ${JSON.stringify(got)}` : ""}`;
+  const shown = JSON.stringify(got) ?? "nothing";
+  return `\`${where}\`: ${issue.message}${issue.code === "custom" ? `, got ${shown.length > 80 ? `${shown.slice(0, 80)}…` : shown}` : ""}`;
 }
 
 /**

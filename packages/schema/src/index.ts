@@ -2,7 +2,7 @@
  * @file Schemas and types of lmsynth: input records (input-format.md §2–5), output rows (behaviour.md §3–4),
  * skip reasons, variants, and the typed errors every package throws. No I/O.
  */
-export { toShareGptTurn, fromShareGptTurn, REASONING_KEYS } from "./message.js";
+export { toShareGptTurn, fromShareGptTurn, REASONING_KEYS, TRACE_FIELDS, TRACE_INPUT_KEYS, traceFields, traced, traceOf } from "./message.js";
 export { promptIdOf } from "./prompt-id-of.js";
 export { MessageSchema, ResponseSchema } from "./message.js";
 export {
@@ -22,7 +22,7 @@ export { isAlive, recoverInterruptedOutput, sweepAbandonedSpools } from "./inter
 export { hashFraction } from "./hash-fraction.js";
 export { SKIP_REASONS, FUNNEL_NOTES } from "./rows.js";
 
-export type { Message, ReasoningKey, Response } from "./message.js";
+export type { Message, ReasoningKey, Response, TraceField } from "./message.js";
 export type {
   Annotation,
   LmsysRecord,

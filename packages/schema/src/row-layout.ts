@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MessageSchema } from "./message.js";
+import { MessageSchema, traceFields, type ReasoningKey } from "./message.js";
 
 /**
  * The value type of one output column. `messages` is a list of structs of string fields (by default
@@ -71,16 +71,17 @@ export type SftFormat = (typeof SFT_FORMATS)[number];
 export const DPO_FORMATS = ["trl", "implicit", "ultrafeedback", "sharegpt"] as const;
 export type DpoFormat = (typeof DPO_FORMATS)[number];
 
-/** A message-list column; with `reasoningKey`, its messages carry that nullable field after `content`. */
-function messagesColumn(name: string, reasoningKey: string | undefined, base: readonly FieldSpec[] = MESSAGE_FIELDS): ColumnSpec {
-  const fields = reasoningKey ? [...base, { name: reasoningKey, nullable: true }] : base;
-  return fields === MESSAGE_FIELDS ? column(name, "messages") : { ...column(name, "messages"), fields };
+/** A message-list column; with `reasoningKey`, its messages carry its trace fields after `content` (strings,
+ * `""` where there is no trace: `traced`; nullable for files written before). */
+function messagesColumn(name: string, reasoningKey: ReasoningKey | undefined): ColumnSpec {
+  if (!reasoningKey) return column(name, "messages");
+  return { ...column(name, "messages"), fields: [...MESSAGE_FIELDS, ...traceFields(reasoningKey).map((field) => ({ name: field, nullable: true }))] };
 }
 
-/** A ShareGPT turn column (`{from, value}`), for the chosen and rejected answers of LLaMA-Factory's ranking data. */
-function turnColumn(name: string, reasoningKey: string | undefined): ColumnSpec {
-  return { ...column(name, "struct"), fields: reasoningKey ? [...SHAREGPT_FIELDS, { name: reasoningKey, nullable: true }] : SHAREGPT_FIELDS };
-}
+/** ShareGPT turns (`{from, value}`, a trace inline in `value`), as a list or, for the chosen and rejected
+ * answers of LLaMA-Factory's ranking data, one. */
+const shareGptColumn = (name: string): ColumnSpec => ({ ...column(name, "messages"), fields: SHAREGPT_FIELDS });
+const turnColumn = (name: string): ColumnSpec => ({ ...column(name, "struct"), fields: SHAREGPT_FIELDS });
 
 /** Options of {@link sftLayout}. */
 export interface SftLayoutOptions {
@@ -92,8 +93,8 @@ export interface SftLayoutOptions {
   text?: boolean;
   /** Key of the message list of the `messages` format (`--messages-key`). Default `messages`. */
   messagesKey?: string;
-  /** Assistant messages keep their reasoning under this key (`--reasoning keep`, GPT-OSS). Default none. */
-  reasoningKey?: string;
+  /** Messages carry the trace fields of this key (`--reasoning keep`, GPT-OSS; not in sharegpt, where a trace is inline). Default none. */
+  reasoningKey?: ReasoningKey;
   /** Add `num_tokens` (nullable int32) after the meta columns (`--tokenizer`, with `meta`). Default false. */
   tokens?: boolean;
 }
@@ -118,7 +119,7 @@ export function sftLayout(options: SftLayoutOptions = {}): RowLayout {
     columns.push(messagesColumn("prompt", reasoning), messagesColumn("completion", reasoning));
     checks = { prompt: { minItems: 1 }, completion: { items: 1 } };
   } else if (format === "sharegpt") {
-    columns.push(messagesColumn("conversations", reasoning, SHAREGPT_FIELDS));
+    columns.push(shareGptColumn("conversations"));
     checks = { conversations: { minItems: 1 } };
   } else {
     const key = format === "conversation" ? "conversation" : (options.messagesKey ?? "messages");
@@ -143,8 +144,8 @@ export interface DpoLayoutOptions {
   indices?: boolean;
   /** Add a `text` string column. Default false. */
   text?: boolean;
-  /** Assistant messages keep their reasoning under this key. Default none. */
-  reasoningKey?: string;
+  /** Messages carry the trace fields of this key (not in sharegpt, where a trace is inline). Default none. */
+  reasoningKey?: ReasoningKey;
 }
 
 /**
@@ -166,12 +167,12 @@ export function dpoLayout(options: DpoLayoutOptions = {}): RowLayout {
   const id = column("conversation_id", "string");
   const promptId = column("prompt_id", "string");
   const scores = [column("score_chosen", "double"), column("score_rejected", "double")];
-  const [chosen, rejected] = ["chosen", "rejected"].map((name) => (format === "sharegpt" ? turnColumn(name, reasoning) : messagesColumn(name, reasoning))) as [ColumnSpec, ColumnSpec];
+  const [chosen, rejected] = ["chosen", "rejected"].map((name) => (format === "sharegpt" ? turnColumn(name) : messagesColumn(name, reasoning))) as [ColumnSpec, ColumnSpec];
   const columns = {
     trl: [id, messagesColumn("prompt", reasoning), chosen, rejected, ...scores, promptId],
     implicit: [id, chosen, rejected, ...scores, promptId],
     ultrafeedback: [column("prompt", "string"), promptId, chosen, rejected, messagesColumn("messages", reasoning), ...scores, id],
-    sharegpt: [id, messagesColumn("conversations", reasoning, SHAREGPT_FIELDS), chosen, rejected, ...scores, promptId],
+    sharegpt: [id, shareGptColumn("conversations"), chosen, rejected, ...scores, promptId],
   }[format];
   if (options.meta ?? true) {
     columns.push(column("lang", "string", true));
@@ -192,8 +193,8 @@ export function dpoLayout(options: DpoLayoutOptions = {}): RowLayout {
 export interface KtoLayoutOptions {
   /** Add `lang` and `response_index`. Default true. */
   meta?: boolean;
-  /** Assistant messages keep their reasoning under this key. Default none. */
-  reasoningKey?: string;
+  /** Messages carry the trace fields of this key (not in sharegpt, where a trace is inline). Default none. */
+  reasoningKey?: ReasoningKey;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { TRACE_INPUT_KEYS } from "./message.js";
 import type { MergedRecord } from "./records.js";
 import type { Lang } from "./rows.js";
 
@@ -75,7 +76,7 @@ export const VARIANT_TABLE: Readonly<Record<Variant, VariantSpec>> = {
   // input-format.md §7: the shape is inferred from consumers' code; no card or record has been seen.
   "gpt-oss": {
     file: "gpt-oss-lmsys-chat-1m-synth-ja+en.jsonl.gz",
-    evidence: "a reasoning trace (`reasoning_content`) on synthesized responses",
+    evidence: "a reasoning trace (`reasoning_content`, `reasoning` or `thinking`) on synthesized responses",
     languages: ["ja", "en"],
     maxResponses: 6,
     model: "gpt-oss",
@@ -103,9 +104,9 @@ const ENGLISH = 2;
 const SYNTH = 4;
 const REASONING = 8;
 
-/** True when a response of `list` carries `reasoning_content`. */
+/** True when a response of `list` carries a trace key (any of `TRACE_INPUT_KEYS`, even null). */
 function hasReasoning(list: readonly object[] | null | undefined): boolean {
-  return list?.some((r) => "reasoning_content" in r) === true;
+  return list?.some((r) => TRACE_INPUT_KEYS.some((k) => k in r)) === true;
 }
 
 /**

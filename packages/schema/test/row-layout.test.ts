@@ -17,14 +17,21 @@ describe("row layouts", () => {
     expect(names(ktoLayout())).toEqual(["conversation_id", "prompt", "completion", "label", "score", "prompt_id", "lang", "response_index"]);
   });
 
-  it("give message and turn columns their fields, a kept reasoning trace as a nullable one", () => {
+  it("give message and turn columns their fields, a kept reasoning trace as a nullable one (two with both keys)", () => {
     expect(sftLayout({ format: "sharegpt", meta: false }).columns[1]).toEqual({ name: "conversations", type: "messages", nullable: false, fields: [{ name: "from" }, { name: "value" }] });
+    // ShareGPT has no trace field: LLaMA-Factory reads a trace inline, in `value`.
     expect(dpoLayout({ format: "sharegpt", meta: false, reasoningKey: "thinking" }).columns[2]).toEqual({
       name: "chosen",
       type: "struct",
       nullable: false,
-      fields: [{ name: "from" }, { name: "value" }, { name: "thinking", nullable: true }],
+      fields: [{ name: "from" }, { name: "value" }],
     });
+    expect(sftLayout({ reasoningKey: "both", meta: false }).columns[1]!.fields).toEqual([
+      { name: "role" },
+      { name: "content" },
+      { name: "reasoning_content", nullable: true },
+      { name: "thinking", nullable: true },
+    ]);
     // Without a trace the default fields stay implicit, so the columns of every earlier build are unchanged.
     expect(sftLayout().columns[1]).toEqual({ name: "messages", type: "messages", nullable: false });
     expect(ktoLayout({ reasoningKey: "reasoning_content" }).columns[2]!.fields).toEqual([{ name: "role" }, { name: "content" }, { name: "reasoning_content", nullable: true }]);

@@ -1,4 +1,4 @@
-import { toShareGptTurn, type ReasoningKey, type Lang, type MergedRecord, type Message, type SftFormat, type SftRow, type SkipReason } from "@lmsynth/schema";
+import { toShareGptTurn, traced, type ReasoningKey, type Lang, type MergedRecord, type Message, type SftFormat, type SftRow, type SkipReason } from "@lmsynth/schema";
 import { assistantMessage, hasText, isUsable, langsOf, multiturnMessages, readCandidates, recordSkipReason, type Candidate, type LangOption, type RecordFilters, type Skip, type TextCandidate } from "@lmsynth/candidates";
 import { selectCandidates, type SelectOptions } from "./select.js";
 
@@ -100,14 +100,14 @@ function alternates(turns: readonly Message[]): boolean {
 
 function rowsForLang(record: MergedRecord, lang: Lang, o: SftOptions, unscored: Lang[]): SftRow[] | SkipReason {
   const set = readCandidates(record, lang);
-  const head: Message[] = o.system === undefined ? [] : [{ role: "system", content: o.system }];
+  const head: Message[] = o.system === undefined ? [] : [traced({ role: "system", content: o.system }, undefined, o.reasoningKey)];
   if (lang === "ja" && o.multiturn) {
     const skip = recordSkipReason(record, { ...set, candidates: [] }, o);
     if (skip && skip !== "no-candidates") return skip;
     const turns = multiturnMessages(record.synthesized_multiturn_conversation, set.instruction!);
     if (!turns) return "no-candidates";
     if (!alternates(turns)) return "turn-order";
-    const messages = [...head, ...turns];
+    const messages = [...head, ...turns.map((m) => traced(m, undefined, o.reasoningKey))];
     const one = keptRow(record, lang, messages, undefined, o);
     return one ? [one] : "length";
   }
@@ -116,7 +116,7 @@ function rowsForLang(record: MergedRecord, lang: Lang, o: SftOptions, unscored: 
   const taken = asIs(set.candidates, lang, o);
   const selection = taken ?? selectCandidates(set.candidates, o);
   if ("skip" in selection) return selection.skip;
-  const user: Message = { role: "user", content: set.instruction! };
+  const user = traced({ role: "user", content: set.instruction! }, undefined, o.reasoningKey);
   const rows: SftRow[] = [];
   for (const c of selection.picked) {
     const messages = [...head, user, assistantMessage(c, o.reasoningKey)];

@@ -50,6 +50,8 @@ export interface DatasetCardInput {
   counts: DatasetCounts;
   /** Extra `tags`, after `synthetic` and one per config. */
   tags?: string[];
+  /** Responses of the input with a reasoning trace, per language, when any has one (GPT-OSS). */
+  traces?: Array<{ lang: Lang; with: number; of: number }>;
 }
 
 /** The `datasets` builder of each format, for the card's loading snippets. */
@@ -57,6 +59,18 @@ const BUILDERS: Record<OutputFormat, string> = { parquet: "parquet", jsonl: "jso
 const FORMAT_NAMES: Record<OutputFormat, string> = { parquet: "Parquet", jsonl: "JSONL", arrow: "Arrow" };
 // `datasets` infers one builder for all the configs of a card, so it declares one format: the first written here.
 const FORMAT_PRIORITY: OutputFormat[] = ["parquet", "arrow", "jsonl"];
+
+/** Per language, the responses with a reasoning trace and all responses, from the report's counters in
+ * `manifest.stats`; undefined when none has a trace. */
+function tracesOf(stats: Record<string, unknown> | undefined): DatasetCardInput["traces"] {
+  const dataset = stats?.dataset as { langs?: Partial<Record<Lang, { responses?: number; responses_with_reasoning?: number }>> } | undefined;
+  const langs = dataset?.langs ?? {};
+  const traces = (["ja", "en"] as const).flatMap((lang) => {
+    const s = langs[lang];
+    return s?.responses ? [{ lang, with: s.responses_with_reasoning ?? 0, of: s.responses }] : [];
+  });
+  return traces.some((t) => t.with > 0) ? traces : undefined;
+}
 
 /**
  * The input of {@link renderDatasetCard} for a folder described by `manifest` and `settings`: one `configs`
@@ -99,9 +113,11 @@ export function datasetCardInput(manifest: DatasetManifest, settings: DatasetCar
     for (const split of settings.splits) rows[config][split] = manifest.counts.rows[config]?.[split] ?? 0;
     funnel[config] = manifest.counts.funnel[config] ?? {};
   }
+  const traces = tracesOf(manifest.stats);
   const absent = configs.length === 0 ? settings.configs.map((config) => ({ config, glob: `${config}/train-*.${primary}` })) : [];
   return {
     ...(absent.length > 0 ? { absent } : {}),
+    ...(traces ? { traces } : {}),
     title: settings.title,
     tool: manifest.tool,
     version: manifest.version,
@@ -243,6 +259,7 @@ export function renderDatasetCard(input: DatasetCardInput): string {
     "",
     `Records read: ${count(input.counts.records)}`,
     "",
+    ...(input.traces ? [`Responses with a reasoning trace: ${input.traces.map((t) => `${t.lang} ${count(t.with)} of ${count(t.of)}`).join(", ")}.`, ""] : []),
     "| config | split | rows |",
     "|---|---|---:|",
   ];

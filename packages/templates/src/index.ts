@@ -4,7 +4,7 @@
  * `@huggingface/jinja`, and SFT / DPO rows rendered to text the way TRL does. Pure, except reading the
  * template file in `resolveTemplate`.
  */
-export { resolveTemplate } from "./resolve-template.js";
+export { resolveTemplate, templateTraceFields } from "./resolve-template.js";
 export { builtinRenderer, isBuiltinTemplate, BUILTIN_TEMPLATES } from "./builtin-renderer.js";
 export { createJinjaRenderer } from "./jinja-renderer.js";
 export { parseTokenizerConfig } from "./tokenizer-config.js";

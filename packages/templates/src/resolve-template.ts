@@ -1,5 +1,5 @@
 import { dirname, join } from "node:path";
-import { OptionError } from "@lmsynth/schema";
+import { OptionError, TRACE_FIELDS, type TraceField } from "@lmsynth/schema";
 import { BUILTIN_TEMPLATES, builtinRenderer, isBuiltinTemplate, rejectReserved } from "./builtin-renderer.js";
 import type { ChatRenderer } from "./chat-renderer.js";
 import { createJinjaRenderer } from "./jinja-renderer.js";
@@ -46,25 +46,34 @@ export async function resolveTemplate(nameOrPath: string, options: ResolveTempla
   if (options.systemIntoUser) {
     throw new OptionError(`template ${nameOrPath}: systemIntoUser applies to the built-in gemma-2 only`);
   }
-  const text = (await readTemplateFile(nameOrPath))!;
-  let source = text;
-  let tokens: Record<string, unknown> = {};
-  if (/\.json$/i.test(nameOrPath) || isJsonObject(text)) {
-    const config = parseTokenizerConfig(text, nameOrPath);
-    tokens = config.specialTokens;
-    if (config.chatTemplate !== undefined) source = config.chatTemplate;
-    else {
-      const sibling = join(dirname(nameOrPath), "chat_template.jinja");
-      const siblingText = await readTemplateFile(sibling, true);
-      if (siblingText === undefined) {
-        throw new TemplateError(nameOrPath, undefined, `no chat_template in the file and no ${sibling}`);
-      }
-      source = siblingText;
-    }
-  }
+  const { source, tokens } = await templateSource(nameOrPath);
   if (options.bosToken !== undefined) tokens.bos_token = options.bosToken;
   if (options.eosToken !== undefined) tokens.eos_token = options.eosToken;
   return createJinjaRenderer({ source, template: nameOrPath, variables: { ...tokens, ...variables } });
+}
+
+/** The Jinja source of a template file, and the special tokens of its config (see {@link resolveTemplate}). */
+async function templateSource(path: string): Promise<{ source: string; tokens: Record<string, unknown> }> {
+  const text = (await readTemplateFile(path))!;
+  if (!/\.json$/i.test(path) && !isJsonObject(text)) return { source: text, tokens: {} };
+  const config = parseTokenizerConfig(text, path);
+  if (config.chatTemplate !== undefined) return { source: config.chatTemplate, tokens: config.specialTokens };
+  const sibling = join(dirname(path), "chat_template.jinja");
+  const siblingText = await readTemplateFile(sibling, true);
+  if (siblingText === undefined) throw new TemplateError(path, undefined, `no chat_template in the file and no ${sibling}`);
+  return { source: siblingText, tokens: config.specialTokens };
+}
+
+/**
+ * The message fields holding a reasoning trace that a `--template` reads: `thinking` for gpt-oss / Harmony
+ * templates, `reasoning_content` for Qwen3 / DeepSeek ones, none for the built-ins. Read from the source
+ * text, so a template that names a field reads it.
+ * @throws TemplateError when the file cannot be read.
+ */
+export async function templateTraceFields(nameOrPath: string): Promise<TraceField[]> {
+  if (isBuiltinTemplate(nameOrPath)) return [];
+  const { source } = await templateSource(nameOrPath);
+  return TRACE_FIELDS.filter((field) => new RegExp(`\\b${field}\\b`).test(source));
 }
 
 function isJsonObject(text: string): boolean {

@@ -1,7 +1,8 @@
 // A local stand-in for the Hugging Face Hub endpoints `@huggingface/hub` calls for a dataset commit: repo
 // info, repo create, preupload, LFS batch (basic transfer, so no Xet), LFS PUT, and the NDJSON commit, plus
 // what reading a repo needs: the file tree and `resolve` downloads. Commits are applied to an in-memory
-// copy of the repo (`files`). Listens on 127.0.0.1 only. Shared by the shards and CLI publish tests.
+// copy of the repo (`files`). Also the settings endpoint (gating, visibility) and the card YAML validation
+// the way the Hub documents them. Listens on 127.0.0.1 only. Shared by the shards and CLI publish tests.
 import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { createServer } from "node:http";
@@ -10,10 +11,15 @@ import { createServer } from "node:http";
  * Starts the fake Hub for dataset `repo` (`owner/name`); `existing` says whether the repo exists yet.
  * Resolves to `{ hubUrl, received, close }`; `received` records every request, the Authorization header
  * per route kind (Hub API vs LFS storage), the create body, preupload entries, LFS bodies by oid and the
- * commit's NDJSON lines.
+ * commit's NDJSON lines, and `settings` the bodies of `PUT …/settings` in order. The returned object also
+ * takes test hooks: `yamlErrors` / `yamlWarnings` (what validate-yaml answers), `validateYaml: false` (it
+ * answers 404, as an endpoint without it), `refuseSettings` (a settings key the token may not change: 403),
+ * `holdCommit: n` (the n-th commit gets no answer and is not applied; `onHold()` is called then).
  */
 export async function startFakeHub(repo = "alice/synth", existing = false) {
-  const received = { requests: [], authorizations: { api: new Set(), storage: new Set() }, preupload: [], lfs: new Map(), commits: [] };
+  const received = { requests: [], authorizations: { api: new Set(), storage: new Set() }, preupload: [], lfs: new Map(), commits: [], settings: [] };
+  const hooks = { yamlErrors: [], yamlWarnings: [], validateYaml: true, refuseSettings: undefined, holdCommit: undefined, onHold: () => {} };
+  const state = { gated: false, private: !existing ? undefined : false };
   /** The repo's files: path → { bytes, lfs } (lfs: stored through LFS, listed with its sha256). */
   const files = new Map();
   let exists = existing;
@@ -34,6 +40,7 @@ export async function startFakeHub(repo = "alice/synth", existing = false) {
     if (route === `GET /api/datasets/${repo}`) return exists ? json(200, { id: repo }) : json(404, { error: "Repository not found" });
     if (route === "POST /api/repos/create") {
       received.created = JSON.parse(body.toString("utf8"));
+      state.private = received.created.private === true || received.created.visibility === "private";
       exists = true;
       return json(200, { url: `${base}/datasets/${repo}`, id: repo });
     }
@@ -55,6 +62,27 @@ export async function startFakeHub(repo = "alice/synth", existing = false) {
       if (createHash("sha256").update(body).digest("hex") !== oid) return json(400, { error: "oid mismatch" });
       received.lfs.set(oid, body);
       res.writeHead(200).end();
+      return;
+    }
+    if (route === "POST /api/validate-yaml") {
+      if (!hooks.validateYaml) return json(404, { error: "Not Found" });
+      const { content, repoType } = JSON.parse(body.toString("utf8"));
+      if (typeof content !== "string" || repoType !== "dataset") return json(400, { error: "content and repoType are required" });
+      received.validated = content;
+      return json(200, { errors: hooks.yamlErrors, warnings: hooks.yamlWarnings });
+    }
+    if (route === `PUT /api/datasets/${repo}/settings`) {
+      if (!exists) return json(404, { error: "Repository not found" });
+      const settings = JSON.parse(body.toString("utf8"));
+      if (hooks.refuseSettings !== undefined && hooks.refuseSettings in settings) return json(403, { error: `You are not allowed to change ${hooks.refuseSettings}` });
+      if ("gated" in settings && ![false, "auto", "manual"].includes(settings.gated)) return json(400, { error: "gated must be false, auto or manual" });
+      received.settings.push(settings);
+      Object.assign(state, settings);
+      return json(200, {});
+    }
+    if (route === `POST /api/datasets/${repo}/commit/main` && hooks.holdCommit === received.commits.length + 1) {
+      received.held = true;
+      hooks.onHold();
       return;
     }
     if (route === `POST /api/datasets/${repo}/commit/main`) {
@@ -87,10 +115,14 @@ export async function startFakeHub(repo = "alice/synth", existing = false) {
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
-  return {
+  return Object.assign(hooks, {
     hubUrl: `http://127.0.0.1:${server.address().port}`,
     received,
     files,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+    state,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  });
 }

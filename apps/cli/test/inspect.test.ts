@@ -244,15 +244,16 @@ describe("a response without text (content null, as a reasoning model may give)"
 
     const sft = await runMain(["sft", input, "-o", "-"]);
     expect(sft.code).toBe(0);
+    // A response carries a trace key, so this is a GPT-OSS record: every message gets the trace field.
     expect(JSON.parse(sft.stdout)).toEqual({
       conversation_id: "no-answer",
       messages: [
-        { role: "user", content: "質問" },
-        { role: "assistant", content: "答え" },
+        { role: "user", content: "質問", reasoning_content: "" },
+        { role: "assistant", content: "答え", reasoning_content: "" },
       ],
     });
     const dpo = await runMain(["dpo", input, "-o", "-"]);
     expect(dpo.code).toBe(0);
-    expect(JSON.parse(dpo.stdout)).toMatchObject({ chosen: [{ role: "assistant", content: "答え" }], rejected: [{ role: "assistant", content: "別の答え" }] });
+    expect(JSON.parse(dpo.stdout)).toMatchObject({ chosen: [{ role: "assistant", content: "答え", reasoning_content: "" }], rejected: [{ role: "assistant", content: "別の答え", reasoning_content: "" }] });
   });
 });

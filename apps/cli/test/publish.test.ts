@@ -1,10 +1,12 @@
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs test helper shared with the shards tests, without type declarations
 import { startFakeHub } from "../../../test-fixtures/fake-hub.mjs";
-import { fixture, runMain } from "./run-cli.js";
+import { BIN, fixture, runMain } from "./run-cli.js";
 
 const TOKEN = "hf_cli_test_token_456";
 const parent = mkdtempSync(join(tmpdir(), "lmsynth-publish-cli-"));
@@ -37,21 +39,26 @@ describe("lmsynth publish", () => {
     expect(hub.received.requests).toEqual([]);
   });
 
-  it("creates a new repo private unless --public, which first names the licences the data carries", async () => {
-    for (const [flags, visibility] of [[[], "private"], [["--public"], "public"]] as const) {
+  it("a new repo is private and gated; --public prints the licences, then the gate it set, then a line per commit, and makes it public last", async () => {
+    for (const [flags, settings] of [[[], [{ gated: "auto" }]], [["--public"], [{ gated: "auto" }, { private: false }]]] as const) {
       // A Hub of its own per run, so that each publish creates its repo.
       const own = await startFakeHub("me/synth", false);
       try {
-        const run = await runMain(["publish", dir, "--repo", "me/synth", "--hub-url", own.hubUrl, "--token-file", tokenFile, ...flags, "--silent"]);
+        const run = await runMain(["publish", dir, "--repo", "me/synth", "--hub-url", own.hubUrl, "--token-file", tokenFile, ...flags]);
         expect(run.code).toBe(0);
-        expect(own.received.created).toMatchObject({ visibility });
-        expect(run.stderr).toBe(
-          visibility === "private"
-            ? ""
-            : "publishing publicly: the data carries these licences, and the rows hold LMSYS-Chat-1M text in the clear:\n" +
-                "  LMSYS-Chat-1M Dataset License Agreement (https://huggingface.co/datasets/lmsys/lmsys-chat-1m): user instructions (original and Japanese translations)\n" +
-                "  Llama 3.1 Community License (https://www.llama.com/llama3_1/license/): assistant responses and scores generated with Llama 3.1\n",
-        );
+        expect(own.received.created).toMatchObject({ visibility: "private" });
+        expect(own.received.settings).toEqual(settings);
+        const url = `${own.hubUrl}/datasets/me/synth/commit/c0ffee`;
+        const licences =
+          "publishing publicly: the data carries these licences, and the rows hold LMSYS-Chat-1M text in the clear:\n" +
+          "  LMSYS-Chat-1M Dataset License Agreement (https://huggingface.co/datasets/lmsys/lmsys-chat-1m): user instructions (original and Japanese translations)\n" +
+          "  Llama 3.1 Community License (https://www.llama.com/llama3_1/license/): assistant responses and scores generated with Llama 3.1\n";
+        // The licences, then the gate, then one line per commit (the phase lines aside).
+        const lines = run.stderr.replace(flags.length ? licences : "", "").split("\n").filter((l) => !l.endsWith("…"));
+        expect(run.stderr.startsWith(flags.length ? licences : "verifying…")).toBe(true);
+        const sent = lines.filter((l) => l.startsWith("uploaded ")).length;
+        expect(lines.slice(0, 2)).toEqual(["gated: auto (access is granted once a user accepts the LMSYS-Chat-1M terms)", `commit 1/1: ${sent} files ${url}`]);
+        expect(lines.at(-2)).toBe(`me/synth is ${flags.length ? "public" : "private"}, gated (auto)`);
       } finally {
         await own.close();
       }
@@ -131,4 +138,46 @@ describe("lmsynth publish against a remote manifest that asks for too much (issu
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(`Error: me/edges: the remote manifest.json is longer than the ${bytes.length} bytes its tree entry says: nothing sent\n`);
   });
+});
+
+describe("lmsynth publish, killed between two commits, then run again (issue 27)", () => {
+  it("the re-run sends only what the remote lacks, says what it skipped, and the remote ends equal to the folder", async () => {
+    const many = join(parent, "many");
+    const build = await runMain(["build", fixture("sample/llama3.1-sample.jsonl.gz"), "--lang", "both", "--kto", "--format", "parquet,jsonl", "--max-shard-bytes", "4000", "-o", many, "--silent"]);
+    expect(build.code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(many, "manifest.json"), "utf8")) as { files: Array<{ path: string; sha256: string }> };
+    expect(manifest.files.length).toBeGreaterThan(200);
+    const hub = await startFakeHub("me/many", false);
+    try {
+      // The second commit gets no answer: the process is killed while it waits, as a lost connection or a
+      // Ctrl-C would leave it.
+      hub.holdCommit = 2;
+      const held = new Promise<void>((resolve) => (hub.onHold = resolve));
+      const child = spawn(process.execPath, [BIN, "publish", many, "--repo", "me/many", "--hub-url", hub.hubUrl, "--token-file", tokenFile, "--public", "--silent"], { stdio: "ignore" });
+      await held;
+      child.kill("SIGKILL");
+      await new Promise((resolve) => child.once("exit", resolve));
+      expect(hub.received.commits).toHaveLength(1);
+      const first = new Set((hub.received.commits[0] as Array<{ key: string; value: { path: string } }>).slice(1).map((l) => l.value.path));
+      expect(first.size).toBe(100);
+      // Gated before any data; still private, and no card yet: the repo does not look complete.
+      expect(hub.received.settings).toEqual([{ gated: "auto" }]);
+      expect([...(hub.files as Map<string, unknown>).keys()].some((p) => p === "README.md" || p === "manifest.json")).toBe(false);
+
+      hub.holdCommit = undefined;
+      const again = await runMain(["publish", many, "--repo", "me/many", "--hub-url", hub.hubUrl, "--token-file", tokenFile, "--public", "--json"]);
+      expect(again.code).toBe(0);
+      const result = JSON.parse(again.stdout) as { skipped: string[]; files: Array<{ path: string }>; commits: unknown[] };
+      expect(new Set(result.skipped)).toEqual(first);
+      expect(result.files.map((f) => f.path).filter((p) => first.has(p))).toEqual([]);
+      // The rest of the data, then the card and the manifest with the last of it.
+      expect(result.commits.length).toBe(Math.ceil((manifest.files.length - 100 + 2) / 100));
+      const remote = Object.fromEntries([...(hub.files as Map<string, { bytes: Buffer }>)].map(([path, f]) => [path, createHash("sha256").update(f.bytes).digest("hex")]));
+      const local = Object.fromEntries(["README.md", "manifest.json", ...manifest.files.map((f) => f.path)].map((p) => [p, createHash("sha256").update(readFileSync(join(many, p))).digest("hex")]));
+      expect(remote).toEqual(local);
+      expect(hub.received.settings).toEqual([{ gated: "auto" }, { gated: "auto" }, { private: false }]);
+    } finally {
+      await hub.close();
+    }
+  }, 60_000);
 });

@@ -31,8 +31,8 @@ export interface RunSummary {
   join?: JoinCounts;
   /** Output files written. */
   outputs: string[];
-  /** Responses of the records read, per language, with and without a reasoning trace (GPT-OSS); absent when
-   * no record had a response. */
+  /** Responses of the records read, per language, with and without a reasoning trace; only when a trace was
+   * found or the variant has them (GPT-OSS). */
   traces?: Partial<Record<Lang, { with: number; without: number }>>;
   /** With `--template`: the trace fields its text reads (`templateTraceFields`). */
   templateTraceFields?: string[];
@@ -222,6 +222,9 @@ export function finishSummary(summary: RunSummary, source: RecordSource, started
   summary.seconds = (performance.now() - started) / 1000;
   const warnings = warningsOf(summary);
   if (warnings.length > 0) summary.warnings = warnings;
+  // Trace counts say something only where traces were found or expected (GPT-OSS).
+  const variants = summary.variants ?? (summary.variant ? [summary.variant] : []);
+  if (!Object.values(summary.traces ?? {}).some((t) => t.with > 0) && !variants.some((v) => VARIANT_TABLE[v].reasoning)) delete summary.traces;
 }
 
 /** What the user must not miss in a summary that otherwise looks fine (behaviour.md §9). */

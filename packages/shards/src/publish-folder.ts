@@ -5,6 +5,7 @@ import { commitIter, createRepo, listFiles, repoExists, type CommitOperation } f
 import { InputError, OptionError, redactSecrets } from "@lmsynth/schema";
 import { UNLISTED_FILES, verifyManifest, type DatasetManifest } from "./dataset-manifest.js";
 import { PublishError } from "./errors.js";
+import { updateRepoSettings, validateCardYaml, type HubCall } from "./hub-settings.js";
 
 /** Options of {@link publishFolderIter}. */
 export interface PublishOptions {
@@ -15,10 +16,19 @@ export interface PublishOptions {
   /** Hub endpoint (`--hub-url`). Default `https://huggingface.co`. */
   hubUrl?: string;
   /**
-   * Create the repo public when it does not exist. Default false: private, since every row holds text under
-   * the LMSYS-Chat-1M Dataset License Agreement (an existing repo keeps its visibility).
+   * Make the repo public, gated (see `gated`): a new repo is created private, gated, filled, and made public
+   * last, so that it is never public without its gate, and an interrupted publish leaves it private. Default
+   * false: private, since every row holds text under the LMSYS-Chat-1M Dataset License Agreement (an
+   * existing repo keeps its visibility).
    */
   public?: boolean;
+  /**
+   * The gate set before any data is committed: `auto` (access granted on accepting the terms) or `manual`
+   * (the owner approves each request); `false` sets none. Default `auto`. With `public` a gate that cannot be
+   * set stops the publish; a private repo whose gate the Hub refuses is published ungated, and the result
+   * says so.
+   */
+  gated?: "auto" | "manual" | false;
   /** Verify the folder and list what would be sent; no network. Default false. */
   dryRun?: boolean;
   /** Commit title. Default `Upload dataset built with lmsynth`. */
@@ -30,10 +40,14 @@ export interface PublishOptions {
   signal?: AbortSignal;
 }
 
-/** Progress of a publish: its phases, then per-file hashing/upload progress from 0 to 1 (hub's events). */
+/** Progress of a publish: its phases, what it learnt, per-file hashing/upload progress from 0 to 1 (hub's
+ * events), and each commit as it lands. */
 export type PublishEvent =
-  | { event: "phase"; phase: "verifying" | "creating-repo" | "comparing" | "preuploading" | "uploadingLargeFiles" | "committing" }
-  | { event: "fileProgress"; path: string; progress: number; state: "hashing" | "uploading" | "error" };
+  | { event: "phase"; phase: "verifying" | "validating" | "creating-repo" | "gating" | "comparing" | "preuploading" | "uploadingLargeFiles" | "committing" }
+  | { event: "note"; message: string }
+  | { event: "gate"; gated: "auto" | "manual" | false; reason?: string }
+  | { event: "fileProgress"; path: string; progress: number; state: "hashing" | "uploading" | "error" }
+  | { event: "commit"; index: number; count: number; files: number; deleted: number; url: string };
 
 /** What a publish sent (or would send, with `dryRun`). */
 export interface PublishResult {
@@ -47,9 +61,21 @@ export interface PublishResult {
   files: { path: string; bytes: number }[];
   /** Remote files the commit deletes (listed in the remote's manifest, not in the folder's). */
   deleted: string[];
-  /** The commit; absent for a dry run. */
+  /** Files of the folder the remote holds already with the same sha256 (an interrupted publish's). */
+  skipped: string[];
+  /** The commits, in order (at most {@link MAX_FILES_PER_COMMIT} files each); none for a dry run or a
+   * remote that holds the folder. */
+  commits: Array<{ oid: string; url: string }>;
+  /** The last commit; absent when there was none. */
   commit?: { oid: string; url: string };
+  /** The gate the repo has now (`false`: none); absent for a dry run. */
+  gated?: "auto" | "manual" | false;
+  /** Whether the repo is public once the publish is done; absent for a dry run. */
+  public?: boolean;
 }
+
+/** The Hub recommends 50–100 files per commit, and times a commit request out after 60 s. */
+export const MAX_FILES_PER_COMMIT = 100;
 
 /**
  * Publishes a built folder to a Hub dataset repo (behaviour.md §7), hub's `commitIter` style: yields
@@ -84,7 +110,7 @@ export async function* publishFolderIter(
     if (bytes !== undefined) files.push({ path, bytes });
   }
   for (const file of manifest.files) files.push({ path: file.path, bytes: file.bytes });
-  if (options.dryRun) return { repo: options.repo, dryRun: true, created: false, files, deleted: [] };
+  if (options.dryRun) return { repo: options.repo, dryRun: true, created: false, files, deleted: [], skipped: [], commits: [] };
 
   const accessToken = options.token;
   if (!accessToken) throw new OptionError("publish needs a Hub token: set HF_TOKEN or pass --token-file");
@@ -97,7 +123,12 @@ export async function* publishFolderIter(
   }
 }
 
-/** Creates the repo when missing and commits `files`: the network half of {@link publishFolderIter}. */
+/**
+ * The network half of {@link publishFolderIter}: the card's YAML validated, the repo created (private) when
+ * missing, its gate set, the files the remote lacks committed in commits of at most
+ * {@link MAX_FILES_PER_COMMIT} (data first; `manifest.json` and `README.md` last, with the deletions, so that a
+ * repo whose card is there is complete), then made public when asked.
+ */
 async function* sendFolder(
   dir: string,
   manifest: DatasetManifest,
@@ -106,60 +137,113 @@ async function* sendFolder(
   accessToken: string,
 ): AsyncGenerator<PublishEvent, PublishResult> {
   const repo = { type: "dataset" as const, name: options.repo };
+  const call = { hubUrl: options.hubUrl ?? "https://huggingface.co", accessToken };
   const hub = { hubUrl: options.hubUrl, accessToken };
   options.signal?.throwIfAborted();
+  yield { event: "phase", phase: "validating" };
+  const verdict = await validateCardYaml(call, await readFile(join(dir, "README.md"), "utf8"));
+  if (!verdict) yield { event: "note", message: `${call.hubUrl} offers no card validation (POST /api/validate-yaml: 404): skipped` };
+  else {
+    for (const warning of verdict.warnings) yield { event: "note", message: `README.md: ${warning}` };
+    if (verdict.errors.length > 0) throw new PublishError(`README.md: the Hub refuses its YAML: ${verdict.errors.join("; ")}: nothing sent`);
+  }
+
   let created = false;
-  let files = all;
-  let deleted: string[] = [];
+  let remote: RemoteState | undefined;
   if (!(await repoExists({ repo, ...hub }))) {
     yield { event: "phase", phase: "creating-repo" };
-    await createRepo({ repo, ...hub, visibility: options.public ? "public" : "private" });
+    // Private until the end, whatever `public` says: never public without its gate, or half filled.
+    await createRepo({ repo, ...hub, visibility: "private" });
     created = true;
   } else {
     yield { event: "phase", phase: "comparing" };
-    const remote = await remoteState(options.repo, options.hubUrl ?? "https://huggingface.co", accessToken);
-    const problems = remote.manifest ? mismatches(remote.manifest, remote.files) : [...remote.files.keys()].filter((p) => !IGNORED_REMOTE.has(p));
+    remote = await remoteState(options.repo, call.hubUrl, accessToken);
+  }
+  const gated = yield* setGate(call, options);
+
+  // What the remote holds already (an interrupted publish's files) is not sent again.
+  const local = new Map(manifest.files.map((f) => [f.path, f]));
+  const there = (path: string): boolean => remote?.files.get(path)?.sha256 === local.get(path)?.sha256 && remote?.files.get(path)?.sha256 !== undefined;
+  let deleted: string[] = [];
+  if (remote) {
+    // Files of this folder that an interrupted publish left are not changes by hand.
+    const ours = new Set([...remote.files.keys()].filter(there));
+    const problems = (remote.manifest ? mismatches(remote.manifest, remote.files) : [...remote.files.keys()].filter((p) => !IGNORED_REMOTE.has(p))).filter(
+      (problem) => !ours.has(problem.replace(/ (unlisted|missing|differs)$/, "")),
+    );
     if (problems.length > 0 && !options.force) {
       throw new PublishError(
         `${options.repo}: the remote does not match ${remote.manifest ? "its own manifest.json" : "a folder lmsynth published (it has no manifest.json)"} ` +
           `(${problems.slice(0, 5).join(", ")}${problems.length > 5 ? ", …" : ""}): nothing sent; --force replaces it with this folder`,
       );
     }
-    if (remote.manifest && problems.length === 0) {
-      // Published before and untouched since: send what changed (e.g. the shards `delete-ids` rewrote).
-      const before = new Map(remote.manifest.files.map((f) => [f.path, f.sha256]));
-      const changed = new Set(manifest.files.filter((f) => before.get(f.path) !== f.sha256).map((f) => f.path));
-      const local = new Set(manifest.files.map((f) => f.path));
-      deleted = remote.manifest.files.filter((f) => !local.has(f.path) && !KEPT_REMOTE.has(f.path)).map((f) => f.path);
-      const same = changed.size === 0 && deleted.length === 0 && remote.manifestText === (await readFile(join(dir, "manifest.json"), "utf8"));
-      files = same ? [] : all.filter((f) => (UNLISTED_FILES as readonly string[]).includes(f.path) || changed.has(f.path));
-    } else {
-      // --force: the remote becomes this folder.
-      const local = new Set(all.map((f) => f.path));
-      deleted = [...remote.files.keys()].filter((p) => !local.has(p) && !IGNORED_REMOTE.has(p));
-    }
-    if (files.length === 0 && deleted.length === 0) return { repo: options.repo, dryRun: false, created, files, deleted };
+    const listed = options.force || !remote.manifest ? [...remote.files.keys()] : remote.manifest.files.map((f) => f.path);
+    deleted = listed.filter((p) => !local.has(p) && !KEPT_REMOTE.has(p));
   }
-  options.signal?.throwIfAborted();
-  const operations: CommitOperation[] = [
-    ...files.map(({ path }): CommitOperation => ({ operation: "addOrUpdate", path, content: pathToFileURL(join(dir, ...path.split("/"))) })),
-    ...deleted.map((path): CommitOperation => ({ operation: "delete", path })),
-  ];
-  const output = yield* commitIter({
-    repo,
-    ...hub,
-    title: options.commitTitle ?? "Upload dataset built with lmsynth",
-    operations,
-    abortSignal: options.signal,
-  });
+  const skipped = manifest.files.filter((f) => there(f.path)).map((f) => f.path);
+  const data = all.filter((f) => local.has(f.path) && !there(f.path));
+  const unchanged = remote?.manifestText === (await readFile(join(dir, "manifest.json"), "utf8"));
+  const last = data.length === 0 && deleted.length === 0 && unchanged ? [] : all.filter((f) => !local.has(f.path));
+  const commits: PublishResult["commits"] = [];
+  const batches = commitBatches(data, last, deleted);
+  for (const [index, batch] of batches.entries()) {
+    options.signal?.throwIfAborted();
+    const operations: CommitOperation[] = [
+      ...batch.files.map(({ path }): CommitOperation => ({ operation: "addOrUpdate", path, content: pathToFileURL(join(dir, ...path.split("/"))) })),
+      ...batch.deleted.map((path): CommitOperation => ({ operation: "delete", path })),
+    ];
+    const title = options.commitTitle ?? "Upload dataset built with lmsynth";
+    const output = yield* commitIter({ repo, ...hub, title: batches.length > 1 ? `${title} (${index + 1}/${batches.length})` : title, operations, abortSignal: options.signal });
+    if (output) commits.push({ oid: output.commit.oid, url: output.commit.url });
+    yield { event: "commit", index: index + 1, count: batches.length, files: batch.files.length, deleted: batch.deleted.length, url: output?.commit.url ?? "" };
+  }
+  if (options.public) await updateRepoSettings(call, options.repo, { private: false });
   return {
     repo: options.repo,
     dryRun: false,
     created,
-    files,
+    files: [...data, ...last],
     deleted,
-    ...(output ? { commit: { oid: output.commit.oid, url: output.commit.url } } : {}),
+    skipped,
+    commits,
+    ...(commits.length > 0 ? { commit: commits.at(-1)! } : {}),
+    gated,
+    public: options.public === true,
   };
+}
+
+/** The data files, then the deletions, in commits of at most {@link MAX_FILES_PER_COMMIT}; `last` (the card and
+ * the manifest) in the final one, or one of its own when that is full. */
+function commitBatches(data: PublishResult["files"], last: PublishResult["files"], deleted: string[]): Array<{ files: PublishResult["files"]; deleted: string[] }> {
+  const operations = [...data.map((file) => ({ file })), ...deleted.map((path) => ({ path }))];
+  const batches: Array<{ files: PublishResult["files"]; deleted: string[] }> = [];
+  for (let i = 0; i < operations.length; i += MAX_FILES_PER_COMMIT) {
+    const chunk = operations.slice(i, i + MAX_FILES_PER_COMMIT);
+    batches.push({ files: chunk.flatMap((o) => ("file" in o ? [o.file] : [])), deleted: chunk.flatMap((o) => ("path" in o ? [o.path] : [])) });
+  }
+  const tail = batches.at(-1);
+  if (tail && tail.files.length + tail.deleted.length + last.length <= MAX_FILES_PER_COMMIT) tail.files.push(...last);
+  else if (last.length > 0) batches.push({ files: [...last], deleted: [] });
+  return batches;
+}
+
+/** Sets the gate of `options` (before any data): refused with `public`, said and skipped without. */
+async function* setGate(call: HubCall, options: PublishOptions): AsyncGenerator<PublishEvent, "auto" | "manual" | false> {
+  const gated = options.gated ?? "auto";
+  if (gated === false) {
+    yield { event: "gate", gated: false, reason: "asked (--no-gate)" };
+    return false;
+  }
+  yield { event: "phase", phase: "gating" };
+  try {
+    await updateRepoSettings(call, options.repo, { gated });
+  } catch (error) {
+    if (options.public) throw new PublishError(`${(error as Error).message}: nothing uploaded; a public repo is published gated (--no-gate publishes it ungated)`, { cause: error });
+    yield { event: "gate", gated: false, reason: (error as Error).message };
+    return false;
+  }
+  yield { event: "gate", gated };
+  return gated;
 }
 
 /** Remote files that are not the folder's: the Hub's own. */
@@ -170,7 +254,13 @@ const KEPT_REMOTE = new Set<string>([...UNLISTED_FILES, ...IGNORED_REMOTE]);
 const MAX_REMOTE_MANIFEST_BYTES = 64 * 1024 * 1024;
 
 /** The remote's files (size, and sha256 for LFS files) and its `manifest.json`, if it has one. */
-async function remoteState(repo: string, hubUrl: string, accessToken: string) {
+interface RemoteState {
+  files: Map<string, { size: number; sha256?: string }>;
+  manifest: DatasetManifest | undefined;
+  manifestText: string | undefined;
+}
+
+async function remoteState(repo: string, hubUrl: string, accessToken: string): Promise<RemoteState> {
   const files = new Map<string, { size: number; sha256?: string }>();
   for await (const entry of listFiles({ repo: { type: "dataset", name: repo }, recursive: true, hubUrl, accessToken })) {
     if (entry.type === "file") files.set(entry.path, { size: entry.size, ...(entry.lfs ? { sha256: entry.lfs.oid } : {}) });

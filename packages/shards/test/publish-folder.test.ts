@@ -75,20 +75,40 @@ describe("publishFolder", () => {
       step = await iterator.next();
     }
     const files = await folderFiles();
+    const landed = { oid: "c0ffee", url: `${hubUrl}/datasets/alice/synth/commit/c0ffee` };
+    // The data files first, the card and the manifest last.
+    const sent = [...[...files].slice(2), ...[...files].slice(0, 2)];
     expect(step.value).toEqual({
       repo: "alice/synth",
       dryRun: false,
       deleted: [],
+      skipped: [],
       created: true,
-      files: [...files].map(([path, bytes]) => ({ path, bytes: bytes.byteLength })),
-      commit: { oid: "c0ffee", url: `${hubUrl}/datasets/alice/synth/commit/c0ffee` },
+      files: sent.map(([path, bytes]) => ({ path, bytes: bytes.byteLength })),
+      commits: [landed],
+      commit: landed,
+      gated: "auto",
+      public: false,
     });
     expect(received.created).toMatchObject({ name: "synth", organization: "alice", type: "dataset", visibility: "private" });
+    // A new private repo is gated too, so that making it public later keeps the gate; the card was validated
+    // before anything was created.
+    expect(received.settings).toEqual([{ gated: "auto" }]);
+    expect(received.validated).toBe(files.get("README.md")!.toString("utf8"));
+    expect(received.requests.slice(0, 5)).toEqual([
+      "POST /api/validate-yaml",
+      "GET /api/datasets/alice/synth",
+      "POST /api/repos/create",
+      "PUT /api/datasets/alice/synth/settings",
+      "POST /api/datasets/alice/synth/preupload/main",
+    ]);
     // The token goes to the Hub API only, never to the storage URLs the LFS batch hands out.
     expect(received.authorizations).toEqual({ api: new Set([`Bearer ${TOKEN}`]), storage: new Set([undefined]) });
     expect(events.filter((e) => e.event === "phase").map((e) => (e as { phase: string }).phase)).toEqual([
       "verifying",
+      "validating",
       "creating-repo",
+      "gating",
       "preuploading",
       "uploadingLargeFiles",
       "committing",
@@ -114,7 +134,7 @@ describe("publishFolder", () => {
     const result = await publishFolder(dir, { repo: "alice/synth", token: TOKEN, hubUrl });
     expect(result.created).toBe(false);
     expect(received.created).toBeUndefined();
-    expect(received.requests[0]).toBe("GET /api/datasets/alice/synth");
+    expect(received.requests[1]).toBe("GET /api/datasets/alice/synth");
     expect(received.requests.at(-1)).toBe("POST /api/datasets/alice/synth/commit/main");
   });
 
@@ -125,6 +145,8 @@ describe("publishFolder", () => {
       repo: "alice/synth",
       dryRun: true,
       deleted: [],
+      skipped: [],
+      commits: [],
       created: false,
       files: [...(await folderFiles())].map(([path, bytes]) => ({ path, bytes: bytes.byteLength })),
     });
@@ -152,6 +174,81 @@ describe("publishFolder", () => {
     expect(error).toEqual(new OptionError(message));
     expect(String((error as Error).message)).not.toContain("secret");
     expect(received.requests).toEqual([]);
+  });
+});
+
+describe("publishFolder: gating, the card's YAML, commits of at most 100 files (issue 27)", () => {
+  /** A folder of `n` shards per format (two formats), so that a publish needs several commits. */
+  async function manyShards(n: number): Promise<string> {
+    const many = join(parent, "many");
+    const folder = await openDatasetFolder(many, { configs: SFT_DPO, formats: ["parquet", "jsonl"], maxShardBytes: 1024 });
+    for (let i = 0; i < n; i++) await folder.write("sft", { conversation_id: `m${i}`, messages: [{ role: "user", content: `q${i} ${"x".repeat(900)}` }, { role: "assistant", content: `a${i}` }] });
+    await folder.close({ tool: "lmsynth", version: "0.1.0", command: "lmsynth build x -o many", options: {}, inputs: [], records: n, funnel: {} });
+    return many;
+  }
+  const drain = async (iterator: AsyncGenerator<PublishEvent, unknown>): Promise<PublishEvent[]> => {
+    const events: PublishEvent[] = [];
+    for (let step = await iterator.next(); !step.done; step = await iterator.next()) events.push(step.value);
+    return events;
+  };
+
+  it("public: creates the repo private, gates it before any data, fills it in commits of at most 100, makes it public last", async () => {
+    const { hubUrl, received } = await start(false);
+    const many = await manyShards(120);
+    const events = await drain(publishFolderIter(many, { repo: "alice/synth", token: TOKEN, hubUrl, public: true, gated: "manual" }));
+    const gate = received.requests.indexOf("PUT /api/datasets/alice/synth/settings");
+    expect(gate).toBeLessThan(received.requests.indexOf("POST /api/datasets/alice/synth/preupload/main"));
+    expect(received.settings).toEqual([{ gated: "manual" }, { private: false }]);
+    expect(received.created).toMatchObject({ visibility: "private" });
+    // 120 shards in two formats, then the card and the manifest: 100, 100, then 40 and the 2.
+    const sizes = received.commits.map((c: Array<{ key: string }>) => c.filter((l) => l.key !== "header").length);
+    expect(sizes).toEqual([100, 100, 42]);
+    expect(received.commits.at(-1)!.slice(-2).map((l: { value: { path: string } }) => l.value.path)).toEqual(["README.md", "manifest.json"]);
+    expect(events.filter((e) => e.event === "commit").map((e) => `${(e as { index: number }).index}/${(e as { count: number }).count}`)).toEqual(["1/3", "2/3", "3/3"]);
+    expect(events.find((e) => e.event === "gate")).toEqual({ event: "gate", gated: "manual" });
+  });
+
+  it("public, and the token cannot set the gate: refused before anything is uploaded", async () => {
+    const hubNow = await startFakeHub("alice/synth", false);
+    hub = hubNow;
+    hubNow.refuseSettings = "gated";
+    const error = await publishFolder(dir, { repo: "alice/synth", token: TOKEN, hubUrl: hubNow.hubUrl, public: true }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      'alice/synth: the Hub refused the settings {"gated":"auto"}: HTTP 403: You are not allowed to change gated: nothing uploaded; a public repo is published gated (--no-gate publishes it ungated)',
+    );
+    expect(hubNow.received.commits).toEqual([]);
+    expect(hubNow.received.requests.filter((r: string) => r.includes("preupload") || r.includes("commit"))).toEqual([]);
+  });
+
+  it("private, and the Hub refuses the gate: published, and the result says it is ungated", async () => {
+    const hubNow = await startFakeHub("alice/synth", false);
+    hub = hubNow;
+    hubNow.refuseSettings = "gated";
+    const events = await drain(publishFolderIter(dir, { repo: "alice/synth", token: TOKEN, hubUrl: hubNow.hubUrl }));
+    expect(events.find((e) => e.event === "gate")).toEqual({ event: "gate", gated: false, reason: 'alice/synth: the Hub refused the settings {"gated":"auto"}: HTTP 403: You are not allowed to change gated' });
+    expect(hubNow.received.commits).toHaveLength(1);
+  });
+
+  it("a card whose YAML the Hub refuses: nothing created, nothing sent; warnings are passed on; no endpoint is noted and skipped", async () => {
+    const hubNow = await startFakeHub("alice/synth", false);
+    hub = hubNow;
+    hubNow.yamlErrors = ['"configs[0].data_files" must be an array'];
+    await expect(publishFolder(dir, { repo: "alice/synth", token: TOKEN, hubUrl: hubNow.hubUrl })).rejects.toThrow('README.md: the Hub refuses its YAML: "configs[0].data_files" must be an array: nothing sent');
+    expect(hubNow.received.requests).toEqual(["POST /api/validate-yaml"]);
+    hubNow.yamlErrors = [];
+    hubNow.yamlWarnings = ["size_categories is not one of the Hub's"];
+    const warned = await drain(publishFolderIter(dir, { repo: "alice/synth", token: TOKEN, hubUrl: hubNow.hubUrl }));
+    expect(warned.filter((e) => e.event === "note")).toEqual([{ event: "note", message: "README.md: size_categories is not one of the Hub's" }]);
+    hubNow.validateYaml = false;
+    const skipped = await drain(publishFolderIter(dir, { repo: "alice/synth", token: TOKEN, hubUrl: hubNow.hubUrl, force: true }));
+    expect(skipped.filter((e) => e.event === "note")).toEqual([{ event: "note", message: `${hubNow.hubUrl} offers no card validation (POST /api/validate-yaml: 404): skipped` }]);
+  });
+
+  it("--no-gate: public and ungated, only when asked", async () => {
+    const { hubUrl, received } = await start(false);
+    const result = await publishFolder(dir, { repo: "alice/synth", token: TOKEN, hubUrl, public: true, gated: false });
+    expect(received.settings).toEqual([{ private: false }]);
+    expect([result.gated, result.public]).toEqual([false, true]);
   });
 });
 

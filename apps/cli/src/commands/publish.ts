@@ -63,7 +63,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     hubUrl: (o["hub-url"]) ?? (io.env.HF_ENDPOINT || "https://huggingface.co"),
     ...(token ? { token } : {}),
     ...(o.public === true ? { public: true } : {}),
-    gated: o.gate === false ? false : ((o.gated) ?? "auto"),
+    gated: o.gate === false ? false : (o.gated ?? "auto"),
     ...(o["dry-run"] ? { dryRun: true } : {}),
     ...(o.force === true ? { force: true } : {}),
     ...(typeof o.message === "string" ? { commitTitle: o.message } : {}),

@@ -67,7 +67,11 @@ export const CONVERSION_OPTIONS = {
     arg: "n",
     description: "threads that each hold one copy of the --tokenizer and count for every worker (default 1: a real model's takes about 400 MB in use)",
   },
-  shard: { type: "string", arg: "i/N", description: "only part i of N (a seeded hash of conversation_id); N runs give disjoint parts" },
+  shard: {
+    type: "string",
+    arg: "i/N|auto",
+    description: "only part i of N (a seeded hash of conversation_id); N runs give disjoint parts; auto: from Slurm, Kubernetes (with LMSYNTH_SHARD_COUNT), AWS Batch, Cloud Run, GitLab or LMSYNTH_SHARD_INDEX/LMSYNTH_SHARD_COUNT",
+  },
 } satisfies OptionTable;
 
 /**

@@ -1,4 +1,4 @@
-import { EXCLUDE_IDS_OPTION, convertAll, finishSummary, newSummary, openRecordSource, threadsOf, type BuildRun, type ConvertInit, type ConvertProgress } from "@lmsynth/pipeline";
+import { EXCLUDE_IDS_OPTION, SHARD_ENGINE_OPTION, convertAll, shardOfEnvironment, finishSummary, newSummary, openRecordSource, threadsOf, type BuildRun, type ConvertInit, type ConvertProgress } from "@lmsynth/pipeline";
 
 import { openJsonlSink } from "@lmsynth/sinks";
 import { CONVERSION_OPTIONS, DELETION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "./common-options.js";
@@ -16,17 +16,29 @@ import { UsageError } from "./usage-error.js";
 
 type Values = Record<string, ParsedValue | undefined>;
 
-/** `--threads` (default: cores, at most 4 per core) and `--shard i/N` from resolved flags. */
-export function parallelismOf(o: OptionValues<typeof CONVERSION_OPTIONS> & { seed?: string }): { threads: number; tokenizerThreads?: number; shard?: ConvertInit["shard"] } {
+/**
+ * `--threads` (default: cores, at most 4 per core) and `--shard i/N` from resolved flags. `--shard auto` reads
+ * the part from the scale-out engine's environment (`shardOfEnvironment`) and sets `o.shard` to the `i/N` it
+ * found, with the engine and variables in `o["shard-engine"]`, so that both are recorded.
+ */
+export function parallelismOf(
+  o: OptionValues<typeof CONVERSION_OPTIONS> & { seed?: string },
+  env: Readonly<Record<string, string | undefined>>,
+): { threads: number; tokenizerThreads?: number; shard?: ConvertInit["shard"] } {
   const threads = threadsOf(o.threads);
   const tokenizerThreads = o["tokenizer-threads"];
   if (tokenizerThreads !== undefined && tokenizerThreads > threads) throw new UsageError(`--tokenizer-threads ${tokenizerThreads} is more than --threads ${threads}: a copy would count for no worker`);
   const counting = tokenizerThreads === undefined ? {} : { tokenizerThreads };
   if (o.shard === undefined) return { threads, ...counting };
+  if (o.shard === "auto") {
+    const found = shardOfEnvironment(env);
+    o.shard = `${found.index}/${found.count}`;
+    (o as Record<string, unknown>)[SHARD_ENGINE_OPTION] = `${found.engine}: ${found.variables.join(", ")}`;
+  }
   const m = /^(\d+)\/(\d+)$/.exec(String(o.shard));
   const index = Number(m?.[1]);
   const count = Number(m?.[2]);
-  if (!m || count < 1 || index >= count) throw new UsageError(`--shard takes i/N with 0 ≤ i < N, got "${o.shard}"`);
+  if (!m || count < 1 || index >= count) throw new UsageError(`--shard takes i/N with 0 ≤ i < N, or auto, got "${o.shard}"`);
   return { threads, ...counting, shard: { index, count, seed: String(o.seed ?? "0") } };
 }
 
@@ -97,7 +109,7 @@ export async function runJsonlCommand<T extends JsonlTable>(command: JsonlComman
   const output = o.output;
   if (!output) throw new UsageError("missing -o <output> (a .jsonl or .jsonl.gz file, or - for stdout)");
   if (output === "-" && o.json) throw new UsageError("--json prints on stdout: give -o a file");
-  const { threads, tokenizerThreads, shard } = parallelismOf(o);
+  const { threads, tokenizerThreads, shard } = parallelismOf(o, io.env);
   const init = { ...command.init(values), ...(shard ? { shard } : {}) };
   const started = performance.now();
   const rejected = o.rejected ?? (output === "-" ? "lmsynth.rejected.jsonl" : `${output}.rejected.jsonl`);

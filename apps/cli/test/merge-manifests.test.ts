@@ -127,3 +127,35 @@ describe("lmsynth build --shard i/N + merge-manifests", () => {
     expect(tmp.list().filter((name) => name.startsWith("."))).toEqual([]);
   });
 });
+
+describe("lmsynth build --shard auto (issue 28)", () => {
+  const slurm = (id: number, min: number) => ({ SLURM_ARRAY_TASK_ID: String(id), SLURM_ARRAY_TASK_MIN: String(min), SLURM_ARRAY_TASK_COUNT: "3" });
+  it.each([
+    ["a Slurm array 1-3", (i: number) => slurm(i + 1, 1)],
+    ["a Slurm array 0-2", (i: number) => slurm(i, 0)],
+    ["a Kubernetes Indexed Job", (i: number) => ({ JOB_COMPLETION_INDEX: String(i), LMSYNTH_SHARD_COUNT: "3" })],
+    ["GitLab parallel: 3", (i: number) => ({ CI_NODE_INDEX: String(i + 1), CI_NODE_TOTAL: "3" })],
+  ])("%s: the parts equal the --shard i/3 parts, record their engine, and merge into the same folder", async (name, env) => {
+    const parts = [0, 1, 2].map((i) => join(tmp.dir, `auto-${name.replace(/\W+/g, "-")}-${i}`));
+    for (const [i, dir] of parts.entries()) {
+      const run = await runMain(["build", SAMPLE, ...OPTIONS, "--shard", "auto", "-o", dir], undefined, env(i));
+      expect(run.code, run.stderr).toBe(0);
+      const m = manifestOf(dir);
+      expect(m.options.shard).toBe(`${i}/3`);
+      expect(m.options["shard-engine"]).toMatch(/^(slurm|kubernetes|gitlab): /);
+      for (const series of SERIES) expect(rowsOf(dir, series), series).toEqual(rowsOf(part(i), series));
+    }
+    const out = join(tmp.dir, `auto-merged-${name.replace(/\W+/g, "-")}`);
+    expect((await runMain(["merge-manifests", ...parts, "-o", out, "--silent"])).code).toBe(0);
+    for (const series of SERIES) expect(rowsOf(out, series), series).toEqual(rowsOf(merged, series));
+    expect(manifestOf(out).options).toEqual(manifestOf(whole).options);
+  });
+
+  it("with no engine around it is an error, not a whole build", async () => {
+    const run = await runMain(["build", SAMPLE, ...OPTIONS, "--shard", "auto", "-o", join(tmp.dir, "auto-none")], undefined, {});
+    expect(run.code).toBe(1);
+    expect(run.stderr.split("\n")[0]).toBe(
+      "Error: --shard auto: no scale-out engine found in the environment (looked for SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX, CLOUD_RUN_TASK_INDEX, CI_NODE_INDEX, LMSYNTH_SHARD_INDEX): give --shard i/N",
+    );
+  });
+});

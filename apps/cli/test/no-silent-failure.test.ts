@@ -470,7 +470,7 @@ describe("12. messages that name what is wrong", () => {
 
   it.each([
     [["--seed", ""], "--seed takes a value, got an empty string"],
-    [["--shard", "-1/2"], '--shard takes i/N with 0 ≤ i < N, got "-1/2"'],
+    [["--shard", "-1/2"], '--shard takes i/N with 0 ≤ i < N, or auto, got "-1/2"'],
     [["--sft-format", "messages", "--sft-format", "sharegpt"], '--sft-format is given twice ("messages", then "sharegpt"): give it once; where it takes a list, separate the values with commas'],
     [["--kto-desirable", "2", "--kto-undesirable", "1"], "--kto-desirable, --kto-undesirable shape KTO rows: give --kto too"],
   ])("build %j: a usage error, nothing written", (flags, message) => {

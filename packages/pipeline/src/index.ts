@@ -9,6 +9,7 @@ export { convertAll, countSkip, finishSummary, newSummary, threadsOf } from "./c
 export { createMapper, inShard, resolveTemplateSpec } from "./convert-record.js";
 export { OUTPUT_KINDS, OUTPUT_TABLE, outputOf, layoutOf, folderConfigOf } from "./outputs.js";
 export { openRecordSource } from "./record-source.js";
+export { shardOfEnvironment, SHARD_ENGINE_OPTION } from "./shard-environment.js";
 
 export type { BuildEvent, BuildOptions, BuildResult, BuildRun, BuildStats } from "./build.js";
 export type { ConvertProgress, OutputWriters, RunSummary } from "./convert-all.js";
@@ -16,3 +17,4 @@ export type { DeleteIdsOptions, DeleteIdsResult } from "./delete-ids.js";
 export type { ConvertInit, ConvertOut, OutputResult, TemplateSpec } from "./convert-record.js";
 export type { LayoutChoice, OutputKind, OutputKindSpec, OutputSpec } from "./outputs.js";
 export type { RecordSource, RecordSourceOptions, RejectedTarget } from "./record-source.js";
+export type { EnvironmentShard } from "./shard-environment.js";

@@ -129,7 +129,8 @@ export function planDatasetMerge(parts: readonly DatasetManifest[], options: Pla
   const informed = order.filter((i) => parts[i]!.counts.records > 0);
   const cardPart = informed[0] ?? order[0]!;
   const firstCard = parts[cardPart]!.card;
-  const withoutShard = (o: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(o).filter(([k]) => k !== "shard"));
+  // `shard-engine` (how `--shard auto` found its part) differs between parts like `shard` itself.
+  const withoutShard = (o: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(o).filter(([k]) => k !== "shard" && k !== "shard-engine"));
   const cardKey = (card: DatasetCardSettings, records: number): string =>
     canonical({ ...card, languages: undefined, ...(records === 0 ? { variant: firstCard?.variant, variants: firstCard?.variants } : {}) });
   for (const i of order) {

@@ -56,7 +56,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (!dir) throw new UsageError("missing -o <dir>");
   const withMeta = o["with-meta"] === true;
   const template = templateSpecOf(o);
-  const { threads, tokenizerThreads, shard } = parallelismOf(o);
+  const { threads, tokenizerThreads, shard } = parallelismOf(o, io.env);
   const quiet = noProgress(o);
   const exclusion = await exclusionOf(o, io);
   const run = runOf("build", argv, o, exclusion);

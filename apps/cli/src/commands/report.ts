@@ -55,7 +55,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const output = o.output;
   if (!output) throw new UsageError("missing -o <report.html> (or - for stdout)");
   if (output === "-" && o.json) throw new UsageError("--json prints on stdout: give -o a file");
-  const { threads, tokenizerThreads, shard } = parallelismOf(o);
+  const { threads, tokenizerThreads, shard } = parallelismOf(o, io.env);
   // The same conversion as `build` (rows are only counted), so the funnel equals build's.
   const init = folderConvertInit(o, { withMeta: false, template: templateSpecOf(o), shard });
   const started = performance.now();

@@ -1,3 +1,4 @@
+import { redactSecrets } from "@lmsynth/schema";
 import { PublishError } from "./errors.js";
 
 /** Where and as whom a Hub API call goes. */
@@ -12,12 +13,13 @@ export interface YamlVerdict {
   warnings: string[];
 }
 
-/** A Hub answer's message: `{"error": …}` as the Hub writes it, else the status. */
-async function answerOf(response: Response): Promise<string> {
+/** A Hub answer's message: `{"error": …}` as the Hub writes it, else the status; the token redacted, since a
+ * server may echo the request back. */
+async function answerOf(response: Response, call: HubCall): Promise<string> {
   const text = await response.text().catch(() => "");
   try {
     const error = (JSON.parse(text) as { error?: unknown }).error;
-    if (typeof error === "string") return `HTTP ${response.status}: ${error}`;
+    if (typeof error === "string") return redactSecrets(`HTTP ${response.status}: ${error}`, call.accessToken);
   } catch {
     // not JSON: the status says enough
   }
@@ -37,7 +39,8 @@ export async function validateCardYaml(call: HubCall, content: string): Promise<
     body: JSON.stringify({ content, repoType: "dataset" }),
   });
   if (response.status === 404) return undefined;
-  if (!response.ok) throw new PublishError(`cannot validate README.md: ${await answerOf(response)}`);
+  // A plain error: the publish names the Hub it asked (`publishErrorOf`).
+  if (!response.ok) throw new Error(`cannot validate README.md: ${await answerOf(response, call)}`);
   const verdict = (await response.json()) as Partial<YamlVerdict>;
   const messages = (list: unknown): string[] => (Array.isArray(list) ? list.map((e) => (typeof e === "string" ? e : JSON.stringify(e))) : []);
   return { errors: messages(verdict.errors), warnings: messages(verdict.warnings) };
@@ -62,5 +65,5 @@ export async function updateRepoSettings(call: HubCall, repo: string, settings: 
     headers: { Authorization: `Bearer ${call.accessToken}`, "Content-Type": "application/json" },
     body: JSON.stringify(settings),
   });
-  if (!response.ok) throw new PublishError(`${repo}: the Hub refused the settings ${JSON.stringify(settings)}: ${await answerOf(response)}`);
+  if (!response.ok) throw new PublishError(`${repo}: the Hub refused the settings ${JSON.stringify(settings)}: ${await answerOf(response, call)}`);
 }

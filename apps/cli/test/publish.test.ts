@@ -140,6 +140,38 @@ describe("lmsynth publish against a remote manifest that asks for too much (issu
   });
 });
 
+describe("lmsynth publish: the card's YAML and --no-gate (issue 27)", () => {
+  // A folder of its own: the tests above edit theirs.
+  const dir = join(parent, "yaml-and-gate");
+  beforeAll(async () => {
+    expect((await runMain(["build", fixture("llama3.1/edge-cases.jsonl"), "-o", dir, "--silent"])).code).toBe(0);
+  });
+  it("a card the Hub refuses: exit 2, each error printed, nothing created or sent", async () => {
+    const hub = await startFakeHub("me/yaml", false);
+    try {
+      hub.yamlErrors = ['"configs[0].data_files" must be an array', '"license" is not allowed'];
+      const run = await runMain(["publish", dir, "--repo", "me/yaml", "--hub-url", hub.hubUrl, "--token-file", tokenFile, "--quiet"]);
+      expect([run.code, run.stderr]).toEqual([2, 'Error: README.md: the Hub refuses its YAML: "configs[0].data_files" must be an array; "license" is not allowed: nothing sent\n']);
+      expect(hub.received.requests).toEqual(["POST /api/validate-yaml"]);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it("--public --no-gate: public and ungated, only when asked, after the licences", async () => {
+    const hub = await startFakeHub("me/open", false);
+    try {
+      const run = await runMain(["publish", dir, "--repo", "me/open", "--hub-url", hub.hubUrl, "--token-file", tokenFile, "--public", "--no-gate", "--quiet"]);
+      expect(run.code).toBe(0);
+      expect(run.stderr).toMatch(/^publishing publicly: [\s\S]*\nnot gated \(asked \(--no-gate\)\)\n[\s\S]*\nme\/open is public, not gated\n$/);
+      expect(hub.received.settings).toEqual([{ private: false }]);
+      expect(hub.state).toMatchObject({ private: false, gated: false });
+    } finally {
+      await hub.close();
+    }
+  });
+});
+
 describe("lmsynth publish, killed between two commits, then run again (issue 27)", () => {
   it("the re-run sends only what the remote lacks, says what it skipped, and the remote ends equal to the folder", async () => {
     const many = join(parent, "many");

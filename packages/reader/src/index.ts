@@ -11,7 +11,8 @@ export { UniqueIds } from "./unique-ids.js";
 export { mapRecords } from "./map-records.js";
 export { mapJoinedSources } from "./map-joined.js";
 export { mapBlock } from "./map-block.js";
-export { decryptStream, decryptFile, readPassphrase, isOpenPgp } from "./decrypt.js";
+export { decryptStream, decryptFile, readPassphrase } from "./decrypt.js";
+export { isOpenPgp } from "./openpgp-sniff.js";
 export { readParquet, isParquet } from "./read-parquet.js";
 export { readIdList } from "./read-id-list.js";
 

@@ -3,7 +3,7 @@ import { mkdtemp, open, rm, stat, type FileHandle } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InputError, sweepAbandonedSpools, trackTemporaryPath } from "@lmsynth/schema";
-import { describeUnencryptedOpenPgp, isOpenPgp } from "./decrypt.js";
+import { describeUnencryptedOpenPgp, isOpenPgp } from "./openpgp-sniff.js";
 import { gunzip } from "./gunzip-members.js";
 import { isParquet } from "./read-parquet.js";
 

@@ -46,7 +46,7 @@ describe.skipIf(!installed && process.env.CI !== "true")("deploy/slurm on a one-
   }, 120_000);
   afterAll(() => {
     spawnSync(join(REPO, "deploy/slurm/cluster.sh"), ["stop", cluster], { env });
-    rmSync(tmp, { recursive: true, force: true });
+    rmSync(tmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it.each(["1-3", "0-2"])("an array %s of parts, then the merge: the rows, counts and options of one whole build", async (array) => {

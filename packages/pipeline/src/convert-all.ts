@@ -258,7 +258,7 @@ function traceWarnings(s: RunSummary): string[] {
   const variants = s.variants ?? (s.variant ? [s.variant] : []);
   const reasoning = variants.some((v) => VARIANT_TABLE[v].reasoning);
   const warnings: string[] = [];
-  if (reasoning && counts.length > 0 && found === 0) {
+  if (reasoning && found === 0) {
     warnings.push(`the input is read as gpt-oss, but no response carries a reasoning trace (reasoning_content, reasoning or thinking): every row has an empty one; is --variant gpt-oss right? --reasoning drop writes no trace field`);
   }
   if (!reasoning && found > 0) {

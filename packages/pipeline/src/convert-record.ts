@@ -63,18 +63,18 @@ export interface ConvertOut {
   outside?: true;
   /** With `init.stats`: what the record adds to the report's statistics. */
   stats?: RecordStats;
-  /** Responses with and without a reasoning trace: ja with, ja without, en with, en without; absent when
-   * the record has no response. */
+  /** Responses with and without a reasoning trace: ja with, ja without, en with, en without; only for a
+   * record whose responses have a trace key (a GPT-OSS record). */
   traces?: [number, number, number, number];
 }
 
 /** The {@link ConvertOut.traces} of a record. */
-function traceCounts(record: MergedRecord): ConvertOut["traces"] {
+function traceCounts(record: MergedRecord): NonNullable<ConvertOut["traces"]> {
   const counts: [number, number, number, number] = [0, 0, 0, 0];
   for (const [i, lang] of (["ja", "en"] as const).entries()) {
     for (const r of record[LANGUAGE_FIELDS[lang].responses] ?? []) counts[2 * i + (traceOf(r) === undefined ? 1 : 0)]!++;
   }
-  return counts.some((n) => n > 0) ? counts : undefined;
+  return counts;
 }
 
 /** The renderer of `--template`; the templates package is loaded only when one is asked for. */
@@ -134,8 +134,8 @@ export async function createMapper(init: ConvertInit): Promise<(record: MergedRe
       return out;
     }
     if (stats) out.stats = recordStats(record);
-    const traces = traceCounts(record);
-    if (traces) out.traces = traces;
+    // Only a record with a trace key: the rows of other variants send nothing more to the main thread.
+    if (variantOfEvidence(out.evidence) === "gpt-oss") out.traces = traceCounts(record);
     let sftResult: SftResult | undefined;
     let texts: string[] | undefined;
     let dpoResult: DpoResult | undefined;

@@ -45,8 +45,10 @@ export function isBlank(line: Buffer): boolean {
   return true;
 }
 
-/** A JSON escape of a UTF-16 surrogate, paired or not. */
-const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+/** The start of a JSON escape in U+D000–U+DFFF, surrogates among them: searched in the line's bytes (faster
+ * than a regular expression over its text), and only a line holding one is walked. */
+const SURROGATE_HIGH = Buffer.from("\\ud");
+const SURROGATE_UPPER = Buffer.from("\\uD");
 
 /** Half a surrogate pair: a high one not followed by a low one, or a low one not after a high one. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -113,7 +115,7 @@ export function parseLine(
   // A `\uD800`-style escape can leave half a surrogate pair in a string: no Unicode text, and each writer
   // would store it differently (JSON keeps the escape, Parquet and Arrow a U+FFFD). Only a line holding such
   // an escape is searched.
-  if (SURROGATE_ESCAPE.test(text)) {
+  if (line.includes(SURROGATE_HIGH) || line.includes(SURROGATE_UPPER)) {
     const where = loneSurrogate(value, "");
     if (where !== undefined) return { reason: "invalid-record", detail: `\`${where}\` holds half of a UTF-16 surrogate pair (a lone \\uD800–\\uDFFF escape): not Unicode text` };
   }

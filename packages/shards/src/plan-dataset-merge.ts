@@ -120,8 +120,11 @@ export function planDatasetMerge(parts: readonly DatasetManifest[], options: Pla
   }
   for (let k = 0; k < count; k++) {
     const found = order.filter((i) => shards[i]!.index === k);
-    if (found.length === 0) throw new OptionError(`shard ${k}/${count} is missing: merge needs every part 0…${count - 1}`);
     if (found.length > 1) throw new OptionError(`shard ${k}/${count} is given twice (${found.map(name).join(", ")})`);
+  }
+  const missing = Array.from({ length: count }, (_, k) => k).filter((k) => !order.some((i) => shards[i]!.index === k));
+  if (missing.length > 0) {
+    throw new OptionError(`${missing.length === 1 ? `shard ${missing[0]}/${count} is` : `shards ${missing.join(", ")} of ${count} are`} missing: merge needs every part 0…${count - 1}`);
   }
 
   const first = parts[order[0]!]!;

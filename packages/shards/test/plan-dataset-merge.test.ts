@@ -105,6 +105,7 @@ describe("planDatasetMerge", () => {
 
   it.each([
     ["a missing part", () => [part(0)], "shard 1/2 is missing: merge needs every part 0…1"],
+    ["several missing parts, all named", () => [part(1, { options: { ...part(1).options, shard: "1/4" } })], "shards 0, 2, 3 of 4 are missing: merge needs every part 0…3"],
     ["a part given twice", () => [part(0), part(0)], "shard 0/2 is given twice (part 1, part 2)"],
     ["a shard index out of range", () => [part(0, { options: { ...part(0).options, shard: "2/2" } })], "part 1: --shard 2/2 is not a part of 2"],
     ["another shard count", () => [part(0), part(1, { options: { ...part(1).options, shard: "1/3" } })], "part 2 is shard 1/3, part 1 is of 2: parts of different --shard counts"],

@@ -223,8 +223,12 @@ export function finishSummary(summary: RunSummary, source: RecordSource, started
   const warnings = warningsOf(summary);
   if (warnings.length > 0) summary.warnings = warnings;
   // Trace counts say something only where traces were found or expected (GPT-OSS).
-  const variants = summary.variants ?? (summary.variant ? [summary.variant] : []);
-  if (!Object.values(summary.traces ?? {}).some((t) => t.with > 0) && !variants.some((v) => VARIANT_TABLE[v].reasoning)) delete summary.traces;
+  if (!Object.values(summary.traces ?? {}).some((t) => t.with > 0) && !hasReasoningVariant(summary)) delete summary.traces;
+}
+
+/** True when the inputs are read as a variant whose responses carry reasoning traces (GPT-OSS). */
+function hasReasoningVariant(s: RunSummary): boolean {
+  return (s.variants ?? (s.variant ? [s.variant] : [])).some((v) => VARIANT_TABLE[v].reasoning);
 }
 
 /** What the user must not miss in a summary that otherwise looks fine (behaviour.md §9). */
@@ -255,14 +259,13 @@ function traceWarnings(s: RunSummary): string[] {
   const counts = Object.entries(s.traces ?? {}) as Array<[Lang, { with: number; without: number }]>;
   const found = counts.reduce((n, [, t]) => n + t.with, 0);
   const of = counts.map(([lang, t]) => `${lang} ${t.with} of ${t.with + t.without}`).join(", ");
-  const variants = s.variants ?? (s.variant ? [s.variant] : []);
-  const reasoning = variants.some((v) => VARIANT_TABLE[v].reasoning);
+  const reasoning = hasReasoningVariant(s);
   const warnings: string[] = [];
   if (reasoning && found === 0) {
     warnings.push(`the input is read as gpt-oss, but no response carries a reasoning trace (reasoning_content, reasoning or thinking): every row has an empty one; is --variant gpt-oss right? --reasoning drop writes no trace field`);
   }
   if (!reasoning && found > 0) {
-    warnings.push(`${found} responses carry a reasoning trace (${of}), but the input is read as ${variants.join(" + ") || "an unknown variant"}: the traces are not written and the card names that variant's licence; give --variant gpt-oss to keep them`);
+    warnings.push(`${found} responses carry a reasoning trace (${of}), but the input is read as ${(s.variants ?? [s.variant]).filter(Boolean).join(" + ") || "an unknown variant"}: the traces are not written and the card names that variant's licence; give --variant gpt-oss to keep them`);
   }
   if (reasoning && found > 0 && s.templateTraceFields?.length === 0) {
     warnings.push(`the rows keep their reasoning traces (${of}), but the --template reads no trace field (thinking or reasoning_content): its text column has none; --reasoning drop leaves them out of the rows too`);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { InputError } from "@lmsynth/schema";
+import { InputError, printable } from "@lmsynth/schema";
 import { openInput } from "./open-input.js";
 import { LineTooLongError, splitLines } from "./split-lines.js";
 
@@ -64,19 +64,13 @@ export async function readIdList(paths: readonly string[]): Promise<IdList> {
     if (odd) {
       warnings.push(
         `${path}: ${odd.count} listed id${odd.count === 1 ? " does" : "s do"} not look like a conversation_id (32 lowercase hex characters) and may match nothing, ` +
-          `e.g. line ${odd.line}: "${visible(odd.id)}"`,
+          `e.g. line ${odd.line}: "${printable(odd.id, 80)}"`,
       );
     }
     for (const id of own) ids.add(id);
     files.push({ path, sha256: hash.digest("hex"), ids: own.size });
   }
   return { ids, files, warnings };
-}
-
-/** `text` with anything but printable ASCII as `\u{…}`, so that a zero-width or look-alike character shows. */
-function visible(text: string): string {
-  const shown = [...text].map((c) => (/[\x21-\x7e]/.test(c) ? c : `\\u{${c.codePointAt(0)!.toString(16)}}`)).join("");
-  return shown.length > 80 ? `${shown.slice(0, 80)}…` : shown;
 }
 
 function idOf(text: string, path: string, line: number): string {

@@ -1,5 +1,5 @@
 import { isUtf8 } from "node:buffer";
-import { InputError, MergedRecordSchema, describeZodError, type InputErrorReason, type MergedRecord } from "@lmsynth/schema";
+import { InputError, MergedRecordSchema, describeZodError, printable, type InputErrorReason, type MergedRecord } from "@lmsynth/schema";
 import type { LocatedRecord } from "./located-record.js";
 import { openInput, type OpenInputOptions } from "./open-input.js";
 import { decodeUtf8 } from "./utf8-text.js";
@@ -89,8 +89,7 @@ function malformation(text: string, error: Error): string {
     const code = `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
     return `${INVISIBLE[c]} (${code}) at character ${start + 1}, before the record${c === "\ufeff" ? " (only a file's first line may start with one)" : ""}`;
   }
-  const shown = error.message.replace(/[^\x20-\x7e]/gu, (ch) => `\\u{${ch.codePointAt(0)!.toString(16)}}`);
-  return shown.length > 300 ? `${shown.slice(0, 300)}…` : shown;
+  return printable(error.message, 300);
 }
 
 /**

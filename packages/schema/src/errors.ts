@@ -119,6 +119,16 @@ export function describeZodError(error: z.ZodError, input: unknown): string {
 }
 
 /**
+ * `text` with anything but printable ASCII written `\u{…}`, cut to `max` characters: what a message quotes
+ * from a file (an id, a parser's complaint) shows a zero-width or binary character instead of sending it to
+ * the terminal.
+ */
+export function printable(text: string, max: number): string {
+  const shown = text.replace(/[^\x20-\x7e]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+  return shown.length > max ? `${shown.slice(0, max)}…` : shown;
+}
+
+/**
  * `text` with `secret` (when given), `Bearer …` and `Authorization: …` values and anything shaped like a
  * Hub token replaced by `[redacted]`.
  */

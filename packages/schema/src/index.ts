@@ -16,7 +16,7 @@ export {
   convertedLmsysPart,
 } from "./records.js";
 export { detectVariant, variantEvidence, variantOfEvidence, VARIANTS, VARIANT_TABLE, LMSYS_LICENSE, LANGUAGE_FIELDS } from "./variant.js";
-export { InputError, InterruptedError, OptionError, OutputError, describeZodError, redactSecrets } from "./errors.js";
+export { InputError, InterruptedError, OptionError, OutputError, describeZodError, printable, redactSecrets } from "./errors.js";
 export { removeTemporaryPathsSync, trackTemporaryPath } from "./temporary-paths.js";
 export { isAlive, recoverInterruptedOutput, sweepAbandonedSpools } from "./interrupted-outputs.js";
 export { hashFraction } from "./hash-fraction.js";

@@ -1,7 +1,7 @@
 import { open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
-import { InputError } from "@lmsynth/schema";
+import { InputError, printable } from "@lmsynth/schema";
 
 /** A text every real tokenizer encodes to at least one token. */
 const PROBE = "Hello, world. こんにちは。";
@@ -11,12 +11,6 @@ export type TokenCounter = (text: string) => number;
 
 /** Larger than any real `tokenizer.json` (the largest are tens of MB): more is the wrong file. */
 const MAX_TOKENIZER_BYTES = 256 * 1024 * 1024;
-
-/** `text` with anything but printable ASCII as `\u{…}`, cut to 120 characters: binary never reaches a terminal. */
-function printable(text: string): string {
-  const shown = text.replace(/[^\x20-\x7e]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
-  return shown.length > 120 ? `${shown.slice(0, 120)}…` : shown;
-}
 
 /**
  * The bytes of a JSON object file, read in chunks up to the cap (a device such as /dev/zero has no size to
@@ -59,7 +53,7 @@ async function readJson(path: string, optional: boolean): Promise<object | undef
   try {
     return JSON.parse(bytes.toString("utf8")) as object;
   } catch (e) {
-    throw new InputError(path, undefined, "invalid-json", `not JSON: ${printable((e as Error).message)}`, { cause: e });
+    throw new InputError(path, undefined, "invalid-json", `not JSON: ${printable((e as Error).message, 120)}`, { cause: e });
   }
 }
 
@@ -78,7 +72,7 @@ export async function loadTokenCounter(path: string): Promise<TokenCounter> {
     tokenizer = new Tokenizer(tokenizerJson, config);
     tokenizer.encode("", { add_special_tokens: false });
   } catch (e) {
-    throw new InputError(path, undefined, "invalid-record", `not a tokenizer.json: ${printable((e as Error).message)}`, { cause: e });
+    throw new InputError(path, undefined, "invalid-record", `not a tokenizer.json: ${printable((e as Error).message, 120)}`, { cause: e });
   }
   // A tokenizer that turns text into nothing (an empty vocabulary) would count every row as 0 tokens, and
   // --max-tokens would keep them all.

@@ -163,14 +163,14 @@ async function* sendFolder(
 
   // What the remote holds already (an interrupted publish's files) is not sent again.
   const local = new Map(manifest.files.map((f) => [f.path, f]));
-  const there = (path: string): boolean => remote?.files.get(path)?.sha256 === local.get(path)?.sha256 && remote?.files.get(path)?.sha256 !== undefined;
+  const there = (path: string): boolean => {
+    const sha256 = remote?.files.get(path)?.sha256;
+    return sha256 !== undefined && sha256 === local.get(path)?.sha256;
+  };
   let deleted: string[] = [];
   if (remote) {
     // Files of this folder that an interrupted publish left are not changes by hand.
-    const ours = new Set([...remote.files.keys()].filter(there));
-    const problems = (remote.manifest ? mismatches(remote.manifest, remote.files) : [...remote.files.keys()].filter((p) => !IGNORED_REMOTE.has(p))).filter(
-      (problem) => !ours.has(problem.replace(/ (unlisted|missing|differs)$/, "")),
-    );
+    const problems = mismatches(remote, new Set([...remote.files.keys()].filter(there)));
     if (problems.length > 0 && !options.force) {
       throw new PublishError(
         `${options.repo}: the remote does not match ${remote.manifest ? "its own manifest.json" : "a folder lmsynth published (it has no manifest.json)"} ` +
@@ -299,17 +299,21 @@ async function readCapped(response: Response, size: number, repo: string): Promi
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** Where the remote's files differ from its manifest: missing, other size or sha256 (LFS), or unlisted. */
-function mismatches(manifest: DatasetManifest, files: ReadonlyMap<string, { size: number; sha256?: string }>): string[] {
+/**
+ * Where the remote's files differ from its manifest (or, without one, every file but the Hub's own): missing,
+ * other size or sha256 (LFS), or unlisted. A file in `ours` (the folder's own, left by an interrupted
+ * publish) is none of these.
+ */
+function mismatches(remote: RemoteState, ours: ReadonlySet<string>): string[] {
   const problems: string[] = [];
-  const listed = new Set<string>([...UNLISTED_FILES, ...IGNORED_REMOTE]);
-  for (const f of manifest.files) {
+  const listed = new Set<string>([...UNLISTED_FILES, ...IGNORED_REMOTE, ...ours]);
+  for (const f of remote.manifest?.files ?? []) {
     listed.add(f.path);
-    const remote = files.get(f.path);
-    if (!remote) problems.push(`${f.path} missing`);
-    else if (remote.size !== f.bytes || (remote.sha256 !== undefined && remote.sha256 !== f.sha256)) problems.push(`${f.path} differs`);
+    const file = remote.files.get(f.path);
+    if (!file) problems.push(`${f.path} missing`);
+    else if (!ours.has(f.path) && (file.size !== f.bytes || (file.sha256 !== undefined && file.sha256 !== f.sha256))) problems.push(`${f.path} differs`);
   }
-  for (const path of files.keys()) if (!listed.has(path)) problems.push(`${path} unlisted`);
+  for (const path of remote.files.keys()) if (!listed.has(path)) problems.push(`${path} unlisted`);
   return problems;
 }
 

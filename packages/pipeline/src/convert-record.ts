@@ -127,15 +127,17 @@ export async function createMapper(init: ConvertInit): Promise<(record: MergedRe
   const messagesKey = init.sft?.messagesKey;
   return (record) => {
     const out: ConvertOut = { id: record.conversation_id, evidence: variantEvidence(record) };
-    const { sft: sftOptions, dpo: dpoOptions, kto: ktoOptions } = plain === traced || variantOfEvidence(out.evidence) === "gpt-oss" ? traced : plain;
     conversationId = record.conversation_id;
     if (shard && !inShard(record.conversation_id, shard)) {
       out.outside = true;
       return out;
     }
     if (stats) out.stats = recordStats(record);
-    // Only a record with a trace key: the rows of other variants send nothing more to the main thread.
-    if (variantOfEvidence(out.evidence) === "gpt-oss") out.traces = traceCounts(record);
+    // A record with a trace key: only its rows get the trace fields (unless every row must, `fillTraces`), and
+    // only it sends trace counts to the main thread.
+    const hasTraces = variantOfEvidence(out.evidence) === "gpt-oss";
+    if (hasTraces) out.traces = traceCounts(record);
+    const { sft: sftOptions, dpo: dpoOptions, kto: ktoOptions } = hasTraces ? traced : plain;
     let sftResult: SftResult | undefined;
     let texts: string[] | undefined;
     let dpoResult: DpoResult | undefined;

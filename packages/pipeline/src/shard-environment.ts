@@ -1,8 +1,9 @@
 import { OptionError } from "@lmsynth/schema";
+import { SHARD_OPTIONS } from "@lmsynth/shards";
 
-/** The recorded option naming the engine and variables that gave a `--shard auto` part (not compared when
- * parts are merged: each part's differ). */
-export const SHARD_ENGINE_OPTION = "shard-engine";
+/** The recorded option naming the engine and variables that gave a `--shard auto` part (one of the shards
+ * package's `SHARD_OPTIONS`, which merging does not compare: each part's differ). */
+export const SHARD_ENGINE_OPTION = SHARD_OPTIONS[1];
 
 /** A part of a scale-out run as an engine's environment gives it (`--shard auto`). */
 export interface EnvironmentShard {

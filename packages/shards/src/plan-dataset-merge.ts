@@ -33,6 +33,10 @@ export interface DatasetMergePlan {
   manifest: DatasetManifest & { card: DatasetCardSettings };
 }
 
+/** The recorded options that say which part a folder is: `shard` (`i/N`) and `shard-engine` (how `--shard auto`
+ * found it). They differ between the parts of one build, and a merged folder has neither. */
+export const SHARD_OPTIONS = ["shard", "shard-engine"] as const;
+
 /** `<config>/<split>-<i>-of-<n>.<ext>`: a data shard of a built folder. */
 export const SHARD_FILE = /^([^/]+)\/([^/]+)-(\d{5})-of-(\d{5})\.(\w+)$/;
 const pad5 = (n: number): string => String(n).padStart(5, "0");
@@ -132,8 +136,7 @@ export function planDatasetMerge(parts: readonly DatasetManifest[], options: Pla
   const informed = order.filter((i) => parts[i]!.counts.records > 0);
   const cardPart = informed[0] ?? order[0]!;
   const firstCard = parts[cardPart]!.card;
-  // `shard-engine` (how `--shard auto` found its part) differs between parts like `shard` itself.
-  const withoutShard = (o: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(o).filter(([k]) => k !== "shard" && k !== "shard-engine"));
+  const withoutShard = (o: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(o).filter(([k]) => !(SHARD_OPTIONS as readonly string[]).includes(k)));
   const cardKey = (card: DatasetCardSettings, records: number): string =>
     canonical({ ...card, languages: undefined, ...(records === 0 ? { variant: firstCard?.variant, variants: firstCard?.variants } : {}) });
   for (const i of order) {

@@ -2,7 +2,7 @@ import { DPO_FORMATS, SFT_FORMATS } from "@lmsynth/schema";
 import { DEFAULT_MIN_MARGIN, PAIR_MODES, type DpoOptions } from "@lmsynth/dpo";
 import { DEFAULT_KTO_DESIRABLE, DEFAULT_KTO_UNDESIRABLE, KTO_PER_RECORD, type KtoOptions } from "@lmsynth/kto";
 import type { SftOptions } from "@lmsynth/sft";
-import { OUTPUT_TABLE, outputOf, type ConvertInit, type OutputKind, type OutputSpec, type TemplateSpec } from "@lmsynth/pipeline";
+import { formatsOf, outputOf, type ConvertInit, type OutputKind, type OutputSpec, type TemplateSpec } from "@lmsynth/pipeline";
 import type { CONVERSION_OPTIONS } from "./common-options.js";
 import { SCORE, type OptionTable, type ResolvedValues } from "./option-table.js";
 import { UsageError } from "./usage-error.js";
@@ -166,10 +166,11 @@ export const FOLDER_SELECTION_OPTIONS = {
 function outputsOf(kind: OutputKind, list: string): OutputSpec[] {
   const flag = `--${kind}-format`;
   const formats = [...new Set(list.split(",").map((f) => f.trim()).filter(Boolean))];
-  const known = OUTPUT_TABLE[kind].formats;
+  const known = formatsOf(kind);
   for (const f of formats) if (!known.includes(f)) throw new UsageError(`${flag} takes ${known.join(", ")}; got ${JSON.stringify(f)}`);
   if (formats.length === 0) throw new UsageError(`${flag} is empty`);
-  return formats.map((f) => outputOf(kind, f));
+  // Each is one of the kind's formats, checked above.
+  return formats.map((f) => outputOf(kind, f as never));
 }
 
 /**

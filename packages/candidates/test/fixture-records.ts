@@ -51,3 +51,17 @@ export const ja = (name: string, i: number, score: number | null): SftRow => met
 
 /** The English row of case `name` (one response, score 8 in every fixture), with meta. */
 export const en = (name: string): SftRow => meta(name, "en", enQ(name), enA(name), 0, 8);
+
+/** The `unicode` case: full-width space, CRLF, astral characters, surrounding white space; and its best SFT row. */
+export const UNICODE_Q = "\u3000全角スペースで始まる質問😀と𠮷野家\r\n二行目  ";
+export const UNICODE_A1 = "  先頭と末尾に空白\u3000\r\nCRLFの行😀𠮷\n  ";
+export const UNICODE_BEST: SftRow = {
+  conversation_id: idOf("unicode"),
+  messages: [
+    { role: "user", content: "\u3000全角スペースで始まる質問😀と𠮷野家\r\n二行目  " },
+    { role: "assistant", content: "  先頭と末尾に空白\u3000\r\nCRLFの行😀𠮷\n  " },
+  ],
+  lang: "ja",
+  response_index: 1,
+  score: 9,
+};

@@ -6,10 +6,9 @@ export { pairCandidates, PAIR_MODES, DEFAULT_MIN_MARGIN } from "./pair-candidate
 export { toDpoRows } from "./to-dpo-rows.js";
 export { marginOf } from "./margin-of.js";
 export { promptIdOf } from "@lmsynth/schema";
-export { formatDpoRow } from "./format-dpo-row.js";
 export { DpoRowSchema, UltrafeedbackRowSchema } from "./dpo-row-schema.js";
 
 export type { PairMode, PairOptions, Pair, Pairing } from "./pair-candidates.js";
 export type { DpoOptions, DpoResult } from "./to-dpo-rows.js";
 export type { MarginOptions } from "./margin-of.js";
-export type { UltrafeedbackRow } from "./format-dpo-row.js";
+export type { UltrafeedbackRow } from "./dpo-row-schema.js";

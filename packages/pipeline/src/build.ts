@@ -5,7 +5,7 @@ import { stat } from "node:fs/promises";
 import { openDatasetFolder, sortKeys, totalRows, verifyManifest, type DatasetFolderOptions, type DatasetManifest } from "@lmsynth/shards";
 import { convertAll, finishSummary, newSummary, threadsOf, type ConvertProgress, type RunSummary } from "./convert-all.js";
 import type { ConvertInit } from "./convert-record.js";
-import { folderConfigOf } from "./outputs.js";
+import { folderConfigOf } from "./layouts.js";
 import { openRecordSource, type RecordSource, type RecordSourceOptions } from "./record-source.js";
 
 /** Who ran a build and how: written into the card, the manifest and the report. */

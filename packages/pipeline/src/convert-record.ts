@@ -1,12 +1,12 @@
 // Loaded by every worker thread of `mapRecords` and `mapJoinedSources` (by URL, from this package): turns
 // one record into the rows of each requested output. Pure apart from reading a template file once at start.
-import { formatDpoRow, toDpoRows, type DpoOptions, type DpoResult } from "@lmsynth/dpo";
+import { toDpoRows, type DpoOptions, type DpoResult } from "@lmsynth/dpo";
 import { toKtoRows, type KtoOptions, type KtoResult } from "@lmsynth/kto";
-import { LANGUAGE_FIELDS, OptionError, hashFraction, traceOf, variantEvidence, variantOfEvidence, type DpoFormat, type FunnelNote, type Message, type Lang, type MergedRecord, type ReasoningKey, type SftFormat, type SkipReason } from "@lmsynth/schema";
+import { LANGUAGE_FIELDS, OptionError, hashFraction, traceOf, variantEvidence, variantOfEvidence, type FunnelNote, type Message, type Lang, type MergedRecord, type ReasoningKey, type SkipReason } from "@lmsynth/schema";
 import { recordStats, type RecordStats } from "@lmsynth/report";
-import { formatSftRow, toSftRows, type SftOptions, type SftResult } from "@lmsynth/sft";
+import { toSftRows, type SftOptions, type SftResult } from "@lmsynth/sft";
 import type { ChatRenderer, TokenCounterLink } from "@lmsynth/templates";
-import type { OutputSpec } from "./outputs.js";
+import { LAYOUTS, type LayoutChoice, type OutputSpec } from "./layouts.js";
 
 /** `--template` as plain data, so it crosses to worker threads. */
 export interface TemplateSpec {
@@ -124,7 +124,8 @@ export async function createMapper(init: ConvertInit): Promise<(record: MergedRe
     const count = init.tokenCounter ? linkedTokenCounter(init.tokenCounter) : await loadTokenCounter(init.tokenizer);
     for (const set of [traced, plain]) set.sft.countTokens = set.dpo.countTokens = set.kto.countTokens = (messages) => count(render(messages));
   }
-  const messagesKey = init.sft?.messagesKey;
+  // What the writers read of the layout choice: the SFT message list's key.
+  const choice: LayoutChoice = { withMeta: true, ...(init.sft ? { messagesKey: init.sft.messagesKey } : {}) };
   return (record) => {
     const out: ConvertOut = { id: record.conversation_id, evidence: variantEvidence(record) };
     conversationId = record.conversation_id;
@@ -142,24 +143,27 @@ export async function createMapper(init: ConvertInit): Promise<(record: MergedRe
     let texts: string[] | undefined;
     let dpoResult: DpoResult | undefined;
     let ktoResult: KtoResult | undefined;
-    out.outputs = init.outputs.map(({ kind, format }): OutputResult => {
-      if (kind === "sft") {
+    out.outputs = init.outputs.map((output): OutputResult => {
+      if (output.kind === "sft") {
+        const layout = LAYOUTS.sft[output.format];
         sftResult ??= toSftRows(record, sftOptions);
         const r = sftResult;
         if (renderer) texts ??= r.rows.map((row) => render(row.messages));
         const rows = r.rows.map((row, i) => {
-          const o = formatSftRow(row, format as SftFormat, messagesKey);
+          const o = layout.write(row, choice);
           if (texts) o.text = texts[i];
           return o;
         });
         return { rows, skips: r.unscored ? [...r.skips, ...r.unscored.map((lang) => ({ lang, reason: "taken-unscored" as const }))] : r.skips };
       }
-      if (kind === "dpo") {
+      if (output.kind === "dpo") {
+        const layout = LAYOUTS.dpo[output.format];
         dpoResult ??= toDpoRows(record, dpoOptions);
-        return { rows: dpoResult.rows.map((row) => formatDpoRow(row, format as DpoFormat)), skips: dpoResult.skips, droppedPairs: dpoResult.droppedPairs };
+        return { rows: dpoResult.rows.map((row) => layout.write(row, choice)), skips: dpoResult.skips, droppedPairs: dpoResult.droppedPairs };
       }
+      const layout = LAYOUTS.kto[output.format];
       ktoResult ??= toKtoRows(record, ktoOptions);
-      return { rows: ktoResult.rows, skips: ktoResult.skips, neutral: ktoResult.neutral };
+      return { rows: ktoResult.rows.map((row) => layout.write(row, choice)), skips: ktoResult.skips, neutral: ktoResult.neutral };
     });
     return out;
   };

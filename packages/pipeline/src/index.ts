@@ -7,7 +7,7 @@ export { buildIter, build, renderRunReport, renderManifestReport, EmptyBuildErro
 export { deleteIds } from "./delete-ids.js";
 export { convertAll, countSkip, finishSummary, newSummary, threadsOf } from "./convert-all.js";
 export { createMapper, inShard, resolveTemplateSpec } from "./convert-record.js";
-export { OUTPUT_KINDS, OUTPUT_TABLE, outputOf, layoutOf, folderConfigOf } from "./outputs.js";
+export { LAYOUTS, OUTPUT_KINDS, formatsOf, outputOf, layoutOf, folderConfigOf } from "./layouts.js";
 export { openRecordSource } from "./record-source.js";
 export { shardOfEnvironment, SHARD_ENGINE_OPTION } from "./shard-environment.js";
 
@@ -15,6 +15,6 @@ export type { BuildEvent, BuildOptions, BuildResult, BuildRun, BuildStats } from
 export type { ConvertProgress, OutputWriters, RunSummary } from "./convert-all.js";
 export type { DeleteIdsOptions, DeleteIdsResult } from "./delete-ids.js";
 export type { ConvertInit, ConvertOut, OutputResult, TemplateSpec } from "./convert-record.js";
-export type { LayoutChoice, OutputKind, OutputKindSpec, OutputSpec } from "./outputs.js";
+export type { Layout, LayoutChoice, LayoutTable, OutputKind, OutputSpec, Pair, Readable } from "./layouts.js";
 export type { RecordSource, RecordSourceOptions, RejectedTarget } from "./record-source.js";
 export type { EnvironmentShard } from "./shard-environment.js";

@@ -113,19 +113,16 @@ export interface SftLayoutOptions {
 export function sftLayout(options: SftLayoutOptions = {}): RowLayout {
   const format = options.format ?? "messages";
   const reasoning = options.reasoningKey;
-  const columns = [column("conversation_id", "string")];
-  let checks: Record<string, ColumnCheck>;
-  if (format === "prompt-completion") {
-    columns.push(messagesColumn("prompt", reasoning), messagesColumn("completion", reasoning));
-    checks = { prompt: { minItems: 1 }, completion: { items: 1 } };
-  } else if (format === "sharegpt") {
-    columns.push(shareGptColumn("conversations"));
-    checks = { conversations: { minItems: 1 } };
-  } else {
-    const key = format === "conversation" ? "conversation" : (options.messagesKey ?? "messages");
-    columns.push(messagesColumn(key, reasoning));
-    checks = { [key]: { minItems: 1 } };
-  }
+  const list = (key: string) => ({ columns: [messagesColumn(key, reasoning)], checks: { [key]: { minItems: 1 } } });
+  const bodies: Record<SftFormat, () => { columns: ColumnSpec[]; checks: Record<string, ColumnCheck> }> = {
+    messages: () => list(options.messagesKey ?? "messages"),
+    conversation: () => list("conversation"),
+    "prompt-completion": () => ({ columns: [messagesColumn("prompt", reasoning), messagesColumn("completion", reasoning)], checks: { prompt: { minItems: 1 }, completion: { items: 1 } } }),
+    sharegpt: () => ({ columns: [shareGptColumn("conversations")], checks: { conversations: { minItems: 1 } } }),
+  };
+  const body = bodies[format]();
+  const columns = [column("conversation_id", "string"), ...body.columns];
+  const checks = body.checks;
   if (options.meta ?? true) {
     columns.push(column("lang", "string", true), column("response_index", "int32", true), column("score", "double", true));
     if (options.tokens) columns.push(column("num_tokens", "int32", true));
@@ -168,24 +165,24 @@ export function dpoLayout(options: DpoLayoutOptions = {}): RowLayout {
   const promptId = column("prompt_id", "string");
   const scores = [column("score_chosen", "double"), column("score_rejected", "double")];
   const [chosen, rejected] = ["chosen", "rejected"].map((name) => (format === "sharegpt" ? turnColumn(name) : messagesColumn(name, reasoning))) as [ColumnSpec, ColumnSpec];
-  const columns = {
+  const columns = ({
     trl: [id, messagesColumn("prompt", reasoning), chosen, rejected, ...scores, promptId],
     implicit: [id, chosen, rejected, ...scores, promptId],
     ultrafeedback: [column("prompt", "string"), promptId, chosen, rejected, messagesColumn("messages", reasoning), ...scores, id],
     sharegpt: [id, shareGptColumn("conversations"), chosen, rejected, ...scores, promptId],
-  }[format];
+  } satisfies Record<DpoFormat, ColumnSpec[]>)[format];
   if (options.meta ?? true) {
     columns.push(column("lang", "string", true));
     if (options.indices) columns.push(column("chosen_index", "int32", true), column("rejected_index", "int32", true));
   }
   if (options.text) columns.push(column("text", "string"));
   const whole: ColumnCheck = { minItems: 2 };
-  const turns: Record<string, ColumnCheck> = {
+  const turns: Record<string, ColumnCheck> = ({
     trl: { prompt: { minItems: 1 }, chosen: { items: 1 }, rejected: { items: 1 } },
     implicit: { chosen: whole, rejected: whole },
     ultrafeedback: { chosen: whole, rejected: whole, messages: whole },
     sharegpt: { conversations: { minItems: 1 } },
-  }[format];
+  } satisfies Record<DpoFormat, Record<string, ColumnCheck>>)[format];
   return { name: `dpo-${format}`, columns, checks: { ...turns, prompt_id: { sha256: true }, lang: LANG, chosen_index: INDEX, rejected_index: INDEX } };
 }
 

@@ -3,7 +3,7 @@
  * The candidate and eligibility rules come from `@lmsynth/candidates`.
  */
 export { selectCandidates } from "./select.js";
-export { toSftRows, formatSftRow } from "./to-sft-rows.js";
+export { toSftRows } from "./to-sft-rows.js";
 
 export type { SelectMode, SelectOptions, Selection } from "./select.js";
 export type { SftOptions, SftResult } from "./to-sft-rows.js";

@@ -1,4 +1,4 @@
-import { toShareGptTurn, traced, type ReasoningKey, type Lang, type MergedRecord, type Message, type SftFormat, type SftRow, type SkipReason } from "@lmsynth/schema";
+import { traced, type ReasoningKey, type Lang, type MergedRecord, type Message, type SftRow, type SkipReason } from "@lmsynth/schema";
 import { assistantMessage, hasText, isUsable, langsOf, multiturnMessages, readCandidates, recordSkipReason, type Candidate, type LangOption, type RecordFilters, type Skip, type TextCandidate } from "@lmsynth/candidates";
 import { selectCandidates, type SelectOptions } from "./select.js";
 
@@ -142,24 +142,4 @@ export function toSftRows(record: MergedRecord, options: SftOptions = {}): SftRe
   }
   if (unscored.length > 0) result.unscored = unscored;
   return result;
-}
-
-/**
- * The row as written to JSONL/Parquet in `format` (`sftLayout`), keys in the layout's order: `messages`
- * under `messagesKey`, or under `conversation` (the upstream converter's key); `prompt-completion` splits
- * off the last (assistant) message; `sharegpt` gives `{from, value}` turns. Then the meta keys set on `row`.
- */
-export function formatSftRow(row: SftRow, format: SftFormat = "messages", messagesKey = "messages"): Record<string, unknown> {
-  const out: Record<string, unknown> = { conversation_id: row.conversation_id };
-  if (format === "prompt-completion") {
-    out.prompt = row.messages.slice(0, -1);
-    out.completion = row.messages.slice(-1);
-  } else if (format === "sharegpt") out.conversations = row.messages.map(toShareGptTurn);
-  else out[format === "conversation" ? "conversation" : messagesKey] = row.messages;
-  // Meta keys are set one by one, not spread, so their order does not depend on how `row` was built.
-  if (row.lang !== undefined) out.lang = row.lang;
-  if (row.response_index !== undefined) out.response_index = row.response_index;
-  if (row.score !== undefined) out.score = row.score;
-  if (row.num_tokens !== undefined) out.num_tokens = row.num_tokens;
-  return out;
 }

@@ -1,8 +1,8 @@
 import { describe, it, expect } from "vitest";
-import type { Lang, MergedRecord, SftFormat, SftRow, SkipReason } from "@lmsynth/schema";
+import type { Lang, MergedRecord, SftRow, SkipReason } from "@lmsynth/schema";
 import { langsOf } from "@lmsynth/candidates";
-import { formatSftRow, toSftRows, type SftOptions, type SftResult } from "../src/index.js";
-import { en, enA, enQ, idOf, ja, jaQ, loadCases, meta, plain } from "../../candidates/test/fixture-records.js";
+import { toSftRows, type SftOptions, type SftResult } from "../src/index.js";
+import { UNICODE_A1, UNICODE_BEST, UNICODE_Q, en, enA, enQ, idOf, ja, jaQ, loadCases, meta, plain } from "../../candidates/test/fixture-records.js";
 
 const LLAMA = loadCases("llama3.1");
 const GEMMA2 = loadCases("gemma2");
@@ -28,19 +28,6 @@ const rows = (...list: SftRow[]): SftResult => ({ rows: list, skips: [] });
 const skipped = (...list: Array<[Lang, SkipReason]>): SftResult => ({ rows: [], skips: list.map(([lang, reason]) => ({ lang, reason })) });
 
 // Written out in full once: every character, including U+3000, CRLF, astral ones and edge spaces.
-const UNICODE_Q = "\u3000全角スペースで始まる質問😀と𠮷野家\r\n二行目  ";
-const UNICODE_A1 = "  先頭と末尾に空白\u3000\r\nCRLFの行😀𠮷\n  ";
-const UNICODE_BEST: SftRow = {
-  conversation_id: "8ab3b19e134f01fbaf94b8e15f3df090",
-  messages: [
-    { role: "user", content: "\u3000全角スペースで始まる質問😀と𠮷野家\r\n二行目  " },
-    { role: "assistant", content: "  先頭と末尾に空白\u3000\r\nCRLFの行😀𠮷\n  " },
-  ],
-  lang: "ja",
-  response_index: 1,
-  score: 9,
-};
-
 describe("fixtures", () => {
   it("ids are md5 of the case name", () => {
     expect(rec(LLAMA, "basic").conversation_id).toBe("f17aaabc20bfe045075927934fed52d2");
@@ -459,56 +446,6 @@ describe("toSftRows --max-chars (code points of all messages) and --max-tokens",
       rows: [ja("basic", 1, 8)],
       skips: [{ lang: "en", reason: "length" }],
     });
-  });
-});
-
-describe("formatSftRow", () => {
-  const row = ja("basic", 1, 8);
-  it("keeps the key order conversation_id, messages, lang, response_index, score", () => {
-    expect(Object.keys(formatSftRow(row))).toEqual(["conversation_id", "messages", "lang", "response_index", "score"]);
-  });
-
-  it.each<[SftRow, SftFormat | undefined, string]>([
-    [
-      row,
-      "conversation",
-      '{"conversation_id":"f17aaabc20bfe045075927934fed52d2","conversation":[{"role":"user","content":"質問（basic）：東京のおすすめの観光地を教えてください。"},{"role":"assistant","content":"回答1（basic）：浅草寺がおすすめです。"}],"lang":"ja","response_index":1,"score":8}',
-    ],
-    [
-      plain("basic", jaQ("basic"), "回答1（basic）：浅草寺がおすすめです。"),
-      "conversation",
-      '{"conversation_id":"f17aaabc20bfe045075927934fed52d2","conversation":[{"role":"user","content":"質問（basic）：東京のおすすめの観光地を教えてください。"},{"role":"assistant","content":"回答1（basic）：浅草寺がおすすめです。"}]}',
-    ],
-    [
-      plain("basic", jaQ("basic"), "回答1（basic）：浅草寺がおすすめです。"),
-      undefined,
-      '{"conversation_id":"f17aaabc20bfe045075927934fed52d2","messages":[{"role":"user","content":"質問（basic）：東京のおすすめの観光地を教えてください。"},{"role":"assistant","content":"回答1（basic）：浅草寺がおすすめです。"}]}',
-    ],
-    [
-      // Keys given in another order come out in the fixed order; null meta is written as null.
-      { score: null, response_index: null, lang: "ja", messages: [{ role: "user", content: "q" }], conversation_id: "id" },
-      "conversation",
-      '{"conversation_id":"id","conversation":[{"role":"user","content":"q"}],"lang":"ja","response_index":null,"score":null}',
-    ],
-    [
-      UNICODE_BEST,
-      "messages",
-      '{"conversation_id":"8ab3b19e134f01fbaf94b8e15f3df090","messages":[{"role":"user","content":"　全角スペースで始まる質問😀と𠮷野家\\r\\n二行目  "},{"role":"assistant","content":"  先頭と末尾に空白　\\r\\nCRLFの行😀𠮷\\n  "}],"lang":"ja","response_index":1,"score":9}',
-    ],
-    [
-      // TRL prompt-completion: every message before the last is the prompt, the system message included.
-      { conversation_id: "id", messages: [{ role: "system", content: "s" }, { role: "user", content: "q" }, { role: "assistant", content: "a" }], lang: "en", response_index: 2, score: 7.5 },
-      "prompt-completion",
-      '{"conversation_id":"id","prompt":[{"role":"system","content":"s"},{"role":"user","content":"q"}],"completion":[{"role":"assistant","content":"a"}],"lang":"en","response_index":2,"score":7.5}',
-    ],
-    [
-      // LLaMA-Factory's default sharegpt tags: system, human, gpt.
-      { conversation_id: "id", messages: [{ role: "system", content: "s" }, { role: "user", content: "q" }, { role: "assistant", content: "a" }] },
-      "sharegpt",
-      '{"conversation_id":"id","conversations":[{"from":"system","value":"s"},{"from":"human","value":"q"},{"from":"gpt","value":"a"}]}',
-    ],
-  ])("%#: JSON.stringify of the formatted row", (input, format, expected) => {
-    expect(JSON.stringify(formatSftRow(input, format))).toBe(expected);
   });
 });
 

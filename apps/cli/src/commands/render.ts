@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { readRecords } from "@lmsynth/reader";
-import { dpoLayout, fromShareGptTurn, rowSchema, sftLayout, type Message, type RowLayout } from "@lmsynth/schema";
+import { rowSchema, type Message } from "@lmsynth/schema";
 import { openJsonlSink } from "@lmsynth/sinks";
 import { renderDpoRow, renderSftRow } from "@lmsynth/templates";
 import { GENERAL_OPTIONS } from "../common-options.js";
@@ -9,7 +9,7 @@ import { withClaimedOutputs } from "../output-claim.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
 import { startProgress } from "../progress.js";
 import { printSummary, noProgress } from "../summary.js";
-import { resolveTemplateSpec, type RunSummary } from "@lmsynth/pipeline";
+import { LAYOUTS, resolveTemplateSpec, type Layout, type Readable, type RunSummary } from "@lmsynth/pipeline";
 import { TEMPLATE_OPTIONS, templateSpecOf } from "../template-options.js";
 import { UsageError } from "../usage-error.js";
 
@@ -24,14 +24,6 @@ export const USAGE = "lmsynth render <sft-or-dpo.jsonl> --template <name|tokeniz
 export const SUMMARY =
   "Chat-template text as transformers' apply_chat_template renders it: SFT rows → {conversation_id, text}; DPO rows → {conversation_id, prompt, chosen, rejected} split as TRL splits them.";
 
-type Turn = { from: string; value: string } & Record<string, unknown>;
-type Pair = { prompt: Message[]; chosen: Message[]; rejected: Message[] };
-/** A row render reads: its conversation (SFT, KTO) or its pair (DPO). */
-type Readable = { conversation: Message[] } | { pair: Pair };
-
-/** The last message as its own list, the rest as the prompt: a whole conversation split as TRL splits it. */
-const lastApart = (chosen: Message[], rejected: Message[]): Pair => ({ prompt: chosen.slice(0, -1), chosen: chosen.slice(-1), rejected: rejected.slice(-1) });
-
 /** A layout render reads: the schema of the columns that hold its conversation, and how they become one. */
 interface ReadableLayout {
   schema: z.ZodType;
@@ -39,32 +31,23 @@ interface ReadableLayout {
   read(record: unknown): Readable | undefined;
 }
 
-/** A {@link ReadableLayout} from a row spec (so render reads what the converters write) and its columns. */
-function readable<Row>(layout: RowLayout, columns: string[], read: (row: Row) => Readable): ReadableLayout {
-  const schema = rowSchema<Row>(layout, columns);
-  return {
-    schema,
-    read(record) {
-      const parsed = schema.safeParse(record);
-      return parsed.success ? read(parsed.data) : undefined;
-    },
-  };
-}
+// DPO layouts first: a DPO sharegpt row also has SFT sharegpt's `conversations`; KTO rows read as
+// prompt-completion ones.
+const READ_ORDER = ["dpo", "kto", "sft"] as const;
 
-/** The layouts render reads, tried in this order. */
-const READABLE: ReadableLayout[] = [
-  readable(dpoLayout({ format: "trl" }), ["prompt", "chosen", "rejected"], (r: Pair) => ({ pair: r })),
-  readable(dpoLayout({ format: "ultrafeedback" }), ["prompt", "chosen", "rejected"], (r: Pair) => ({ pair: lastApart(r.chosen, r.rejected) })),
-  readable(dpoLayout({ format: "implicit" }), ["chosen", "rejected"], (r: Pair) => ({ pair: lastApart(r.chosen, r.rejected) })),
-  readable(dpoLayout({ format: "sharegpt" }), ["conversations", "chosen", "rejected"], (r: { conversations: Turn[]; chosen: Turn; rejected: Turn }) => ({
-    pair: { prompt: r.conversations.map(fromShareGptTurn), chosen: [fromShareGptTurn(r.chosen)], rejected: [fromShareGptTurn(r.rejected)] },
-  })),
-  // KTO rows (prompt, completion, label) read as prompt-completion ones.
-  readable(sftLayout({ format: "prompt-completion" }), ["prompt", "completion"], (r: { prompt: Message[]; completion: Message[] }) => ({ conversation: [...r.prompt, ...r.completion] })),
-  readable(sftLayout({ format: "sharegpt" }), ["conversations"], (r: { conversations: Turn[] }) => ({ conversation: r.conversations.map(fromShareGptTurn) })),
-  readable(sftLayout(), ["messages"], (r: { messages: Message[] }) => ({ conversation: r.messages })),
-  readable(sftLayout({ format: "conversation" }), ["conversation"], (r: { conversation: Message[] }) => ({ conversation: r.conversation })),
-];
+/** Every layout of the table, as render reads it: so render reads what the converters write. */
+const READABLE: ReadableLayout[] = READ_ORDER.flatMap((kind) =>
+  Object.values<Layout<never>>(LAYOUTS[kind]).map((layout) => {
+    const schema = rowSchema(layout.columns({ withMeta: false }), layout.read.columns);
+    return {
+      schema,
+      read(record: unknown) {
+        const parsed = schema.safeParse(record);
+        return parsed.success ? layout.read.of(parsed.data as never) : undefined;
+      },
+    };
+  }),
+);
 
 const ANY_LAYOUT = z.union(READABLE.map((r) => r.schema) as [z.ZodType, z.ZodType, ...z.ZodType[]]);
 /** A row of any of {@link READABLE}'s layouts, passed on whole (its `conversation_id` too). */

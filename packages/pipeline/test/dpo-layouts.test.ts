@@ -1,7 +1,13 @@
 import { describe, it, expect } from "vitest";
-import type { DpoRow } from "@lmsynth/schema";
-import { formatDpoRow, toDpoRows } from "../src/index.js";
-import { JA, JA_ID, record } from "./records.js";
+import type { DpoFormat, DpoRow } from "@lmsynth/schema";
+import { toDpoRows, type UltrafeedbackRow } from "@lmsynth/dpo";
+import { LAYOUTS } from "../src/index.js";
+import { JA, JA_ID, record } from "../../dpo/test/records.js";
+
+/** A DPO row as its layout in the table writes it. */
+function formatDpoRow(row: DpoRow, format: DpoFormat = "trl"): Record<string, unknown> {
+  return LAYOUTS.dpo[format].write(row, { withMeta: true });
+}
 
 const ID = "0123456789abcdef0123456789abcdef";
 const r = record([
@@ -100,7 +106,7 @@ describe("formatDpoRow ultrafeedback", () => {
   });
 
   it("shares no objects with the input row or between columns", () => {
-    const out = formatDpoRow(plain, "ultrafeedback");
+    const out = formatDpoRow(plain, "ultrafeedback") as unknown as UltrafeedbackRow;
     out.messages[1]!.content = "changed";
     out.chosen[0]!.content = "changed";
     expect(out.chosen[1]!.content).toBe("東京です。");

@@ -1,7 +1,13 @@
 import { describe, it, expect } from "vitest";
-import type { DpoRow, MergedRecord } from "@lmsynth/schema";
-import { DpoRowSchema, UltrafeedbackRowSchema, formatDpoRow, toDpoRows, type DpoOptions } from "../src/index.js";
-import { english, record } from "./records.js";
+import type { DpoFormat, DpoRow, MergedRecord } from "@lmsynth/schema";
+import { DpoRowSchema, UltrafeedbackRowSchema, toDpoRows, type DpoOptions } from "@lmsynth/dpo";
+import { LAYOUTS } from "../src/index.js";
+import { english, record } from "../../dpo/test/records.js";
+
+/** A DPO row as its layout in the table writes it. */
+function formatDpoRow(row: DpoRow, format: DpoFormat = "trl"): Record<string, unknown> {
+  return LAYOUTS.dpo[format].write(row, { withMeta: true });
+}
 
 const records: MergedRecord[] = [
   record([

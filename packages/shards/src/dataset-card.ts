@@ -1,5 +1,5 @@
 import { FUNNEL_NOTES, LMSYS_LICENSE, SKIP_REASONS, VARIANT_TABLE, type DatasetLicense, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
-import { featuresYaml, type ColumnSpec, type OutputFormat, type WrittenFile } from "@lmsynth/sinks";
+import { CARD_FORMAT_ORDER, FILE_FORMATS, featuresYaml, type ColumnSpec, type OutputFormat, type WrittenFile } from "@lmsynth/sinks";
 import type { DatasetCardSettings } from "./folder-layout.js";
 import { totalRows, type DatasetCounts, type DatasetManifest } from "./dataset-manifest.js";
 import type { SplitName } from "./split-of.js";
@@ -54,11 +54,6 @@ export interface DatasetCardInput {
   traces?: Array<{ lang: Lang; with: number; of: number }>;
 }
 
-/** The `datasets` builder of each format, for the card's loading snippets. */
-const BUILDERS: Record<OutputFormat, string> = { parquet: "parquet", jsonl: "json", arrow: "arrow" };
-const FORMAT_NAMES: Record<OutputFormat, string> = { parquet: "Parquet", jsonl: "JSONL", arrow: "Arrow" };
-// `datasets` infers one builder for all the configs of a card, so it declares one format: the first written here.
-const FORMAT_PRIORITY: OutputFormat[] = ["parquet", "arrow", "jsonl"];
 
 /** Per language, the responses with a reasoning trace and all responses, from the report's counters in
  * `manifest.stats`; undefined when none has a trace. */
@@ -80,9 +75,9 @@ function tracesOf(stats: Record<string, unknown> | undefined): DatasetCardInput[
  * Pure. @internal shared by the folder writer and the merge; not exported from the index.
  */
 export function datasetCardInput(manifest: DatasetManifest, settings: DatasetCardSettings): DatasetCardInput {
-  const primary = FORMAT_PRIORITY.find((format) => settings.formats.includes(format)) ?? settings.formats[0]!;
+  const primary = CARD_FORMAT_ORDER.find((format) => settings.formats.includes(format)) ?? settings.formats[0]!;
   const filesOf = (config: string, split: SplitName, format: OutputFormat) =>
-    manifest.files.filter((file) => file.path.startsWith(`${config}/${split}-`) && file.path.endsWith(`.${format}`));
+    manifest.files.filter((file) => file.path.startsWith(`${config}/${split}-`) && file.path.endsWith(`.${FILE_FORMATS[format].extension}`));
   const configs: CardConfig[] = [];
   const empty: string[] = [];
   for (const config of settings.configs) {
@@ -104,7 +99,7 @@ export function datasetCardInput(manifest: DatasetManifest, settings: DatasetCar
     .filter((format) => format !== primary)
     .map((format) => ({
       format,
-      globs: configs.flatMap((c) => c.splits.map(({ split }) => ({ config: c.name, split, glob: `${c.name}/${split}-*.${format}` }))),
+      globs: configs.flatMap((c) => c.splits.map(({ split }) => ({ config: c.name, split, glob: `${c.name}/${split}-*.${FILE_FORMATS[format].extension}` }))),
     }));
   const rows: DatasetCounts["rows"] = {};
   const funnel: DatasetCounts["funnel"] = {};
@@ -330,8 +325,8 @@ function usageSection(input: DatasetCardInput): string[] {
   for (const other of input.otherFormats ?? []) {
     const byConfig = new Map<string, string[]>();
     for (const g of other.globs) byConfig.set(g.config, [...(byConfig.get(g.config) ?? []), `${JSON.stringify(g.split)}: ${JSON.stringify(g.glob)}`]);
-    md.push("", `The same rows as ${FORMAT_NAMES[other.format]} files (not declared above: \`datasets\` reads one format per repository):`, "", "```python");
-    for (const [config, list] of byConfig) md.push(`${pythonName(config)} = load_dataset(${JSON.stringify(BUILDERS[other.format])}, data_dir="<folder>", data_files={${list.join(", ")}})`);
+    md.push("", `The same rows as ${FILE_FORMATS[other.format].title} files (not declared above: \`datasets\` reads one format per repository):`, "", "```python");
+    for (const [config, list] of byConfig) md.push(`${pythonName(config)} = load_dataset(${JSON.stringify(FILE_FORMATS[other.format].builder)}, data_dir="<folder>", data_files={${list.join(", ")}})`);
     md.push("```");
   }
   return md;

@@ -49,7 +49,7 @@ export interface DatasetManifest {
   stats?: Record<string, unknown>;
 }
 
-/** The encoding settings of a folder's shards: what `openShardSink` takes besides the columns. */
+/** The encoding settings of a folder's shards: what a format's `open` (`FILE_FORMATS`) takes besides the columns. */
 export type ShardSettings = Omit<ShardSinkOptions, "columns">;
 
 /** Rows of one config over all its splits. */

@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { InputError, OutputError, OptionError, conversationIdIn, trackTemporaryPath, type Lang } from "@lmsynth/schema";
-import { measureRow, openShardSink, readShardRows, type ColumnSpec, type OutputFormat, type RowSink, type WrittenFile } from "@lmsynth/sinks";
+import { FILE_FORMATS, READ_FORMAT_ORDER, measureRow, type ColumnSpec, type OutputFormat, type RowSink, type WrittenFile } from "@lmsynth/sinks";
 import { datasetCardInput, renderDatasetCard } from "./dataset-card.js";
 import { DATASET_INFO, renderDatasetInfo } from "./dataset-info.js";
 import { formatManifest, verifyManifest, type DatasetCounts, type DatasetManifest } from "./dataset-manifest.js";
@@ -41,8 +41,6 @@ export interface DeleteFolderRowsResult {
   found: number;
 }
 
-/** The format a shard is read from when it is written in several: the cheapest to read exactly. */
-const READ_ORDER: readonly OutputFormat[] = ["jsonl", "parquet", "arrow"];
 let sequence = 0;
 
 interface Shard {
@@ -108,13 +106,13 @@ export async function deleteFolderRows(dir: string, ids: ReadonlySet<string>, op
     for (const shard of shards.values()) {
       options.signal?.throwIfAborted();
       const columns = card.columns[shard.config]!;
-      const source = READ_ORDER.find((f) => shard.files[f])!;
+      const source = READ_FORMAT_ORDER.find((f) => shard.files[f])!;
       const path = join(absolute, ...shard.files[source]!.path.split("/"));
       if (!(await holdsAny(path, source, columns, ids))) continue;
       const sinks = await openSinks(staging, shard, columns, settings);
       let index = 0;
       try {
-        for await (const row of readShardRows(path, source, columns)) {
+        for await (const row of FILE_FORMATS[source].read(path, columns)) {
           const bytes = measureRow(columns, row, index++);
           const id = row.conversation_id as string;
           if (!ids.has(id)) {
@@ -255,8 +253,8 @@ async function withoutListed(path: string, ids: ReadonlySet<string>, found: Set<
 
 /** True when the shard holds a row of `ids`: a first pass that reads only what it must. */
 async function holdsAny(path: string, format: OutputFormat, columns: readonly ColumnSpec[], ids: ReadonlySet<string>): Promise<boolean> {
-  const idOnly = format === "parquet" ? columns.filter((c) => c.name === "conversation_id") : columns;
-  for await (const row of readShardRows(path, format, idOnly)) if (ids.has(row.conversation_id as string)) return true;
+  const idOnly = FILE_FORMATS[format].readsColumnsApart ? columns.filter((c) => c.name === "conversation_id") : columns;
+  for await (const row of FILE_FORMATS[format].read(path, idOnly)) if (ids.has(row.conversation_id as string)) return true;
   return false;
 }
 
@@ -266,7 +264,7 @@ async function openSinks(temp: string, shard: Shard, columns: readonly ColumnSpe
   for (const [format, file] of Object.entries(shard.files) as Array<[OutputFormat, WrittenFile]>) {
     const path = join(temp, ...file.path.split("/"));
     await mkdir(dirname(path), { recursive: true });
-    sinks.push({ sink: await openShardSink(path, format, { ...settings, columns }), file });
+    sinks.push({ sink: await FILE_FORMATS[format].open(path, { ...settings, columns }), file });
   }
   return sinks;
 }

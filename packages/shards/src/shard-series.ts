@@ -1,6 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
 import { join } from "node:path";
-import { measureRow, openShardSink, type ColumnSpec, type Compression, type OutputFormat, type RowSink, type WrittenFile } from "@lmsynth/sinks";
+import { FILE_FORMATS, measureRow, type ColumnSpec, type Compression, type OutputFormat, type RowSink, type WrittenFile } from "@lmsynth/sinks";
 import type { ConfigName } from "./folder-layout.js";
 import { ResumeMismatchError } from "./errors.js";
 import type { JournalShard, ResumeJournal } from "./resume-journal.js";
@@ -129,7 +129,7 @@ export class ShardSeries {
     const index = this.shards.length;
     const files: ShardFile[] = this.options.formats.map((format) => ({
       format,
-      relative: `${this.config}/${this.split}-${pad5(index)}.${format}`,
+      relative: `${this.config}/${this.split}-${pad5(index)}.${FILE_FORMATS[format].extension}`,
     }));
     this.shards.push(files);
     const sinks: RowSink<Record<string, unknown>>[] = [];
@@ -148,7 +148,7 @@ export class ShardSeries {
     }
     const { compression, maxRowGroupBytes, createdBy } = this.options;
     for (const file of files) {
-      sinks.push(await openShardSink(join(this.root, file.relative), file.format, { columns: this.columns, compression, maxRowGroupBytes, ...(createdBy ? { createdBy } : {}) }));
+      sinks.push(await FILE_FORMATS[file.format].open(join(this.root, file.relative), { columns: this.columns, compression, maxRowGroupBytes, ...(createdBy ? { createdBy } : {}) }));
     }
     return open;
   }

@@ -9,8 +9,7 @@ export { openParquetSink, parquetSchema } from "./parquet-sink.js";
 export { openArrowSink, arrowSchema } from "./arrow-sink.js";
 export { ColumnBatchBuilder, measureRow, DEFAULT_ROW_GROUP_BYTES, DEFAULT_SHARD_BYTES } from "./column-batch-builder.js";
 export { huggingfaceFeatures, featuresYaml } from "./row-columns.js";
-export { readShardRows } from "./read-shard-rows.js";
-export { openShardSink } from "./open-shard-sink.js";
+export { FILE_FORMATS, CARD_FORMAT_ORDER, READ_FORMAT_ORDER } from "./file-formats.js";
 export { OUTPUT_FORMATS } from "./byte-output.js";
 export { RowTypeError } from "./errors.js";
 
@@ -18,6 +17,6 @@ export type { OutputFormat, RowSink, WrittenFile } from "./byte-output.js";
 export type { JsonlSink, JsonlSinkOptions } from "./jsonl-sink.js";
 export type { ParquetSinkOptions, Compression } from "./parquet-sink.js";
 export type { ArrowSinkOptions } from "./arrow-sink.js";
-export type { ShardSinkOptions } from "./open-shard-sink.js";
+export type { FileFormat, ShardSinkOptions } from "./file-formats.js";
 export type { ColumnBatch, ColumnBatchBuilderOptions } from "./column-batch-builder.js";
 export type { ColumnSpec, ColumnType } from "./row-columns.js";

@@ -5,38 +5,41 @@ import { RecordBatchReader } from "apache-arrow";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, type Compressors } from "hyparquet";
 import { decompress as zstdDecompress } from "zstd-napi";
 import { fieldsOf, type ColumnSpec } from "@lmsynth/schema";
-import type { OutputFormat } from "./byte-output.js";
 
 /** The codecs lmsynth writes (SNAPPY is built into hyparquet). */
 const COMPRESSORS: Compressors = { ZSTD: (input) => zstdDecompress(input), GZIP: (input) => gunzipSync(input) };
 
-type Row = Record<string, unknown>;
+export type Row = Record<string, unknown>;
 
-/**
+/*
  * The rows of one shard lmsynth wrote, in file order, each with exactly `columns` in column order and the
  * values the writer was given (absent as null; messages and turns as plain objects of their fields, a null
- * nullable field left out): what `projectRow`
- * made of them, so writing them again measures and encodes the same. One row group (Parquet) or record
- * batch (Arrow) in memory at a time; JSONL line by line.
+ * nullable field left out): what `projectRow` made of them, so writing them again measures and encodes the
+ * same. One row group (Parquet) or record batch (Arrow) in memory at a time; JSONL line by line. One reader
+ * per format, as `FILE_FORMATS` names them.
  */
-export async function* readShardRows(path: string, format: OutputFormat, columns: readonly ColumnSpec[]): AsyncGenerator<Row> {
-  if (format === "jsonl") {
-    const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
-    for await (const line of lines) if (line !== "") yield JSON.parse(line) as Row;
-    return;
+
+/** The rows of a JSONL shard, line by line (its keys are the columns already). */
+export async function* readJsonlRows(path: string): AsyncGenerator<Row> {
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  for await (const line of lines) if (line !== "") yield JSON.parse(line) as Row;
+}
+
+/** The rows of a Parquet shard, one row group in memory at a time. */
+export async function* readParquetRows(path: string, columns: readonly ColumnSpec[]): AsyncGenerator<Row> {
+  const file = await asyncBufferFromFile(path);
+  const metadata = await parquetMetadataAsync(file);
+  let rowStart = 0;
+  for (const group of metadata.row_groups) {
+    const rowEnd = rowStart + Number(group.num_rows);
+    const rows = (await parquetReadObjects({ file, metadata, rowStart, rowEnd, compressors: COMPRESSORS })) as Row[];
+    for (const row of rows) yield projected(columns, row);
+    rowStart = rowEnd;
   }
-  if (format === "parquet") {
-    const file = await asyncBufferFromFile(path);
-    const metadata = await parquetMetadataAsync(file);
-    let rowStart = 0;
-    for (const group of metadata.row_groups) {
-      const rowEnd = rowStart + Number(group.num_rows);
-      const rows = (await parquetReadObjects({ file, metadata, rowStart, rowEnd, compressors: COMPRESSORS })) as Row[];
-      for (const row of rows) yield projected(columns, row);
-      rowStart = rowEnd;
-    }
-    return;
-  }
+}
+
+/** The rows of an Arrow IPC shard, one record batch in memory at a time. */
+export async function* readArrowRows(path: string, columns: readonly ColumnSpec[]): AsyncGenerator<Row> {
   const reader = await RecordBatchReader.from(createReadStream(path));
   for await (const batch of reader) {
     for (const row of batch) yield projected(columns, row as Row);

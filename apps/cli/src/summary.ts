@@ -1,5 +1,5 @@
 import type { RunSummary } from "@lmsynth/pipeline";
-import { VARIANT_TABLE } from "@lmsynth/schema";
+import { FUNNEL_LABELS, VARIANT_TABLE, orderedFunnel } from "@lmsynth/schema";
 import type { CliIo } from "./io.js";
 
 /** The summary as aligned text lines. */
@@ -29,9 +29,7 @@ export function formatSummary(s: RunSummary): string {
   for (const [out, byLang] of Object.entries(s.funnel)) {
     for (const lang of (["ja", "en"] as const).filter((l) => byLang[l])) {
       const funnel = byLang[lang];
-      for (const [reason, n] of Object.entries(funnel ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
-        rows.push([`${out} skipped (${lang}) ${reason}`, String(n)]);
-      }
+      for (const { reason, count, kind } of orderedFunnel(funnel ?? {})) rows.push([`${out} ${FUNNEL_LABELS[kind]} (${lang}) ${reason}`, String(count)]);
     }
   }
   if (s.droppedPairs) rows.push(["dpo pairs dropped by margin", String(s.droppedPairs)]);

@@ -210,6 +210,10 @@ describe("lmsynth sft: presets and --config", () => {
     const english = (id: string, score: number | null) =>
       `{"conversation_id":"${id}","messages":[{"role":"user","content":"Question (basic): what should I see in Tokyo?"},{"role":"assistant","content":"English answer (basic): visit Senso-ji."}],"lang":"en","response_index":0,"score":${score}}\n`;
     expect(readFileSync(out, "utf8")).toBe(english(idOf("basic"), -1) + english(idOf("unannotated"), null));
+    // The summary table lists it as what it is, not under "skipped".
+    const table = await runMain(["sft", input, "-o", join(tmp.dir, "table.jsonl"), "--preset", "swallow-v0.1", "--lang", "en"]);
+    expect(table.stderr).toMatch(/^sft taken, not skipped \(en\) taken-unscored +2$/m);
+    expect(table.stderr).not.toMatch(/^sft skipped/m);
     // Without the rule (no preset, or --no-single-en-as-is), both are skipped as before.
     const plain = await runMain(["sft", input, "-o", join(tmp.dir, "plain.jsonl"), "--json", "--preset", "swallow-v0.1", "--no-single-en-as-is", "--lang", "en"]);
     expect(summaryOf(plain.stdout)).toMatchObject({ rows: { sft: 0 }, funnel: { sft: { en: { "no-valid-score": 2 } } } });

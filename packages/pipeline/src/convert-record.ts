@@ -2,7 +2,7 @@
 // one record into the rows of each requested output. Pure apart from reading a template file once at start.
 import { toDpoRows, type DpoOptions, type DpoResult } from "@lmsynth/dpo";
 import { toKtoRows, type KtoOptions, type KtoResult } from "@lmsynth/kto";
-import { LANGUAGE_FIELDS, OptionError, hashFraction, traceOf, variantEvidence, variantOfEvidence, type FunnelNote, type Message, type Lang, type MergedRecord, type ReasoningKey, type SkipReason } from "@lmsynth/schema";
+import { LANGUAGE_FIELDS, OptionError, hashFraction, traceOf, variantEvidence, variantOfEvidence, type FunnelCounter, type Message, type Lang, type MergedRecord, type ReasoningKey } from "@lmsynth/schema";
 import { recordStats, type RecordStats } from "@lmsynth/report";
 import { toSftRows, type SftOptions, type SftResult } from "@lmsynth/sft";
 import type { ChatRenderer, TokenCounterLink } from "@lmsynth/templates";
@@ -46,7 +46,7 @@ export interface ConvertInit {
 export interface OutputResult {
   rows: object[];
   /** Skips, and funnel notes (`taken-unscored`), each counted once in the output's funnel. */
-  skips: Array<{ lang: Lang; reason: SkipReason | FunnelNote }>;
+  skips: Array<{ lang: Lang; reason: FunnelCounter }>;
   /** DPO: pairs the margin removed. */
   droppedPairs?: number;
   /** KTO: candidates left out between the thresholds. */

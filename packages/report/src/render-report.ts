@@ -1,4 +1,4 @@
-import { SKIP_REASONS, type Funnel, type Lang, type SkipReason, type Variant } from "@lmsynth/schema";
+import { orderedFunnel, type Funnel, type FunnelCounter, type Lang, type Variant } from "@lmsynth/schema";
 import type { DatasetStats, LanguageStats } from "./dataset-stats.js";
 
 /** An output whose funnel the report draws. */
@@ -142,26 +142,20 @@ function histogramBars(histogram: Record<string, number>, tone: string, relabel:
   return Object.entries(histogram).map(([key, value]) => ({ label: relabel(key), value, tone }));
 }
 
-/** Sum of a funnel over languages, with the per-language counts for the tooltip, in {@link SKIP_REASONS}. */
+/** Sum of a funnel over languages, with the per-language counts for the tooltip, in funnel order; a note
+ * (rows taken, not skipped) drawn as kept rows. */
 function funnelBars(byLang: Partial<Record<Lang, Funnel>>): Bar[] {
-  const reasons = new Set<string>();
-  for (const lang of LANGS) for (const reason of Object.keys(byLang[lang] ?? {})) reasons.add(reason);
-  const rank = (r: string): number => {
-    const i = (SKIP_REASONS as readonly string[]).indexOf(r);
-    return i === -1 ? SKIP_REASONS.length : i;
-  };
-  const ordered = [...reasons].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
-  return ordered.map((reason) => {
-    const per = LANGS.filter((lang) => byLang[lang]?.[reason as SkipReason] !== undefined).map(
-      (lang) => [lang, byLang[lang]![reason as SkipReason]!] as const,
-    );
-    return {
-      label: reason,
-      value: per.reduce((sum, [, n]) => sum + n, 0),
-      detail: per.map(([lang, n]) => `${lang} ${fmt(n)}`).join(", "),
-      tone: "skip",
-    };
-  });
+  const total: Record<string, number> = {};
+  for (const lang of LANGS) for (const [reason, n] of Object.entries(byLang[lang] ?? {})) total[reason] = (total[reason] ?? 0) + n;
+  return orderedFunnel(total).map(({ reason, count, kind }) => ({
+    label: reason,
+    value: count,
+    detail: LANGS.flatMap((lang) => {
+      const n = byLang[lang]?.[reason as FunnelCounter];
+      return n === undefined ? [] : [`${lang} ${fmt(n)}`];
+    }).join(", "),
+    tone: kind === "note" ? "kept" : "skip",
+  }));
 }
 
 function sum(histogram: Record<string, number>): number {

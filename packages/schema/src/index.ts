@@ -20,7 +20,7 @@ export { InputError, InterruptedError, OptionError, OutputError, describeZodErro
 export { removeTemporaryPathsSync, trackTemporaryPath } from "./temporary-paths.js";
 export { isAlive, recoverInterruptedOutput, sweepAbandonedSpools } from "./interrupted-outputs.js";
 export { hashFraction } from "./hash-fraction.js";
-export { SKIP_REASONS, FUNNEL_NOTES } from "./rows.js";
+export { FUNNEL, FUNNEL_LABELS, SKIP_REASONS, FUNNEL_NOTES, orderedFunnel } from "./rows.js";
 
 export type { Message, ReasoningKey, Response, TraceField } from "./message.js";
 export type {
@@ -31,7 +31,7 @@ export type {
   MergedRecord,
   Multiturn,
 } from "./records.js";
-export type { Lang, SftRow, DpoRow, KtoRow, SkipReason, Funnel, FunnelNote } from "./rows.js";
+export type { Lang, SftRow, DpoRow, KtoRow, SkipReason, Funnel, FunnelCounter, FunnelKind, FunnelNote } from "./rows.js";
 export type { Variant, VariantSpec, DatasetLicense } from "./variant.js";
 export type { InputErrorReason } from "./errors.js";
 export { conversationIdIn } from "./conversation-id-in.js";

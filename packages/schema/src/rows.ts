@@ -48,36 +48,60 @@ export interface KtoRow {
 }
 
 /**
- * Why a record (per language) produced no row, in pipeline order (behaviour.md §2–4: a deletion request
- * (`--exclude-ids`), record filters, then candidates, then pairing) — the order the card and the report list them in. The same literals appear in
- * the funnel, in `--rejected` rows and in error `reason`s (behaviour.md §2, §4, §9).
+ * Every funnel counter, in pipeline order (behaviour.md §2–4: a deletion request (`--exclude-ids`), record
+ * filters, then candidates, then pairing) — the order the summary, the card and the report list them in:
+ * - a `skip`: why a record (per language) produced no row. The same literals appear in `--rejected` rows and
+ *   in error `reason`s (behaviour.md §2, §4, §9);
+ * - a `note`: rows that were written but are counted so that none goes unseen — `taken-unscored`, rows taken
+ *   without a usable score (a preset's rule, such as Swallow v0.1's single English response).
+ * `label` is how each kind is named where counts are listed.
  */
-export const SKIP_REASONS = [
-  "deleted",
-  "no-candidates",
-  "turn-order",
-  "empty-instruction",
-  "duplicate-instruction",
-  "pii",
-  "pii-unknown",
-  "template",
-  "no-valid-score",
-  "repetition",
-  "below-min-score",
-  "length",
-  "too-few-candidates",
-  "margin",
-  "below-min-chosen-score",
-  "neutral-score",
-] as const;
-export type SkipReason = (typeof SKIP_REASONS)[number];
+export const FUNNEL = {
+  deleted: "skip",
+  "no-candidates": "skip",
+  "turn-order": "skip",
+  "empty-instruction": "skip",
+  "duplicate-instruction": "skip",
+  pii: "skip",
+  "pii-unknown": "skip",
+  template: "skip",
+  "no-valid-score": "skip",
+  repetition: "skip",
+  "below-min-score": "skip",
+  length: "skip",
+  "too-few-candidates": "skip",
+  margin: "skip",
+  "below-min-chosen-score": "skip",
+  "neutral-score": "skip",
+  "taken-unscored": "note",
+} as const satisfies Record<string, "skip" | "note">;
+export type FunnelCounter = keyof typeof FUNNEL;
+export type FunnelKind = (typeof FUNNEL)[FunnelCounter];
 
-/**
- * What the funnel counts besides skips: `taken-unscored`, rows taken without a usable score (a preset's rule,
- * such as Swallow v0.1's single English response), so that no such row goes unseen.
- */
-export const FUNNEL_NOTES = ["taken-unscored"] as const;
-export type FunnelNote = (typeof FUNNEL_NOTES)[number];
+/** How each kind of counter is named where counts are listed. */
+export const FUNNEL_LABELS: Readonly<Record<FunnelKind, string>> = { skip: "skipped", note: "taken, not skipped" };
+
+export type SkipReason = { [K in FunnelCounter]: (typeof FUNNEL)[K] extends "skip" ? K : never }[FunnelCounter];
+export type FunnelNote = Exclude<FunnelCounter, SkipReason>;
+
+const counters = Object.keys(FUNNEL) as FunnelCounter[];
+/** The skip reasons, in pipeline order. */
+export const SKIP_REASONS = counters.filter((c): c is SkipReason => FUNNEL[c] === "skip");
+/** The notes: counted in the funnel, not skips. */
+export const FUNNEL_NOTES = counters.filter((c): c is FunnelNote => FUNNEL[c] === "note");
 
 /** Counts of skips (and {@link FUNNEL_NOTES}) by reason. Only reasons that occurred are present. */
-export type Funnel = Partial<Record<SkipReason | FunnelNote, number>>;
+export type Funnel = Partial<Record<FunnelCounter, number>>;
+
+/** A funnel's counts in {@link FUNNEL} order (a counter this version does not know, from an older or newer
+ * manifest, after them by name), each with its kind. */
+export function orderedFunnel(funnel: Readonly<Record<string, number | undefined>>): Array<{ reason: string; count: number; kind: FunnelKind }> {
+  const rank = (reason: string): number => {
+    const i = counters.indexOf(reason as FunnelCounter);
+    return i === -1 ? counters.length : i;
+  };
+  return Object.entries(funnel)
+    .filter((entry): entry is [string, number] => entry[1] !== undefined)
+    .sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0))
+    .map(([reason, count]) => ({ reason, count, kind: FUNNEL[reason as FunnelCounter] ?? "skip" }));
+}

@@ -1,4 +1,4 @@
-import { FUNNEL_NOTES, LMSYS_LICENSE, SKIP_REASONS, VARIANT_TABLE, type DatasetLicense, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
+import { FUNNEL_NOTES, LMSYS_LICENSE, VARIANT_TABLE, orderedFunnel, type DatasetLicense, type Lang, type Variant } from "@lmsynth/schema";
 import { CARD_FORMAT_ORDER, FILE_FORMATS, featuresYaml, type ColumnSpec, type OutputFormat, type WrittenFile } from "@lmsynth/sinks";
 import type { DatasetCardSettings } from "./folder-layout.js";
 import { totalRows, type DatasetCounts, type DatasetManifest } from "./dataset-manifest.js";
@@ -157,16 +157,6 @@ export function sizeCategory(rows: number): string {
 }
 
 
-function orderedReasons(funnel: Funnel): [string, number][] {
-  const rank = (reason: string): number => {
-    const i = (SKIP_REASONS as readonly string[]).indexOf(reason);
-    return i === -1 ? SKIP_REASONS.length : i;
-  };
-  return Object.entries(funnel)
-    .filter((entry): entry is [string, number] => entry[1] !== undefined)
-    .sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
-}
-
 const YAML_RESERVED = /^(true|false|yes|no|on|off|null|~|y|n)$/i;
 
 /** A YAML scalar: plain when unambiguous, otherwise a JSON (= YAML double-quoted) string. */
@@ -283,7 +273,7 @@ export function renderDatasetCard(input: DatasetCardInput): string {
   const note = noted ? " `taken-unscored` is not a skip: rows taken without a usable score (a preset's rule)." : "";
   md.push("", "## Funnel", "", `Skips by reason, as counted during the build.${note}`, "", "| config | reason | count |", "|---|---|---:|");
   for (const [config, funnel] of Object.entries(input.counts.funnel)) {
-    for (const [reason, n] of orderedReasons(funnel)) md.push(`| ${cell(config)} | ${cell(reason)} | ${count(n)} |`);
+    for (const { reason, count: n } of orderedFunnel(funnel)) md.push(`| ${cell(config)} | ${cell(reason)} | ${count(n)} |`);
   }
   md.push("", "## License information", "");
   for (const license of licenses) md.push(`- [${license.name}](${license.url}): ${license.covers}.`);

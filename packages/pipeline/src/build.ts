@@ -2,8 +2,9 @@ import { createDatasetStats, renderReportHtml, type DatasetStats } from "@lmsynt
 import { readRecords } from "@lmsynth/reader";
 import { OptionError, VARIANT_TABLE, variantEvidence, variantOfEvidence, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
 import { stat } from "node:fs/promises";
-import { openDatasetFolder, sortKeys, totalRows, verifyManifest, type DatasetFolderOptions, type DatasetManifest } from "@lmsynth/shards";
-import { convertAll, finishSummary, newSummary, threadsOf, type ConvertProgress, type RunSummary } from "./convert-all.js";
+import { openDatasetFolder, sortKeys, verifyManifest, type DatasetFolderOptions, type DatasetManifest } from "@lmsynth/shards";
+import { convertAll, finishSummary, threadsOf, type ConvertProgress } from "./convert-all.js";
+import { newSummary, summaryOfManifest, type BuildStats, type RunSummary } from "./run-summary.js";
 import type { ConvertInit } from "./convert-record.js";
 import { folderConfigOf } from "./layouts.js";
 import { openRecordSource, type RecordSource, type RecordSourceOptions } from "./record-source.js";
@@ -54,15 +55,6 @@ export interface BuildResult {
   reusedShards: number;
 }
 
-/**
- * The raw counters a build keeps in `manifest.stats`: the report's statistics and the per-language funnel,
- * summed key by key when `mergeDatasetFolders` combines `--shard` parts.
- */
-export interface BuildStats {
-  dataset: DatasetStats;
-  funnel: RunSummary["funnel"];
-}
-
 /** The funnel of one output summed over languages, as the card shows it, with the rows withheld as `deleted`. */
 function funnelOf(byLang: Partial<Record<Lang, Funnel>> | undefined, deleted: number | undefined): Funnel {
   const out: Funnel = {};
@@ -95,17 +87,8 @@ export function renderRunReport(summary: RunSummary, stats: DatasetStats, run: B
 export function renderManifestReport(manifest: DatasetManifest): string {
   const stats = manifest.stats as BuildStats | undefined;
   if (!stats?.dataset) throw new OptionError("the manifest keeps no stats (built by an older lmsynth): build again");
-  const summary = newSummary("build");
-  summary.records = manifest.counts.records;
-  const configs = manifest.card?.configs ?? [];
-  for (const config of configs) summary.rows[config] = totalRows(manifest.counts.rows[config]);
-  summary.funnel = stats.funnel;
-  summary.variant = manifest.card?.variant ?? null;
-  if (manifest.options[EXCLUDE_IDS_OPTION] !== undefined) {
-    summary.deleted = { records: 0, rows: Object.fromEntries(configs.map((c) => [c, manifest.counts.funnel[c]?.deleted ?? 0])) };
-  }
   const preset = manifest.options.preset;
-  return renderRunReport(summary, stats.dataset, {
+  return renderRunReport(summaryOfManifest("build", manifest), stats.dataset, {
     tool: manifest.tool,
     version: manifest.version,
     command: manifest.command,
@@ -114,8 +97,6 @@ export function renderManifestReport(manifest: DatasetManifest): string {
   });
 }
 
-/** The recorded option naming the deletion lists applied, by sha256 (`--exclude-ids`, `deleteIds`). */
-export const EXCLUDE_IDS_OPTION = "exclude-ids";
 
 /**
  * The main job as a library call (behaviour.md §6), `commitIter` style: one streaming pass over the input
@@ -215,11 +196,7 @@ async function completedBuild(options: BuildOptions): Promise<BuildResult | unde
   const inputs = options.folder.resume!.inputs;
   const sizes = await Promise.all(inputs.map((p) => stat(p).then((s) => s.size, () => -1)));
   if (manifest.inputs.length !== inputs.length || manifest.inputs.some((input, i) => input.path !== inputs[i] || input.bytes !== sizes[i])) return undefined;
-  const summary = newSummary("build");
-  summary.records = manifest.counts.records;
-  for (const [config, splits] of Object.entries(manifest.counts.rows)) summary.rows[config] = totalRows(splits);
-  summary.splits = manifest.counts.rows;
-  summary.outputs = manifest.files.map((f) => f.path);
+  const summary = summaryOfManifest("build", manifest);
   summary.reusedShards = 0;
   summary.alreadyComplete = true;
   return { summary, manifest, reusedShards: 0 };

@@ -1,53 +1,11 @@
 import { availableParallelism } from "node:os";
-import { UniqueIds, type JoinCounts, type MapRecordsOptions } from "@lmsynth/reader";
+import { UniqueIds, type MapRecordsOptions } from "@lmsynth/reader";
 import { SharedTokenCounter, templateTraceFields } from "@lmsynth/templates";
 import { addRecordStats, type DatasetStats } from "@lmsynth/report";
-import { OptionError, VARIANTS, VARIANT_TABLE, variantOfEvidence, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
+import { OptionError, VARIANTS, VARIANT_TABLE, variantOfEvidence, type Lang } from "@lmsynth/schema";
 import { createMapper, type ConvertInit } from "./convert-record.js";
+import { countSkip, type RunSummary } from "./run-summary.js";
 import type { RecordSource } from "./record-source.js";
-
-/** What a conversion run reports at its end, as a table or `--json` (behaviour.md §8). */
-export interface RunSummary {
-  command: string;
-  /** The variant of the inputs; null when unknown, or when they mix several (see `variants`). */
-  variant: Variant | null;
-  /** Every variant present when the input files hold more than one (each file is told apart on its own). */
-  variants?: Variant[];
-  records: number;
-  /** Lines set aside by `onInvalid: "skip"`. */
-  rejected: number;
-  /** Rows written per output (`sft`, `dpo-sharegpt`, `kto`…, or a command's own, such as `merge`). */
-  rows: Record<string, number>;
-  /** Skip reasons per output and language. */
-  funnel: Record<string, Partial<Record<Lang, Funnel>>>;
-  /** Pairs the margin removed (dpo). */
-  droppedPairs?: number;
-  /** Candidates left out between the KTO thresholds (kto). */
-  neutralCandidates?: number;
-  /** With a deletion list (`--exclude-ids`): records it matched, and rows withheld per output (also in each
-   * output's funnel as `deleted`). */
-  deleted?: { records: number; rows: Record<string, number> };
-  /** Counts of the on-the-fly join, when sources were joined. */
-  join?: JoinCounts;
-  /** Output files written. */
-  outputs: string[];
-  /** Responses of the records read, per language, with and without a reasoning trace; only when a trace was
-   * found or the variant has them (GPT-OSS). */
-  traces?: Partial<Record<Lang, { with: number; without: number }>>;
-  /** With `--template`: the trace fields its text reads (`templateTraceFields`). */
-  templateTraceFields?: string[];
-  /** What the user must not miss: a filter applied by skipping, a join that matched little. */
-  warnings?: string[];
-  /** `build`: rows per config and split (`train`, `test`). */
-  splits?: Record<string, Partial<Record<string, number>>>;
-  /** `build`: configs or `config/split`s with no rows, left out of the card. */
-  leftOut?: string[];
-  /** `build --resume` on a folder that run had completed: nothing was read or written. */
-  alreadyComplete?: boolean;
-  /** `build --resume`: shards taken from the interrupted run instead of written. */
-  reusedShards?: number;
-  seconds: number;
-}
 
 /** Where each output's rows go, by output name. */
 export type OutputWriters = Readonly<Record<string, (row: object) => Promise<void>>>;
@@ -63,17 +21,6 @@ export interface ConvertProgress {
 
 const PROGRESS_EVERY = 1024;
 const MAX_THREADS_PER_CORE = 4;
-
-export function newSummary(command: string): RunSummary {
-  return { command, variant: null, records: 0, rejected: 0, rows: {}, funnel: {}, outputs: [], seconds: 0 };
-}
-
-/** Adds one skip to the funnel of `output`. */
-export function countSkip(summary: RunSummary, output: string, lang: Lang, reason: keyof Funnel): void {
-  const byLang = (summary.funnel[output] ??= {});
-  const f = (byLang[lang] ??= {});
-  f[reason] = (f[reason] ?? 0) + 1;
-}
 
 /**
  * The worker threads to use: `requested`, or the machine's cores.

@@ -1,6 +1,7 @@
 import { readIdList, type IdListFile } from "@lmsynth/reader";
 import { deleteFolderRows, type DatasetManifest, type DeleteFolderRowsResult } from "@lmsynth/shards";
-import { EXCLUDE_IDS_OPTION, renderManifestReport } from "./build.js";
+import { renderManifestReport } from "./build.js";
+import { EXCLUDE_IDS_OPTION } from "./run-summary.js";
 
 /** Options of {@link deleteIds}. */
 export interface DeleteIdsOptions {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 // The built code: worker threads load the compiled converter next to it, not src/*.ts.
-import { build, buildIter, outputOf, type BuildEvent, type BuildOptions } from "../dist/index.js";
+import { build, buildIter, outputOf, summaryOfManifest, type BuildEvent, type BuildOptions } from "../dist/index.js";
 
 const FIXTURES = fileURLToPath(new URL("../../../test-fixtures/", import.meta.url));
 const LLAMA = join(FIXTURES, "llama3.1/edge-cases.jsonl");
@@ -42,6 +42,9 @@ describe("build", () => {
     expect(manifest.files.map((f) => f.path)).toEqual(["dpo/train-00000-of-00001.jsonl", "report.html", "sft/train-00000-of-00001.jsonl"]);
     const rows = readFileSync(join(out, "sft/train-00000-of-00001.jsonl"), "utf8").trim().split("\n");
     expect(rows).toHaveLength(summary.rows.sft!);
+    // The folder's manifest alone gives back the summary's counts (what a merge or a resumed build prints).
+    const { seconds: _s, join: _j, traces: _t, warnings: _w, ...counted } = summary;
+    expect(summaryOfManifest("build", manifest)).toEqual({ ...counted, seconds: 0 });
   });
 
   it("gives the same bytes with one thread and with two", async () => {

@@ -6,6 +6,7 @@ import { InputError, type Funnel, type Lang } from "@lmsynth/schema";
 import type { ShardSinkOptions, WrittenFile } from "@lmsynth/sinks";
 import type { DatasetCardSettings } from "./folder-layout.js";
 import { ManifestMismatchError, type ManifestProblem } from "./errors.js";
+import { parseManifest } from "./manifest-schema.js";
 import type { SplitName } from "./split-of.js";
 
 /** One input of a build, as recorded in the manifest. */
@@ -160,8 +161,7 @@ async function staysInside(root: string, path: unknown, full: string): Promise<b
 export async function verifyManifest(dir: string): Promise<DatasetManifest> {
   let manifest: DatasetManifest;
   try {
-    manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as DatasetManifest;
-    if (!Array.isArray(manifest.files)) throw new Error("no files list");
+    manifest = parseManifest(await readFile(join(dir, "manifest.json"), "utf8"));
   } catch (error) {
     const problem = (error as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : "unparsable";
     throw new ManifestMismatchError(dir, [{ path: "manifest.json", problem }], { cause: error });

@@ -8,6 +8,7 @@ export { splitOf, splitFraction } from "./split-of.js";
 export { openDatasetFolder } from "./dataset-folder.js";
 export { renderDatasetCard, datasetLicenses, sizeCategory } from "./dataset-card.js";
 export { formatManifest, sortKeys, totalRows, verifyManifest, describeInputFile, UNLISTED_FILES } from "./dataset-manifest.js";
+export { parseManifest } from "./manifest-schema.js";
 export { planDatasetMerge, SHARD_OPTIONS } from "./plan-dataset-merge.js";
 export { mergeDatasetFolders } from "./merge-dataset-folders.js";
 export { deleteFolderRows } from "./delete-rows.js";

@@ -5,6 +5,7 @@ import { commitIter, createRepo, listFiles, repoExists, type CommitOperation } f
 import { InputError, OptionError, redactSecrets } from "@lmsynth/schema";
 import { UNLISTED_FILES, verifyManifest, type DatasetManifest } from "./dataset-manifest.js";
 import { PublishError } from "./errors.js";
+import { parseManifest } from "./manifest-schema.js";
 import { updateRepoSettings, validateCardYaml, type HubCall } from "./hub-settings.js";
 
 /** Options of {@link publishFolderIter}. */
@@ -276,8 +277,7 @@ async function remoteState(repo: string, hubUrl: string, accessToken: string): P
   const manifestText = await readCapped(response, listed.size, repo);
   let manifest: DatasetManifest | undefined;
   try {
-    manifest = JSON.parse(manifestText) as DatasetManifest;
-    if (!Array.isArray(manifest.files)) manifest = undefined;
+    manifest = parseManifest(manifestText);
   } catch {
     manifest = undefined;
   }

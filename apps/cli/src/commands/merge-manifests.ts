@@ -1,11 +1,11 @@
 
-import { mergeDatasetFolders, totalRows } from "@lmsynth/shards";
+import { mergeDatasetFolders } from "@lmsynth/shards";
 import { GENERAL_OPTIONS } from "../common-options.js";
 import type { CliIo } from "../io.js";
 import { withClaimedOutputs } from "../output-claim.js";
 import { parseOptions, type OptionTable } from "../option-table.js";
 import { commandLine } from "../run-record.js";
-import { newSummary, renderManifestReport, type BuildStats } from "@lmsynth/pipeline";
+import { renderManifestReport, summaryOfManifest } from "@lmsynth/pipeline";
 import { noProgress, printSummary } from "../summary.js";
 import { UsageError } from "../usage-error.js";
 
@@ -37,15 +37,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       overwrite: o.overwrite === true,
       ...(io.signal ? { signal: io.signal } : {}),
     });
-    const summary = newSummary("merge-manifests");
-    const stats = manifest.stats as BuildStats | undefined;
-    summary.variant = manifest.card?.variant ?? null;
-    summary.records = manifest.counts.records;
-    // Every part reads all input, so each set aside the same lines; the merged folder holds them once.
-    summary.rejected = manifest.files.find((f) => f.path === "rejected.jsonl")?.rows ?? 0;
-    for (const config of manifest.card?.configs ?? []) summary.rows[config] = totalRows(manifest.counts.rows[config]);
-    summary.funnel = stats?.funnel ?? {};
-    summary.outputs = manifest.files.map((f) => f.path);
+    const summary = summaryOfManifest("merge-manifests", manifest);
     summary.seconds = (performance.now() - started) / 1000;
     printSummary(io, summary, { json: o.json === true, silent: o.silent === true });
     return 0;

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { recoverInterruptedOutput } from "@lmsynth/schema";
-import { datasetLicenses, publishFolderIter, resolveHubToken, type DatasetManifest } from "@lmsynth/shards";
+import { datasetLicenses, parseManifest, publishFolderIter, resolveHubToken } from "@lmsynth/shards";
 
 import { GENERAL_OPTIONS } from "../common-options.js";
 import type { CliIo } from "../io.js";
@@ -36,8 +36,9 @@ export const SUMMARY =
 
 /** The licences of a built folder's data, from its manifest, as lines for stderr. */
 async function licenceNotice(dir: string): Promise<string> {
-  const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8").catch(() => "{}")) as Partial<DatasetManifest>;
-  const card = manifest.card;
+  // Before the folder is verified: a manifest that is missing or not valid names no licence here, and the
+  // verification then stops the publish.
+  const card = await readFile(join(dir, "manifest.json"), "utf8").then(parseManifest).then((m) => m.card, () => undefined);
   const licences = datasetLicenses(card?.variants ?? card?.variant);
   return [
     "publishing publicly: the data carries these licences, and the rows hold LMSYS-Chat-1M text in the clear:",

@@ -8,7 +8,7 @@
  */
 import { createDecipheriv, getCiphers, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { readFile, rename, stat, unlink } from "node:fs/promises";
+import { rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -24,7 +24,7 @@ import {
   unarmor,
 } from "openpgp";
 import type { PartialConfig, SessionKey } from "openpgp";
-import { InputError, OutputError, OptionError, trackTemporaryPath } from "@lmsynth/schema";
+import { InputError, OutputError, trackTemporaryPath } from "@lmsynth/schema";
 import { PacketFraming, PacketTag, concatBytes } from "./packet-framing.js";
 import { isArmored } from "./openpgp-sniff.js";
 import { s2kSessionKey } from "./s2k.js";
@@ -55,13 +55,6 @@ export interface DecryptedFile {
   bytes: number;
 }
 
-/** Options of {@link readPassphrase}. */
-export interface ReadPassphraseOptions {
-  /** `--passphrase-file`: read the first line of this file. Wins over the environment. Default: none. */
-  passphraseFile?: string;
-  /** Where `LMSYNTH_PASSPHRASE` is looked up; usually `process.env`. */
-  env: Readonly<Record<string, string | undefined>>;
-}
 
 
 const OPENPGP_CONFIG: PartialConfig = {
@@ -97,43 +90,6 @@ const CFB_CIPHERS: Readonly<Record<string, { node: string; blockSize: number }>>
   blowfish: { node: "bf-cfb", blockSize: 8 },
 };
 
-/**
- * The passphrase from `passphraseFile` (wins) or else the environment variable `LMSYNTH_PASSPHRASE`.
- *
- * A file is read the way `gpg --passphrase-file` reads it: the passphrase is its first line, without
- * the `\n` that ends it; a `\r` before that `\n` is kept, because gpg keeps it too (a file saved with
- * Windows line endings therefore gives a different passphrase in gpg and here alike; the
- * wrong-passphrase message points this out). The file must be UTF-8. The environment value is used
- * as is. Throws `OptionError` when neither is given or the passphrase is empty or not UTF-8, and
- * `InputError` (`io`) when the file cannot be read.
- */
-export async function readPassphrase(options: ReadPassphraseOptions): Promise<string> {
-  const { passphraseFile, env } = options;
-  if (passphraseFile !== undefined) {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(passphraseFile);
-    } catch (error) {
-      throw new InputError(passphraseFile, undefined, "io", `cannot read the passphrase file: ${errorMessage(error)}`, { cause: error });
-    }
-    const newline = bytes.indexOf(0x0a);
-    const line = newline < 0 ? bytes : bytes.subarray(0, newline);
-    let passphrase: string;
-    try {
-      passphrase = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(line);
-    } catch {
-      throw new OptionError(`${passphraseFile}: the passphrase file is not UTF-8 text`);
-    }
-    if (passphrase === "") throw new OptionError(`${passphraseFile}: the passphrase file's first line is empty`);
-    return passphrase;
-  }
-  const fromEnv = env["LMSYNTH_PASSPHRASE"];
-  if (fromEnv === undefined) {
-    throw new OptionError("the input is OpenPGP-encrypted: give --passphrase-file FILE or set LMSYNTH_PASSPHRASE");
-  }
-  if (fromEnv === "") throw new OptionError("LMSYNTH_PASSPHRASE is set but empty");
-  return fromEnv;
-}
 
 /**
  * Decrypts a passphrase-encrypted OpenPGP message (what `gpg --symmetric` writes, binary or ASCII-armored)

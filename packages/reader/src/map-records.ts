@@ -1,10 +1,16 @@
 import { availableParallelism } from "node:os";
-import { Worker, type Transferable } from "node:worker_threads";
+import type { Transferable } from "node:worker_threads";
 import { InputError } from "@lmsynth/schema";
 import { inOrder } from "./in-order.js";
-import { mapBlock, type BlockResult, type BlockSides, type RecordMapperModule } from "./map-block.js";
+import type { BlockResult, BlockSides } from "./map-block.js";
+import type { MapBlockInit, MapBlockRequest } from "./map-block-task.js";
 import { CHUNK_BYTES, openInput } from "./open-input.js";
-import { readShardGroupTask, type ShardGroupTask, type ShardGroupTexts } from "./shard-group-task.js";
+import type { ShardGroupTask, ShardGroupTexts } from "./shard-group-task.js";
+import { openWorkerPool, type TaskSpecs } from "./worker-pool.js";
+
+// The tasks a block pool runs, by module: the pool loads them in each thread.
+const MAP_BLOCK_TASK = new URL("./map-block-task.js", import.meta.url).href;
+const SHARD_GROUP_TASK = new URL("./shard-group-task.js", import.meta.url).href;
 import { DEFAULT_MAX_LINE_BYTES, LineTooLongError } from "./split-lines.js";
 import type { ReadRecordsOptions } from "./read-records.js";
 
@@ -27,41 +33,6 @@ export interface MappedRecord<Out> {
   file: string;
   line: number;
   out: Out;
-}
-
-interface WorkerSlot {
-  worker: Worker;
-  waiting: Map<number, { resolve: (r: unknown) => void; reject: (e: unknown) => void }>;
-}
-
-async function startWorker(options: MapRecordsOptions<unknown>): Promise<WorkerSlot> {
-  const { init, transfer } = options.initFor?.() ?? { init: options.init };
-  const worker = new Worker(new URL("./map-worker.js", import.meta.url), {
-    workerData: { mapper: options.mapper, init, skip: options.onInvalid === "skip", maxRejectedText: options.maxRejectedText ?? 64 * 1024 },
-    ...(transfer ? { transferList: transfer } : {}),
-  });
-  const slot: WorkerSlot = { worker, waiting: new Map() };
-  const failAll = (e: unknown) => {
-    for (const w of slot.waiting.values()) w.reject(e);
-    slot.waiting.clear();
-  };
-  await new Promise<void>((resolve, reject) => {
-    worker.once("error", reject);
-    worker.once("message", () => {
-      worker.off("error", reject);
-      resolve();
-    });
-  });
-  worker.on("message", (msg: { id: number; result?: unknown; error?: unknown }) => {
-    const w = slot.waiting.get(msg.id);
-    if (!w) return;
-    slot.waiting.delete(msg.id);
-    if (msg.error !== undefined) w.reject(msg.error);
-    else w.resolve(msg.result);
-  });
-  worker.on("error", failAll);
-  worker.on("exit", (code) => failAll(new Error(`worker thread exited with code ${code}`)));
-  return slot;
 }
 
 /**
@@ -117,42 +88,37 @@ export interface BlockPool<Out> {
   close(): Promise<void>;
 }
 
-/** Starts the workers of `options` (or loads the mapper here for one thread). Close it when done. */
+/** Starts the worker threads of `options` (or loads the mapper here for one thread). Close it when done. */
 export async function openBlockPool<Init, Out>(options: MapRecordsOptions<Init>): Promise<BlockPool<Out>> {
   const threads = Math.max(1, options.threads ?? availableParallelism());
   const skip = options.onInvalid === "skip";
   const maxRejectedText = options.maxRejectedText ?? 64 * 1024;
-  if (threads === 1) {
-    const mod = (await import(options.mapper)) as RecordMapperModule<Init, Out>;
-    const { init } = options.initFor?.() ?? { init: options.init };
-    const mapper = await mod.createMapper(init);
-    const wants = mod.createIdFilter?.(init);
-    return {
-      threads,
-      map: async (block, first, sides) => mapBlock(block, mapper, { first, skip, maxRejectedText, sides, wants }),
-      readShardGroup: readShardGroupTask,
-      close: async () => {},
-    };
-  }
-  const slots = await Promise.all(Array.from({ length: threads }, () => startWorker(options as MapRecordsOptions<unknown>)));
-  let next = 0;
-  const send = <R>(message: object, transfer: ArrayBuffer[] = []): Promise<R> => {
-    const id = next++;
-    const slot = slots[id % threads]!;
-    return new Promise<R>((resolve, reject) => {
-      slot.waiting.set(id, { resolve: resolve as (r: unknown) => void, reject });
-      slot.worker.postMessage({ id, ...message }, transfer);
-    });
-  };
+  const tasksOf = (init: Init): TaskSpecs => ({
+    map: { module: MAP_BLOCK_TASK, init: { mapper: options.mapper, init, skip, maxRejectedText } satisfies MapBlockInit },
+    readShardGroup: { module: SHARD_GROUP_TASK, init: undefined },
+  });
+  const initFor = options.initFor;
+  const pool = await openWorkerPool({
+    threads,
+    tasks: tasksOf(options.init),
+    ...(initFor
+      ? {
+          tasksFor: () => {
+            const own = initFor();
+            return { tasks: tasksOf(own.init), ...(own.transfer ? { transfer: own.transfer } : {}) };
+          },
+        }
+      : {}),
+  });
   return {
     threads,
     map(block, first, sides) {
-      const transfer = [block.buffer as ArrayBuffer];
-      if (sides) transfer.push(sides.places.buffer as ArrayBuffer);
-      return send<BlockResult<Out>>({ block, first, sides }, transfer);
+      // A worker takes the block's buffer (and the sides' places) as they are: transferred, not copied.
+      const transfer = threads === 1 ? [] : [block.buffer as ArrayBuffer, ...(sides ? [sides.places.buffer as ArrayBuffer] : [])];
+      return pool.run<BlockResult<Out>>("map", { block, first, sides } satisfies MapBlockRequest, transfer);
     },
-    readShardGroup: (task) => send<ShardGroupTexts>({ shardGroup: task }),
-    close: async () => void (await Promise.all(slots.map((s) => s.worker.terminate()))),
+    readShardGroup: (task) => pool.run<ShardGroupTexts>("readShardGroup", task),
+    close: () => pool.close(),
   };
 }
 

@@ -23,6 +23,17 @@ export interface OpenInputOptions {
   onRawChunk?: (file: string, chunk: Buffer) => void;
   /** Decrypts an OpenPGP stream; required to read `.gpg` inputs. */
   decrypt?: (source: AsyncIterable<Buffer>, file: string) => AsyncIterable<Uint8Array>;
+  /** Inputs opened already (by {@link peekFirstLine}): `openInput` takes a file's entry, once, instead of
+   * opening it again, so what was read of it is read again from the same stream. */
+  opened?: Map<string, OpenedInput>;
+}
+
+/** An input opened for reading: what it holds, and its decoded bytes. */
+export interface OpenedInput {
+  kind: InputKind;
+  chunks: AsyncIterable<Buffer>;
+  /** Closes the input when it will not be read after all (set by {@link peekFirstLine}). */
+  close?: () => Promise<void>;
 }
 
 /** Names the kind of data from its first bytes (content, not file name). */
@@ -99,10 +110,12 @@ async function peek(chunks: AsyncIterable<Buffer>): Promise<{ head: Buffer; chun
  * inflated, recursively, so `.jsonl.gz.gpg` reads as JSONL. Parquet is reported as such for a record
  * reader. Throws `InputError` naming the file (`io`, `corrupt-gzip`, `decrypt`).
  */
-export async function openInput(
-  file: string,
-  options: OpenInputOptions = {},
-): Promise<{ kind: InputKind; chunks: AsyncIterable<Buffer> }> {
+export async function openInput(file: string, options: OpenInputOptions = {}): Promise<OpenedInput> {
+  const opened = options.opened?.get(file);
+  if (opened) {
+    options.opened!.delete(file);
+    return opened;
+  }
   await inputSize(file);
   let chunks: AsyncIterable<Buffer> = rawChunks(file, options);
   for (let depth = 0; ; depth++) {
@@ -177,4 +190,42 @@ async function verifyOpenPgp(
   }
   const path = spool?.path ?? file;
   return { chunks: () => rawChunks(path, {}, file), dispose };
+}
+
+/**
+ * The first line of `file`'s decoded text (decrypted, inflated), read through the stream the input will be
+ * read from: the input stays open in `options.opened`, the bytes read so far first, so that the next
+ * `openInput` of it (the real read) sees every byte from the start, and reads, hashes and decrypts it once.
+ * Undefined for a Parquet or empty input, or a first line longer than `maxLineBytes` (the real read reports
+ * that at its line).
+ */
+export async function peekFirstLine(file: string, options: OpenInputOptions & { opened: Map<string, OpenedInput>; maxLineBytes: number }): Promise<string | undefined> {
+  const { kind, chunks } = await openInput(file, options);
+  const rest = chunks[Symbol.asyncIterator]();
+  const read: Buffer[] = [];
+  let length = 0;
+  let line: string | undefined;
+  while (kind !== "parquet" && length <= options.maxLineBytes) {
+    const step = await rest.next();
+    if (step.done) {
+      if (length > 0) line = Buffer.concat(read).toString("utf8");
+      break;
+    }
+    read.push(step.value);
+    const newline = step.value.indexOf(10);
+    if (newline !== -1) {
+      line = Buffer.concat(read).subarray(0, length + newline).toString("utf8");
+      break;
+    }
+    length += step.value.length;
+  }
+  options.opened.set(file, {
+    kind,
+    chunks: (async function* () {
+      yield* read;
+      for (let step = await rest.next(); !step.done; step = await rest.next()) yield step.value;
+    })(),
+    close: async () => void (await rest.return?.(undefined)),
+  });
+  return line;
 }

@@ -41,3 +41,8 @@ export async function readShardGroupTask(task: ShardGroupTask): Promise<ShardGro
     ...(error ? { error: { line: error.line, reason: error.reason, detail: error.detail } } : {}),
   };
 }
+
+/** The pool task that reads a row group for the join's spool (see `openWorkerPool`). */
+export function createTask(): (task: ShardGroupTask) => Promise<ShardGroupTexts> {
+  return readShardGroupTask;
+}

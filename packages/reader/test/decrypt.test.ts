@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { InputError, OutputError, OptionError } from "@lmsynth/schema";
 import { decryptSessionKeys, enums, readMessage, type SymEncryptedSessionKeyPacket } from "openpgp";
-import { decryptFile, decryptStream, readPassphrase } from "../src/decrypt.js";
+import { decryptFile, decryptStream } from "../src/decrypt.js";
+import { readPassphrase } from "../src/read-passphrase.js";
 import { isOpenPgp } from "../src/openpgp-sniff.js";
 import { s2kSessionKey } from "../src/s2k.js";
 

@@ -5,7 +5,7 @@ import { Readable } from "node:stream";
 import { crc32, gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { InputError } from "@lmsynth/schema";
-import { CHUNK_BYTES, openInput } from "../src/open-input.js";
+import { CHUNK_BYTES, openInput, peekFirstLine, type OpenedInput } from "../src/open-input.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lmsynth-open-input-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -144,5 +144,42 @@ describe("gunzip", () => {
       expect(c.length).toBe(CHUNK_BYTES);
       break;
     }
+  });
+});
+
+describe("peekFirstLine", () => {
+  const text = `${"x".repeat(3 * CHUNK_BYTES)}\n{"second":1}\n`;
+  const collect = async (chunks: AsyncIterable<Buffer>) => {
+    const parts: Buffer[] = [];
+    for await (const c of chunks) parts.push(c);
+    return Buffer.concat(parts).toString("utf8");
+  };
+
+  it("reads the first line through the input's stream, and the next open reads every byte of it once, from the start", async () => {
+    const path = file("peek.jsonl.gz", gzipSync(text));
+    const opened = new Map<string, OpenedInput>();
+    let raw = 0;
+    const options = { opened, maxLineBytes: 16 * CHUNK_BYTES, onRawChunk: (_: string, chunk: Buffer) => void (raw += chunk.length) };
+    expect(await peekFirstLine(path, options)).toBe("x".repeat(3 * CHUNK_BYTES));
+    const { kind, chunks } = await openInput(path, options);
+    expect(opened.size).toBe(0);
+    expect(kind).toBe("text");
+    expect(await collect(chunks)).toBe(text);
+    expect(raw).toBe(gzipSync(text).length);
+  });
+
+  it("reads stdin once: the first line, then the whole of it", async () => {
+    const opened = new Map<string, OpenedInput>();
+    const options = { opened, maxLineBytes: 1 << 20, stdin: Readable.from([Buffer.from("{\"a\":1}"), Buffer.from("\n{\"b\":2}\n")]) };
+    expect(await peekFirstLine("-", options)).toBe('{"a":1}');
+    expect(await collect((await openInput("-", options)).chunks)).toBe('{"a":1}\n{"b":2}\n');
+  });
+
+  it("gives undefined for an empty input and for a first line longer than the cap, which the read then meets", async () => {
+    const opened = new Map<string, OpenedInput>();
+    expect(await peekFirstLine(file("empty.jsonl", new Uint8Array()), { opened, maxLineBytes: 1 << 20 })).toBeUndefined();
+    const long = file("long.jsonl", Buffer.from(text));
+    expect(await peekFirstLine(long, { opened, maxLineBytes: CHUNK_BYTES })).toBeUndefined();
+    expect(await collect((await openInput(long, { opened })).chunks)).toBe(text);
   });
 });

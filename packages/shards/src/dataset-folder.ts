@@ -1,127 +1,19 @@
 import { createHash } from "node:crypto";
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve, sep } from "node:path";
-import { InputError, OptionError, type Funnel, type Lang, type Variant, OutputError, trackTemporaryPath } from "@lmsynth/schema";
-import { DEFAULT_ROW_GROUP_BYTES, DEFAULT_SHARD_BYTES, openJsonlSink, type ColumnSpec, type Compression, type OutputFormat, type RowSink, type WrittenFile } from "@lmsynth/sinks";
+import { InputError, OptionError, type Lang, OutputError, trackTemporaryPath } from "@lmsynth/schema";
+import { DEFAULT_ROW_GROUP_BYTES, DEFAULT_SHARD_BYTES, openJsonlSink, type OutputFormat, type RowSink, type WrittenFile } from "@lmsynth/sinks";
 import { datasetCardInput, renderDatasetCard } from "./dataset-card.js";
 import { DATASET_INFO, renderDatasetInfo } from "./dataset-info.js";
-import type { ConfigName, DatasetCardSettings, LlamaFactoryAttributes } from "./folder-layout.js";
+import type { ConfigName, DatasetCardSettings } from "./folder-layout.js";
+import type { DatasetFolder, DatasetFolderOptions, DatasetFolderResult, DatasetSummary, FolderConfig } from "./folder-options.js";
 import { commitFolder } from "./folder-files.js";
-import { formatManifest, type DatasetManifest, type InputFile } from "./dataset-manifest.js";
+import { formatManifest, type DatasetManifest } from "./dataset-manifest.js";
 import { nameShards } from "./plan-dataset-merge.js";
 import { ResumeJournal, statResumeInputs, type JournalShard } from "./resume-journal.js";
 import { ShardSeries } from "./shard-series.js";
 import { splitOf, type SplitName } from "./split-of.js";
 
-
-/** One config of a folder: what its rows are, and who reads them. */
-export interface FolderConfig {
-  /** Its columns (a row layout's). */
-  columns: readonly ColumnSpec[];
-  /** What reads it as it is (`TRL SFTTrainer`), for the card's "How to use". */
-  reader?: string;
-  /** LLaMA-Factory's attributes, when it reads it: `close` then writes `dataset_info.json`. */
-  llamaFactory?: LlamaFactoryAttributes;
-}
-
-/** Options of {@link openDatasetFolder}. */
-export interface DatasetFolderOptions {
-  /** The configs written, in card order (the first is the card's default). Each gets its subfolder, a train
-   * split, and a test split when `testSize` > 0. */
-  configs: Readonly<Record<ConfigName, FolderConfig>>;
-  /** Formats written, each with the same shard boundaries. Default `["parquet"]`. */
-  formats?: OutputFormat[];
-  /** Parquet page compression. Default `zstd`. */
-  compression?: Compression;
-  /** Parquet row group / Arrow record batch cut, in measured uncompressed bytes. Default `DEFAULT_ROW_GROUP_BYTES`. */
-  maxRowGroupBytes?: number;
-  /** Shard cut, in measured uncompressed bytes. Default `DEFAULT_SHARD_BYTES`. */
-  maxShardBytes?: number;
-  /** Fraction of conversations in `test`, in [0, 1]. Default 0 (train only). */
-  testSize?: number;
-  /** Seed of the split hash. Default 0. */
-  seed?: number | string;
-  /** Parquet footer `created_by`, e.g. `lmsynth version 0.2.0`. Default `lmsynth`. */
-  createdBy?: string;
-  /** Replace an existing folder at `dir` (swapped in at `close`). Default false: refuse it. */
-  overwrite?: boolean;
-  /** Checked on every write and on close: once aborted, the folder aborts and the call throws its reason. */
-  signal?: AbortSignal;
-  /** Make the build resumable (`lmsynth build --resume`); default off: the temporary folder is deleted on
-   * any failure. See {@link openDatasetFolder}. */
-  resume?: DatasetResumeOptions;
-}
-
-/** The `resume` option of {@link DatasetFolderOptions}. */
-export interface DatasetResumeOptions {
-  /** A JSON value that, besides this folder's own options, decides the rows (converter options, tool and
-   * version): part of the fingerprint a rerun must match. */
-  key: unknown;
-  /** Input files; their paths as given, sizes and mtimes join the fingerprint. */
-  inputs: string[];
-  /** Told each decision (shards reused, a series or the whole folder started over), one line each.
-   * Default: silent. */
-  log?: (message: string) => void;
-}
-
-/** What the caller knows at the end of a build: written into the card and the manifest. */
-export interface DatasetSummary {
-  tool: string;
-  version: string;
-  /** The exact command line. */
-  command: string;
-  /** Resolved options, as JSON values (keys are sorted in the manifest). */
-  options: Record<string, unknown>;
-  inputs: InputFile[];
-  /** Records read. */
-  records: number;
-  /** Skip reasons with counts, per config. */
-  funnel: Partial<Record<ConfigName, Funnel>>;
-  /** Selects the licences named on the card. */
-  variant?: Variant;
-  /** Every variant present, when the inputs hold more than one: the card names each one's licence. */
-  variants?: Variant[];
-  /** Languages of the rows. Default: the `lang` values seen, `ja` before `en`. */
-  languages?: Lang[];
-  /** Card heading. */
-  title?: string;
-  /** Extra card tags. */
-  tags?: string[];
-  /** Raw counters kept as `manifest.stats` (nested objects of numbers, key order kept), summed key by key
-   * when parts are merged (`mergeDatasetFolders`). */
-  stats?: Record<string, unknown>;
-}
-
-/** The committed folder. */
-export interface DatasetFolderResult {
-  /** Absolute path of the folder. */
-  dir: string;
-  manifest: DatasetManifest;
-  /** Shards (all formats of one index in one series) taken from an interrupted run instead of written;
-   * 0 without `resume`. */
-  reusedShards: number;
-}
-
-/**
- * A Hub dataset folder being written; see {@link openDatasetFolder}. Calls must not overlap (await each).
- */
-export interface DatasetFolder {
-  /** Writes a row of `config` (its columns' shape) to the shard of its split. @throws RowTypeError, OutputError. */
-  write(config: ConfigName, row: object): Promise<void>;
-  /** Takes a row of a conversation under a deletion request: not written, but counted toward the cuts of its
-   * split's shards and row groups, so that they fall where they would with it (see `deleteIds`). */
-  withhold(config: ConfigName, row: object): Promise<void>;
-  /** Opens an extra JSONL file inside the folder (e.g. `rejected.jsonl`); it is listed in the manifest. */
-  openJsonl<Row>(relativePath: string): Promise<RowSink<Row>>;
-  /** Writes a whole text file inside the folder (e.g. `report.html`), UTF-8; listed in the manifest with
-   * 0 rows, and in the card's file list. @throws OptionError for a path outside the folder. */
-  writeText(relativePath: string, text: string): Promise<void>;
-  /** Finishes every shard, names them `-of-N`, writes `README.md` and `manifest.json`, renames the folder
-   * into place. @throws OptionError when `dir` appeared meanwhile and `overwrite` is off. */
-  close(summary: DatasetSummary): Promise<DatasetFolderResult>;
-  /** Stops and deletes the temporary folder. Never throws. */
-  abort(): Promise<void>;
-}
 
 let folderSequence = 0;
 
@@ -397,6 +289,15 @@ function cardAttributes(configs: DatasetFolderOptions["configs"]): Pick<DatasetC
  * `resume`) an input cannot be stat'ed.
  * @throws ResumeMismatchError (from a write or `close`) when a reused shard meets other rows than it holds.
  */
+/**
+ * The output check of {@link openDatasetFolder}, alone, for a caller that reads its input before it opens the
+ * folder: so that an existing folder is named before any input is read.
+ * @throws OptionError when `dir` exists and `overwrite` is off.
+ */
+export async function assertNewFolder(dir: string, overwrite: boolean | undefined): Promise<void> {
+  if (!overwrite && (await stat(dir).catch(() => undefined))) throw new OptionError(`output folder already exists: ${resolve(dir)}`);
+}
+
 export async function openDatasetFolder(dir: string, options: DatasetFolderOptions): Promise<DatasetFolder> {
   const absolute = resolve(dir);
   const configs = Object.keys(options.configs);
@@ -405,9 +306,7 @@ export async function openDatasetFolder(dir: string, options: DatasetFolderOptio
   if (configs.length === 0) throw new OptionError("no config to write: configs is empty");
   if (formats.length === 0) throw new OptionError("no format to write: formats is empty");
   if (!(testSize >= 0 && testSize <= 1)) throw new OptionError(`test size must be in [0, 1], got ${testSize}`);
-  if (!options.overwrite && (await stat(absolute).catch(() => undefined))) {
-    throw new OptionError(`output folder already exists: ${absolute}`);
-  }
+  await assertNewFolder(absolute, options.overwrite);
   // Train always; test only when asked, since an always-empty split would mislead `load_dataset`.
   const splits: SplitName[] = testSize > 0 ? ["train", "test"] : ["train"];
   const temp = options.resume

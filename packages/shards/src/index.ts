@@ -5,10 +5,9 @@
  * folder, and publish to the Hub.
  */
 export { splitOf, splitFraction } from "./split-of.js";
-export { openDatasetFolder } from "./dataset-folder.js";
+export { assertNewFolder, openDatasetFolder } from "./dataset-folder.js";
 export { renderDatasetCard, datasetLicenses, sizeCategory } from "./dataset-card.js";
-export { formatManifest, sortKeys, totalRows, verifyManifest, describeInputFile, UNLISTED_FILES } from "./dataset-manifest.js";
-export { parseManifest } from "./manifest-schema.js";
+export { formatManifest, parseManifest, sortKeys, totalRows, verifyManifest, describeInputFile, UNLISTED_FILES } from "./dataset-manifest.js";
 export { planDatasetMerge, SHARD_OPTIONS } from "./plan-dataset-merge.js";
 export { mergeDatasetFolders } from "./merge-dataset-folders.js";
 export { deleteFolderRows } from "./delete-rows.js";
@@ -23,7 +22,7 @@ export type {
   DatasetResumeOptions,
   DatasetFolderResult,
   DatasetSummary,
-} from "./dataset-folder.js";
+} from "./folder-options.js";
 export type { ConfigName, DatasetCardSettings, LlamaFactoryAttributes } from "./folder-layout.js";
 export { renderDatasetInfo, DATASET_INFO } from "./dataset-info.js";
 export type { DatasetCardInput, CardConfig } from "./dataset-card.js";

@@ -5,7 +5,7 @@ import { InputError, OptionError, OutputError } from "@lmsynth/schema";
 import type { WrittenFile } from "@lmsynth/sinks";
 import { datasetCardInput, renderDatasetCard } from "./dataset-card.js";
 import { DATASET_INFO, renderDatasetInfo } from "./dataset-info.js";
-import type { DatasetFolderResult } from "./dataset-folder.js";
+import type { DatasetFolderResult } from "./folder-options.js";
 import { formatManifest, verifyManifest, type DatasetManifest } from "./dataset-manifest.js";
 import { commitFolder, linkOrCopy } from "./folder-files.js";
 import { planDatasetMerge } from "./plan-dataset-merge.js";

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { InterruptedError, removeTemporaryPathsSync } from "@lmsynth/schema";
+import { InterruptedError, removeTemporaryPathsSync } from "@lmsynth/pipeline";
 import { main } from "./main.js";
 import { processIo } from "./io.js";
 

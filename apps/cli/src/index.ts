@@ -1,6 +1,8 @@
 /**
- * @file The `lmsynth` package: the command line as a library (`main(argv, io)` runs a command in-process and
- * resolves to its exit code), and the Node API under it: a build of a Hub folder (`build`, `buildIter`), a
+ * @file The `lmsynth` package: every command as a library call (`runCommand("build", {…})`, and its
+ * async-iterable form `runCommandIter`: the same options as the command line's flags, by name, with the input
+ * files as `inputs`), the command line itself (`main(argv, io)` runs a command in-process and resolves to its
+ * exit code), and the calls under the commands: a folder build (`buildFolder`, `buildFolderIter`), a
  * deletion request (`deleteIds`), a publish (`publishFolder`, `publishFolderIter`), the part of a scale-out
  * run (`shardOfEnvironment`).
  */
@@ -8,12 +10,47 @@ export { main, exitCodeOf, VERSION } from "./main.js";
 export { processIo } from "./io.js";
 
 export type { CliIo } from "./io.js";
-export type { CommandModule } from "./main.js";
 
-export { build, buildIter, deleteIds, outputOf, shardOfEnvironment, EmptyBuildError, ReasoningLayoutError } from "@lmsynth/pipeline";
-export { publishFolder, publishFolderIter, resolveHubToken, verifyManifest, ManifestMismatchError, PublishError } from "@lmsynth/shards";
-export { InputError, OptionError, OutputError } from "@lmsynth/schema";
+export {
+  COMMANDS,
+  runCommand,
+  runCommandIter,
+  buildFolder,
+  buildFolderIter,
+  deleteIds,
+  outputOf,
+  shardOfEnvironment,
+  publishFolder,
+  publishFolderIter,
+  resolveHubToken,
+  verifyManifest,
+  EmptyBuildError,
+  ReasoningLayoutError,
+  ManifestMismatchError,
+  PublishError,
+  InputError,
+  OptionError,
+  OutputError,
+} from "@lmsynth/pipeline";
 
-export type { BuildEvent, BuildOptions, BuildResult, BuildRun, DeleteIdsOptions, DeleteIdsResult, EnvironmentShard, RunSummary } from "@lmsynth/pipeline";
-export type { DatasetManifest, PublishEvent, PublishOptions, PublishResult } from "@lmsynth/shards";
-
+export type {
+  BuildEvent,
+  BuildOptions,
+  BuildResult,
+  BuildRun,
+  CommandContext,
+  CommandEvent,
+  CommandName,
+  DatasetManifest,
+  DeleteIdsOptions,
+  DeleteIdsResult,
+  EnvironmentShard,
+  EventOf,
+  InspectReport,
+  OptionsOf,
+  PublishEvent,
+  PublishOptions,
+  PublishResult,
+  ResultOf,
+  RunSummary,
+} from "@lmsynth/pipeline";

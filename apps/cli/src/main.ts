@@ -1,38 +1,10 @@
 import { readFileSync } from "node:fs";
-import { InterruptedError, OptionError, redactSecrets } from "@lmsynth/schema";
-import { formatHelp, type OptionTable } from "./option-table.js";
+import { COMMANDS, InterruptedError, OptionError, redactSecrets, type CommandContext, type CommandEvent, type CommandName, type PublishCommandEvent } from "@lmsynth/pipeline";
+import { formatHelp, parseOptions } from "./option-table.js";
 import type { CliIo } from "./io.js";
+import { PRINTERS, publishLine } from "./print.js";
+import { startProgress } from "./progress.js";
 import { UsageError } from "./usage-error.js";
-
-/** A subcommand module: its option table (for `--help`) and its runner, which returns the exit code. */
-export interface CommandModule {
-  TABLE: OptionTable;
-  USAGE: string;
-  SUMMARY: string;
-  run(argv: string[], io: CliIo): Promise<number>;
-}
-
-// Loaded lazily, so `--help` and a usage error stay instant.
-const COMMANDS: Record<string, { about: string; load: () => Promise<CommandModule> }> = {
-  build: { about: "the main job: SFT + DPO (+ KTO) shards in every layout, dataset card and manifest for the Hub, in one pass", load: () => import("./commands/build.js") },
-  sft: { about: "SFT conversations (best-of-n and more) as JSONL", load: () => import("./commands/sft.js") },
-  dpo: { about: "DPO preference pairs from the judge scores as JSONL", load: () => import("./commands/dpo.js") },
-  kto: { about: "KTO examples (desirable or not) from the judge scores as JSONL", load: () => import("./commands/kto.js") },
-  render: { about: "chat-template text (Llama 3.1, Gemma 2/3, ChatML, any tokenizer_config.json)", load: () => import("./commands/render.js") },
-  merge: { about: "merge the LMSYS export, Japanese instructions and synth file into one file", load: () => import("./commands/merge.js") },
-  decrypt: { about: "decrypt an OpenPGP (.gpg) file, integrity-checked, atomic", load: () => import("./commands/decrypt.js") },
-  inspect: { about: "detect the variant, count and validate records, print a summary", load: () => import("./commands/inspect.js") },
-  report: { about: "the visual report of a build alone: funnel, scores, margins, lengths as one HTML file", load: () => import("./commands/report.js") },
-  publish: { about: "upload a built folder to a Hugging Face Hub dataset repo", load: () => import("./commands/publish.js") },
-  "delete-ids": {
-    about: "remove conversations from a built folder in place (deletion requests), as a fresh build would",
-    load: () => import("./commands/delete-ids.js"),
-  },
-  "merge-manifests": {
-    about: "combine the folders of build --shard i/N runs into one Hub folder (counts, report, card, manifest)",
-    load: () => import("./commands/merge-manifests.js"),
-  },
-};
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -56,6 +28,44 @@ function isEpipe(e: unknown): boolean {
   return (e as NodeJS.ErrnoException | undefined)?.code === "EPIPE";
 }
 
+const isCommand = (name: string): name is CommandName => Object.hasOwn(COMMANDS, name);
+
+/** The printing flags every command has. */
+interface Flags {
+  json?: boolean;
+  silent?: boolean;
+  quiet?: boolean;
+}
+
+/**
+ * Shows a command's events on stderr until it returns: live progress (a TTY without `--quiet`), warnings and
+ * notes (unless `--silent`), log lines and the phases of a long step (unless `--quiet`).
+ */
+async function follow<R>(name: CommandName, events: AsyncGenerator<CommandEvent | PublishCommandEvent, R>, io: CliIo, o: Flags): Promise<R> {
+  const quiet = o.quiet === true || o.silent === true;
+  let progress: ReturnType<typeof startProgress> | undefined;
+  const read = { bytesRead: 0 };
+  try {
+    for (;;) {
+      const step = await events.next();
+      if (step.done) return step.value;
+      const e = step.value;
+      if (name === "publish") publishLine(e as PublishCommandEvent, io, o);
+      else if (e.event === "progress") {
+        read.bytesRead = e.bytesRead;
+        progress ??= startProgress(io, quiet, read, e.totalBytes);
+        progress.tick(e.records);
+      } else if ((e.event === "warning" || e.event === "note") && o.silent !== true) io.stderr.write(`${e.event}: ${e.message}\n`);
+      else if (e.event === "log" && !quiet) io.stderr.write(`${e.message}\n`);
+      // A build's own phases pass unseen; merge-manifests says it is hashing, where a person is watching.
+      else if (e.event === "phase" && name === "merge-manifests" && io.stderr.isTTY && !quiet) io.stderr.write(`${e.phase}…\n`);
+    }
+  } finally {
+    progress?.stop();
+    if (name === "publish" && io.stderr.isTTY && !quiet) io.stderr.write("\r\x1b[K");
+  }
+}
+
 /**
  * Runs `lmsynth` with `argv` (without node and script) against `io`; resolves to the exit code. Never
  * throws: errors are printed as `Error: …` on stderr (usage errors with a pointer to `--help`).
@@ -70,18 +80,23 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const entry = COMMANDS[name];
-  if (!entry) {
+  if (!isCommand(name)) {
     io.stderr.write(`Error: unknown command '${name}'\n\n${topHelp()}`);
     return 1;
   }
-  const command = await entry.load();
+  const command = COMMANDS[name];
   if (rest.includes("--help") || rest.includes("-h")) {
-    io.stdout.write(formatHelp(command.USAGE, command.SUMMARY, command.TABLE));
+    io.stdout.write(formatHelp(command.usage, command.summary, command.table));
     return 0;
   }
   try {
-    return await command.run(rest, io);
+    const { values, positionals } = parseOptions(command.table, rest);
+    const context: CommandContext = { env: io.env, stdin: io.stdin, stdout: io.stdout, argv: rest, ...(io.signal ? { signal: io.signal } : {}) };
+    const o = values as Flags;
+    // Each entry's run takes its own table's options; TypeScript cannot pair `name` with its entry through the union.
+    const run = command.run as (options: object, context: CommandContext) => AsyncGenerator<CommandEvent, unknown>;
+    const result = await follow(name, run({ ...values, inputs: positionals }, context), io, o);
+    return (PRINTERS[name] as (result: unknown, io: CliIo, o: Flags) => number)(result, io, o);
   } catch (e) {
     if (isEpipe(e)) return 0;
     const code = exitCodeOf(e);

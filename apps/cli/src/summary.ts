@@ -1,5 +1,5 @@
 import type { RunSummary } from "@lmsynth/pipeline";
-import { FUNNEL_LABELS, VARIANT_TABLE, orderedFunnel } from "@lmsynth/schema";
+import { FUNNEL_LABELS, VARIANT_TABLE, orderedFunnel } from "@lmsynth/pipeline";
 import type { CliIo } from "./io.js";
 
 /** The summary as aligned text lines. */

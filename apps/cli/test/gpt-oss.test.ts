@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -118,15 +119,38 @@ describe("the GPT-OSS variant", () => {
     expect(first).toEqual({ conversation_id: idOf("oss-basic"), text: `[user]${jaQ("oss-basic")}\n[assistant]<think>${think("oss-basic", 1)}</think>${jaA("oss-basic", 1)}\n` });
   });
 
-  it("a build that cannot see the traces up front (stdin) fails instead of dropping them, unless told the variant", () => {
-    const input = readFileSync(OSS);
-    const out = join(tmp.dir, "stdin");
-    const run = spawnCli(["build", "-", "-o", out], input);
+  it("the variant is known before the first row from stdin and from an encrypted merged file: the same folder as from the file", async () => {
+    const shards = (dir: string) => ["sft", "dpo"].map((config) => readFileSync(join(dir, config, "train-00000-of-00001.parquet")));
+    const fromFile = join(tmp.dir, "from-file");
+    expect((await runMain(["build", OSS, "-o", fromFile, "--silent"])).code).toBe(0);
+    const fromStdin = join(tmp.dir, "from-stdin");
+    expect(await runMain(["build", "-", "-o", fromStdin, "--silent"], readFileSync(OSS))).toMatchObject({ code: 0, stderr: "" });
+    expect(shards(fromStdin)).toEqual(shards(fromFile));
+    const gpg = join(tmp.dir, "oss.jsonl.gpg");
+    mkdirSync(join(tmp.dir, "gnupg"), { mode: 0o700 });
+    const made = spawnSync("gpg", ["--batch", "--yes", "--quiet", "--pinentry-mode", "loopback", "--passphrase-file", fixture("gpg/passphrase.txt"), "--symmetric", "-o", gpg, OSS], {
+      env: { ...process.env, GNUPGHOME: join(tmp.dir, "gnupg") },
+    });
+    expect(made.status).toBe(0);
+    const fromGpg = join(tmp.dir, "from-gpg");
+    expect(await runMain(["build", gpg, "--passphrase-file", fixture("gpg/passphrase.txt"), "-o", fromGpg, "--silent"])).toMatchObject({ code: 0, stderr: "" });
+    expect(shards(fromGpg)).toEqual(shards(fromFile));
+  });
+
+  it("traces the first record did not show fail the build instead of being dropped, unless told the variant", () => {
+    // A GPT-OSS file whose first record has no trace key (an English-only record), then records with traces.
+    const lines = readFileSync(OSS, "utf8").split("\n").filter(Boolean);
+    const plain = JSON.parse(lines[0]!) as Record<string, unknown>;
+    for (const key of Object.keys(plain)) if (key.startsWith("synthesized") || key.endsWith("_ja") || key.endsWith("_en")) delete plain[key];
+    const input = join(tmp.dir, "late-traces.jsonl");
+    writeFileSync(input, [JSON.stringify({ ...plain, conversation_id: "0".repeat(32) }), ...lines].join("\n") + "\n");
+    const out = join(tmp.dir, "late");
+    const run = spawnCli(["build", input, "-o", out]);
     expect(run.code).toBe(2);
     expect(run.stderr.split("\n")[0]).toBe(
-      "Error: -: responses carry reasoning traces the build had no field for (the first record of its first file showed none, or it read stdin): give --variant gpt-oss to keep them, or --reasoning drop",
+      `Error: ${input}: responses carry reasoning traces the build had no field for (the first record of its first file showed none): give --variant gpt-oss to keep them, or --reasoning drop`,
     );
-    expect(spawnCli(["build", "-", "-o", out, "--variant", "gpt-oss", "--silent"], input).code).toBe(0);
+    expect(spawnCli(["build", input, "-o", out, "--variant", "gpt-oss", "--silent"]).code).toBe(0);
   });
 });
 

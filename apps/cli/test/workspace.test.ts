@@ -91,13 +91,14 @@ describe("workspace package.json files", () => {
 });
 
 describe("architecture (issue 12)", () => {
-  /** Relative imports of one package's src, as a graph of files (type-only imports included). */
+  /** Relative imports of one package's src, as a graph of files (type-only and dynamic imports included). */
   function importGraph(dir: string): Map<string, string[]> {
     const files = sourceFiles(join(REPO, dir, "src")).filter((f) => f.endsWith(".ts"));
     const graph = new Map<string, string[]>();
     for (const file of files) {
       const text = readFileSync(file, "utf8");
-      const targets = [...text.matchAll(/^(?:import|export)\s[^;]*?from\s+"(\.[^"]+)"/gms)].map((m) => join(file, "..", m[1]!.replace(/\.js$/, ".ts")));
+      const specifiers = [...text.matchAll(/^(?:import|export)\s[^;]*?from\s+"(\.[^"]+)"/gms), ...text.matchAll(/\bimport\(\s*"(\.[^"]+)"\s*\)/g)];
+      const targets = specifiers.map((m) => join(file, "..", m[1]!.replace(/\.js$/, ".ts")));
       graph.set(file, targets.filter((t) => files.includes(t)));
     }
     return graph;
@@ -129,6 +130,22 @@ describe("architecture (issue 12)", () => {
 
   it.each(PACKAGES)("%s: no import cycle in src", (dir) => {
     expect(firstCycle(importGraph(dir), join(REPO, dir, "src"))).toBeUndefined();
+  });
+
+  it("finds a cycle closed through a dynamic import", () => {
+    const graph = new Map([["/a.ts", ["/b.ts"]], ["/b.ts", ["/a.ts"]]]);
+    expect(firstCycle(graph, "/")).toEqual(["a.ts", "b.ts", "a.ts"]);
+  });
+
+  it("the CLI is a shell over the pipeline: the one workspace package it imports is @lmsynth/pipeline", () => {
+    expect([...importedPackages("apps/cli")].filter((name) => name.startsWith("@lmsynth/")).sort()).toEqual(["@lmsynth/pipeline"]);
+  });
+
+  it.each(PACKAGES)("%s: every source file is under 450 lines", (dir) => {
+    const long = sourceFiles(join(REPO, dir, "src"))
+      .map((file) => [relative(REPO, file), readFileSync(file, "utf8").split("\n").length - 1] as const)
+      .filter(([, lines]) => lines >= 450);
+    expect(long).toEqual([]);
   });
 
   it.each(PACKAGES.filter((dir) => dir.startsWith("packages/")))("%s: refers to nothing under apps/", (dir) => {

@@ -1,13 +1,12 @@
 import { createDatasetStats, renderReportHtml, type DatasetStats } from "@lmsynth/report";
-import { readRecords } from "@lmsynth/reader";
-import { OptionError, VARIANT_TABLE, variantEvidence, variantOfEvidence, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
+import { OptionError, VARIANT_TABLE, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
 import { stat } from "node:fs/promises";
-import { openDatasetFolder, sortKeys, verifyManifest, type DatasetFolderOptions, type DatasetManifest } from "@lmsynth/shards";
+import { assertNewFolder, openDatasetFolder, sortKeys, verifyManifest, type DatasetFolder, type DatasetFolderOptions, type DatasetManifest } from "@lmsynth/shards";
 import { convertAll, finishSummary, threadsOf, type ConvertProgress } from "./convert-all.js";
 import { newSummary, summaryOfManifest, type BuildStats, type RunSummary } from "./run-summary.js";
 import type { ConvertInit } from "./convert-record.js";
 import { folderConfigOf } from "./layouts.js";
-import { openRecordSource, type RecordSource, type RecordSourceOptions } from "./record-source.js";
+import { openRecordSource, type RecordSourceOptions } from "./record-source.js";
 
 /** Who ran a build and how: written into the card, the manifest and the report. */
 export interface BuildRun {
@@ -21,7 +20,7 @@ export interface BuildRun {
   preset?: string;
 }
 
-/** Options of {@link buildIter}. */
+/** Options of {@link buildFolderIter}. */
 export interface BuildOptions {
   /** The output folder; must not exist unless `folder.overwrite`. */
   output: string;
@@ -106,7 +105,7 @@ export function renderManifestReport(manifest: DatasetManifest): string {
  * @throws OptionError for options that cannot run; InputError for bad input; OutputError for an output that
  * cannot be written; the signal's reason once aborted. Nothing is left at `output` after any of them.
  */
-export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEvent, BuildResult> {
+export async function* buildFolderIter(options: BuildOptions): AsyncGenerator<BuildEvent, BuildResult> {
   const started = performance.now();
   const done = options.folder.resume && !options.folder.overwrite ? await completedBuild(options) : undefined;
   if (done) return done;
@@ -114,27 +113,33 @@ export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEve
   const configs = outputs.map((o) => o.name);
   const threads = threadsOf(options.threads);
   const { signal } = options;
-  // A Parquet/Arrow column is fixed before the first row: the reasoning field exists when the input has traces.
-  const reasoningLeftOut = options.convert.reasoningKey !== undefined && !(await hasReasoning(options.source));
-  const { reasoningKey, ...rest } = options.convert;
-  // The columns declare the trace fields: every row fills them.
-  const convert: ConvertInit = { ...rest, ...(reasoningKey && !reasoningLeftOut ? { reasoningKey, fillTraces: true } : {}), stats: true };
-  const choice = { withMeta: options.withMeta, text: options.convert.template !== undefined, tokens: options.convert.tokenizer !== undefined, reasoningKey: convert.reasoningKey };
-  const folder = await openDatasetFolder(options.output, {
-    createdBy: `${options.run.tool} version ${options.run.version}`,
-    ...options.folder,
-    configs: Object.fromEntries(outputs.map((o) => [o.name, folderConfigOf(o, choice)])),
+  // An existing folder is named before any input is read.
+  await assertNewFolder(options.output, options.folder.overwrite);
+  let opened: DatasetFolder | undefined;
+  const source = await openRecordSource({
+    // Opened on the first rejected line, after the folder.
+    rejected: () => opened!.openJsonl("rejected.jsonl"),
+    ...options.source,
     ...(signal ? { signal } : {}),
   });
   const stats = createDatasetStats();
   const summary = newSummary("build");
-  let source: RecordSource | undefined;
   try {
-    source = await openRecordSource({
-      rejected: () => folder.openJsonl("rejected.jsonl"),
-      ...options.source,
+    // A Parquet/Arrow column is fixed before the first row: the reasoning field exists when the variant has
+    // traces, as the first record tells (read through the stream the build reads on from).
+    const first = await source.firstVariant();
+    const reasoningLeftOut = options.convert.reasoningKey !== undefined && !(first && VARIANT_TABLE[first].reasoning);
+    const { reasoningKey, ...rest } = options.convert;
+    // The columns declare the trace fields: every row fills them.
+    const convert: ConvertInit = { ...rest, ...(reasoningKey && !reasoningLeftOut ? { reasoningKey, fillTraces: true } : {}), stats: true };
+    const choice = { withMeta: options.withMeta, text: options.convert.template !== undefined, tokens: options.convert.tokenizer !== undefined, reasoningKey: convert.reasoningKey };
+    const folder = await openDatasetFolder(options.output, {
+      createdBy: `${options.run.tool} version ${options.run.version}`,
+      ...options.folder,
+      configs: Object.fromEntries(outputs.map((o) => [o.name, folderConfigOf(o, choice)])),
       ...(signal ? { signal } : {}),
     });
+    opened = folder;
     const write = Object.fromEntries(configs.map((c) => [c, (row: object) => folder.write(c, row)]));
     const withhold = Object.fromEntries(configs.map((c) => [c, (row: object) => folder.withhold(c, row)]));
     yield* convertAll(source, convert, write, summary, { threads, ...(options.tokenizerThreads ? { tokenizerThreads: options.tokenizerThreads } : {}), stats, withhold, ...(signal ? { signal } : {}) });
@@ -142,7 +147,7 @@ export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEve
     finishSummary(summary, source, started);
     if (reasoningLeftOut && [summary.variant, ...(summary.variants ?? [])].some((v) => v && VARIANT_TABLE[v].reasoning)) {
       throw new ReasoningLayoutError(
-        `${inputsOf(options)}: responses carry reasoning traces the build had no field for (the first record of its first file showed none, or it read stdin): give --variant gpt-oss to keep them, or --reasoning drop`,
+        `${inputsOf(options)}: responses carry reasoning traces the build had no field for (the first record of its first file showed none): give --variant gpt-oss to keep them, or --reasoning drop`,
       );
     }
     // A `--shard` part may be empty on a small input, and so may a build whose every row is under a deletion
@@ -180,7 +185,7 @@ export async function* buildIter(options: BuildOptions): AsyncGenerator<BuildEve
     summary.seconds = (performance.now() - started) / 1000;
     return { summary, manifest: result.manifest, reusedShards: result.reusedShards };
   } catch (e) {
-    await Promise.allSettled([folder.abort(), source?.abort()]);
+    await Promise.allSettled([opened?.abort(), source.abort()]);
     throw e;
   }
 }
@@ -207,27 +212,6 @@ function inputsOf(options: BuildOptions): string {
   return [...(options.source.files ?? []), ...(options.source.synth ?? [])].join(", ");
 }
 
-/**
- * Whether the input's responses carry reasoning traces: by the given variant, else by the first record of
- * the first input file (stdin cannot be read twice: then no, and the end of the build checks it).
- */
-async function hasReasoning(source: BuildOptions["source"]): Promise<boolean> {
-  if (source.variant) return VARIANT_TABLE[source.variant].reasoning === true;
-  const first = (source.files ?? source.synth ?? [])[0];
-  if (first === undefined || first === "-") return false;
-  const records = readRecords([first], { schema: { safeParse: (data: unknown) => ({ success: true as const, data }) }, onInvalid: "skip" });
-  try {
-    const step = await records.next();
-    const variant = step.done ? undefined : variantOfEvidence(variantEvidence(step.value.record));
-    return variant !== undefined && VARIANT_TABLE[variant].reasoning === true;
-  } catch {
-    // An unreadable input fails with its own error when the build reads it.
-    return false;
-  } finally {
-    await records.return(undefined);
-  }
-}
-
 /** Traces found where the build had no field for them (exit 2 at the CLI): keeping them was asked for. */
 export class ReasoningLayoutError extends Error {
   override name = "ReasoningLayoutError";
@@ -246,9 +230,9 @@ function describeFunnel(summary: RunSummary): string {
   return top.length > 0 ? top.map(([k, n]) => `${k} ${n}`).join(", ") : `${summary.records} records read`;
 }
 
-/** Drains {@link buildIter}: the same result and errors, no progress. */
-export async function build(options: BuildOptions): Promise<BuildResult> {
-  const iterator = buildIter(options);
+/** Drains {@link buildFolderIter}: the same result and errors, no progress. */
+export async function buildFolder(options: BuildOptions): Promise<BuildResult> {
+  const iterator = buildFolderIter(options);
   for (;;) {
     const step = await iterator.next();
     if (step.done) return step.value;

@@ -19,7 +19,7 @@ export interface ConvertProgress {
   totalBytes: number | undefined;
 }
 
-const PROGRESS_EVERY = 1024;
+export const PROGRESS_EVERY = 1024;
 const MAX_THREADS_PER_CORE = 4;
 
 /**

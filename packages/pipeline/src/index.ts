@@ -1,9 +1,19 @@
 /**
- * @file The per-record pipeline of lmsynth: the conversion each worker thread runs (`createMapper`), the
- * record source over merged or joined inputs, the one-pass loop that feeds every output in input order, and
- * the library entry points of a build (`buildIter`, `build`) and of a deletion request (`deleteIds`).
+ * @file The application layer of lmsynth. Every command as a library call (`runCommand`, `runCommandIter`,
+ * over the `COMMANDS` table: options by flag name, presets, config files, defaults and cross-option rules
+ * applied as on the command line); under them the per-record conversion each worker thread runs
+ * (`createMapper`), the record source over merged or joined inputs, the one-pass loop that feeds every
+ * output in input order, the table of output layouts (`LAYOUTS`), and the library calls of a folder build
+ * (`buildFolderIter`, `buildFolder`) and of a deletion request (`deleteIds`).
  */
-export { buildIter, build, renderRunReport, renderManifestReport, EmptyBuildError, ReasoningLayoutError } from "./build.js";
+export { COMMANDS, runCommand, runCommandIter } from "./commands/commands.js";
+export { drain } from "./commands/command.js";
+export { formatInspectReport } from "./commands/inspect.js";
+export { checkValue, SCORE, BYTES } from "./options/option-spec.js";
+export { VERSION } from "./version.js";
+export { InputError, InterruptedError, OptionError, OutputError, redactSecrets, removeTemporaryPathsSync, FUNNEL_LABELS, VARIANT_TABLE, orderedFunnel } from "@lmsynth/schema";
+export { publishFolder, publishFolderIter, resolveHubToken, verifyManifest, parseManifest, ManifestMismatchError, PublishError } from "@lmsynth/shards";
+export { buildFolderIter, buildFolder, renderRunReport, renderManifestReport, EmptyBuildError, ReasoningLayoutError } from "./build.js";
 export { EXCLUDE_IDS_OPTION, countSkip, newSummary, summaryOfManifest } from "./run-summary.js";
 export { deleteIds } from "./delete-ids.js";
 export { convertAll, finishSummary, threadsOf } from "./convert-all.js";
@@ -12,6 +22,14 @@ export { LAYOUTS, OUTPUT_KINDS, formatsOf, outputOf, layoutOf, folderConfigOf } 
 export { openRecordSource } from "./record-source.js";
 export { shardOfEnvironment, SHARD_ENGINE_OPTION } from "./shard-environment.js";
 
+export type { CommandName, EventOf, OptionsOf, ResultOf } from "./commands/commands.js";
+export type { Command, CommandContext, CommandEvent, CommandOptions } from "./commands/command.js";
+export type { InspectReport, LangStats } from "./commands/inspect.js";
+export type { DecryptResult } from "./commands/decrypt.js";
+export type { DeleteIdsCommandResult } from "./commands/delete-ids.js";
+export type { PublishCommandEvent } from "./commands/publish.js";
+export type { NumberRange, OptionSpec, OptionTable, OptionValues, ParsedValue, ResolvedValues, ValueOf } from "./options/option-spec.js";
+export type { DatasetManifest, PublishEvent, PublishOptions, PublishResult } from "@lmsynth/shards";
 export type { BuildEvent, BuildOptions, BuildResult, BuildRun } from "./build.js";
 export type { BuildStats, RunSummary } from "./run-summary.js";
 export type { ConvertProgress, OutputWriters } from "./convert-all.js";

@@ -1,7 +1,6 @@
 import { open, readFile, realpath, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve, sep } from "node:path";
-import { isAlive, recoverInterruptedOutput, trackTemporaryPath } from "@lmsynth/schema";
-import { UsageError } from "./usage-error.js";
+import { OptionError, isAlive, recoverInterruptedOutput, trackTemporaryPath } from "@lmsynth/schema";
 
 /** An output path as the command line named it (`-o`, `--rejected`); `-` and undefined are ignored. */
 export interface NamedPath {
@@ -25,7 +24,7 @@ async function realOf(path: string): Promise<string> {
 
 /**
  * Takes `.<name>.lock` beside `output` (created exclusively, holding this pid). A lock whose process is
- * gone is taken over; a live one is a UsageError naming its pid. Returns the release function.
+ * gone is taken over; a live one is a OptionError naming its pid. Returns the release function.
  */
 async function lockOutput(output: string): Promise<() => Promise<void>> {
   const absolute = resolve(output);
@@ -52,7 +51,7 @@ async function lockOutput(output: string): Promise<() => Promise<void>> {
     const pid = Number.parseInt(text ?? "", 10);
     const held = Number.isInteger(pid) && pid > 0 ? isAlive(pid) : Date.now() - ((await stat(lock).catch(() => undefined))?.mtimeMs ?? 0) < FRESH_LOCK_MS;
     if (held) {
-      throw new UsageError(`${output} is being written by another lmsynth run (pid ${Number.isInteger(pid) ? pid : "unknown"}; lock ${lock})`);
+      throw new OptionError(`${output} is being written by another lmsynth run (pid ${Number.isInteger(pid) ? pid : "unknown"}; lock ${lock})`);
     }
     // Stale: its process is gone. Remove it and race for it again, exclusively.
     await rm(lock, { force: true });
@@ -61,12 +60,12 @@ async function lockOutput(output: string): Promise<() => Promise<void>> {
 
 /**
  * Claims the outputs of a run before anything is opened for writing (behaviour.md §9): an output that is,
- * or contains, one of `inputs` (compared by real path) is a UsageError, and each output gets a lock so
+ * or contains, one of `inputs` (compared by real path) is an OptionError, and each output gets a lock so
  * that a second run on the same path fails at once; then what a killed run left beside it is restored or
- * removed (`recoverInterruptedOutput`). Devices and FIFOs (`/dev/null`) are neither compared
- * nor locked. Returns the function that releases the locks; call it when the run ends, however it ends.
+ * removed (`recoverInterruptedOutput`), each step a note. Devices and FIFOs (`/dev/null`) are neither
+ * compared nor locked. Returns the function that releases the locks; call it when the run ends, however it ends.
  */
-export async function claimOutputs(outputs: readonly NamedPath[], inputs: ReadonlyArray<string | undefined>): Promise<() => Promise<void>> {
+export async function claimOutputs(outputs: readonly NamedPath[], inputs: ReadonlyArray<string | undefined>): Promise<{ release: () => Promise<void>; notes: string[] }> {
   const files = outputs.filter((o): o is { flag: string; path: string } => o.path !== undefined && o.path !== "-");
   const claimed: Array<{ flag: string; path: string; real: string }> = [];
   for (const o of files) {
@@ -79,32 +78,40 @@ export async function claimOutputs(outputs: readonly NamedPath[], inputs: Readon
     const real = await realpath(input).catch(() => undefined);
     if (real === undefined) continue; // a missing input is reported by the reader
     for (const o of claimed) {
-      if (real === o.real) throw new UsageError(`${o.flag} ${o.path} is the input ${input}: writing it would destroy the input`);
-      if (real.startsWith(o.real + sep)) throw new UsageError(`${o.flag} ${o.path} contains the input ${input}: writing it would destroy the input`);
+      if (real === o.real) throw new OptionError(`${o.flag} ${o.path} is the input ${input}: writing it would destroy the input`);
+      if (real.startsWith(o.real + sep)) throw new OptionError(`${o.flag} ${o.path} contains the input ${input}: writing it would destroy the input`);
     }
   }
   const releases: Array<() => Promise<void>> = [];
-  const releaseAll = async (): Promise<void> => {
+  const release = async (): Promise<void> => {
     await Promise.all(releases.map((r) => r()));
   };
+  const notes: string[] = [];
   try {
     for (const o of claimed) {
       releases.push(await lockOutput(o.path));
       // Under the lock no other lmsynth run is writing it: what is left beside it was left by a killed one.
-      for (const line of await recoverInterruptedOutput(resolve(o.path))) process.stderr.write(`note: ${line}\n`);
+      notes.push(...(await recoverInterruptedOutput(resolve(o.path))));
     }
   } catch (e) {
-    await releaseAll();
+    await release();
     throw e;
   }
-  return releaseAll;
+  return { release, notes };
 }
 
-/** Runs `body` with `outputs` claimed against `inputs` (see {@link claimOutputs}); the locks go when it ends. */
-export async function withClaimedOutputs<T>(outputs: readonly NamedPath[], inputs: ReadonlyArray<string | undefined>, body: () => Promise<T>): Promise<T> {
-  const release = await claimOutputs(outputs, inputs);
+/** Runs `body` (a generator of events, or a promise) with `outputs` claimed against `inputs` (see
+ * {@link claimOutputs}), its notes first; the locks go when it ends. */
+export async function* withClaimedOutputs<E, R>(
+  outputs: readonly NamedPath[],
+  inputs: ReadonlyArray<string | undefined>,
+  body: () => AsyncGenerator<E, R> | Promise<R>,
+): AsyncGenerator<E | { event: "note"; message: string }, R> {
+  const { release, notes } = await claimOutputs(outputs, inputs);
   try {
-    return await body();
+    for (const message of notes) yield { event: "note", message };
+    const run = body();
+    return run instanceof Promise ? await run : yield* run;
   } finally {
     await release();
   }

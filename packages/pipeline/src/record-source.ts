@@ -1,19 +1,22 @@
 import { createHash, type Hash } from "node:crypto";
-import { OptionError, conversationIdIn, variantEvidence, variantOfEvidence, type Variant } from "@lmsynth/schema";
+import { OptionError, conversationIdIn, variantEvidence, variantOfEvidence, type MergedRecord, type Variant } from "@lmsynth/schema";
 import type { ConvertInit, ConvertOut } from "./convert-record.js";
 import {
+  DEFAULT_MAX_LINE_BYTES,
   decryptStream,
   emptyJoinCounts,
   inputSize,
   joinSources,
   mapJoinedSources,
   mapRecords,
+  peekFirstLine,
   readPassphrase,
   readRecords,
   type JoinCounts,
   type LocatedRecord,
   type MappedRecord,
   type MapRecordsOptions,
+  type OpenedInput,
   type ReadRecordsOptions,
   type RejectedLine,
 } from "@lmsynth/reader";
@@ -40,6 +43,9 @@ export interface RecordSource {
   variant: () => Variant | undefined;
   /** The variant given by the caller, undefined when it is to be detected. */
   variantGiven: Variant | undefined;
+  /** The variant given, else the first record's (read through the stream the run reads on from, so that it
+   * works for stdin and encrypted inputs): what fixes the columns before the first row. Call before reading. */
+  firstVariant(): Promise<Variant | undefined>;
   /**
    * Every input file in command-line order, with its size and sha256: hashed as it was read, or read
    * again now for inputs read by random access (Parquet shards).
@@ -127,8 +133,11 @@ export async function openRecordSource(options: RecordSourceOptions): Promise<Re
   let passphrase: Promise<string> | undefined;
   const exclude = options.excludeIds;
   let deleted = 0;
+  // The first input, once peeked at (`firstVariant`), is read on from the same stream.
+  const opened = new Map<string, OpenedInput>();
   const readOptions: ReadRecordsOptions = {
     ...(options.stdin ? { stdin: options.stdin } : {}),
+    opened,
     onRawChunk(file, chunk) {
       let h = hashes.get(file);
       if (!h) hashes.set(file, (h = { hash: createHash("sha256"), bytes: 0 }));
@@ -182,6 +191,10 @@ export async function openRecordSource(options: RecordSourceOptions): Promise<Re
       yield r;
     }
   }
+  const closeUnread = async (): Promise<void> => {
+    for (const input of opened.values()) await input.close?.();
+    opened.clear();
+  };
   // The worker threads load the converter from this package by URL: it is the one module they run.
   const mapperUrl = new URL("./convert-record.js", import.meta.url).href;
   function map(init: ConvertInit, threads: number, initFor?: MapRecordsOptions<ConvertInit>["initFor"]): AsyncIterable<MappedRecord<ConvertOut>> {
@@ -211,10 +224,23 @@ export async function openRecordSource(options: RecordSourceOptions): Promise<Re
     },
     variant: () => options.variant ?? variantOfEvidence(evidence),
     variantGiven: options.variant,
+    async firstVariant() {
+      if (options.variant) return options.variant;
+      const first = synth?.[0] ?? files[0]!;
+      const line = await peekFirstLine(first, { ...readOptions, opened, maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES });
+      try {
+        return variantOfEvidence(variantEvidence(JSON.parse(line ?? "") as MergedRecord));
+      } catch {
+        // Not a record: the read reports it at its line.
+        return undefined;
+      }
+    },
     async close() {
+      await closeUnread();
       await rejectedSink?.close();
     },
     async abort() {
+      await closeUnread();
       await rejectedSink?.abort();
     },
   };

@@ -1,4 +1,4 @@
-import type { ParsedValue } from "./option-table.js";
+import type { ParsedValue } from "./options/option-spec.js";
 
 /** Shell-quotes an argument, so the recorded command line can be pasted back into a shell. */
 function quote(arg: string): string {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 // The built code: worker threads load the compiled converter next to it, not src/*.ts.
-import { build, buildIter, outputOf, summaryOfManifest, type BuildEvent, type BuildOptions } from "../dist/index.js";
+import { buildFolder, buildFolderIter, outputOf, summaryOfManifest, type BuildEvent, type BuildOptions } from "../dist/index.js";
 
 const FIXTURES = fileURLToPath(new URL("../../../test-fixtures/", import.meta.url));
 const LLAMA = join(FIXTURES, "llama3.1/edge-cases.jsonl");
@@ -26,7 +26,7 @@ const options = (output: string, extra: Partial<BuildOptions> = {}): BuildOption
   folder: { formats: ["jsonl"] },
   withMeta: true,
   languages: ["ja"],
-  run: { tool: "test", version: "0", command: "build()", options: {} },
+  run: { tool: "test", version: "0", command: "buildFolder()", options: {} },
   threads: 1,
   ...extra,
 });
@@ -34,7 +34,7 @@ const options = (output: string, extra: Partial<BuildOptions> = {}): BuildOption
 describe("build", () => {
   it("writes the Hub folder of every configured output and returns the summary and manifest", async () => {
     const out = join(dir, "ds");
-    const { summary, manifest, reusedShards } = await build(options(out));
+    const { summary, manifest, reusedShards } = await buildFolder(options(out));
     expect(readdirSync(out).sort()).toEqual(["README.md", "dpo", "manifest.json", "report.html", "sft"]);
     expect(reusedShards).toBe(0);
     expect(summary.rows).toEqual({ sft: manifest.counts.rows.sft!.train, dpo: manifest.counts.rows.dpo!.train });
@@ -48,18 +48,18 @@ describe("build", () => {
   });
 
   it("gives the same bytes with one thread and with two", async () => {
-    await build(options(join(dir, "one"), { threads: 1 }));
-    await build(options(join(dir, "two"), { threads: 2 }));
+    await buildFolder(options(join(dir, "one"), { threads: 1 }));
+    await buildFolder(options(join(dir, "two"), { threads: 2 }));
     for (const file of ["sft/train-00000-of-00001.jsonl", "dpo/train-00000-of-00001.jsonl", "manifest.json", "README.md"]) {
       expect(readFileSync(join(dir, "two", file))).toEqual(readFileSync(join(dir, "one", file)));
     }
   });
 });
 
-describe("buildIter", () => {
+describe("buildFolderIter", () => {
   it("yields the report and closing phases, then returns the result", async () => {
     const events: BuildEvent[] = [];
-    const iterator = buildIter(options(join(dir, "ds")));
+    const iterator = buildFolderIter(options(join(dir, "ds")));
     let step = await iterator.next();
     while (!step.done) {
       events.push(step.value);
@@ -75,7 +75,7 @@ describe("buildIter", () => {
   it("leaves nothing behind when aborted", async () => {
     const controller = new AbortController();
     controller.abort(new Error("stop"));
-    await expect(build(options(join(dir, "ds"), { signal: controller.signal }))).rejects.toThrow("stop");
+    await expect(buildFolder(options(join(dir, "ds"), { signal: controller.signal }))).rejects.toThrow("stop");
     expect(readdirSync(dir)).toEqual([]);
   });
 });

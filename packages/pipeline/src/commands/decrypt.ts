@@ -1,34 +1,42 @@
 import { decryptFile, readPassphrase } from "@lmsynth/reader";
-
-import { GENERAL_OPTIONS } from "../common-options.js";
-import type { CliIo } from "../io.js";
+import { OptionError } from "@lmsynth/schema";
+import { GENERAL_OPTIONS } from "../options/common-options.js";
+import type { OptionTable } from "../options/option-spec.js";
 import { withClaimedOutputs } from "../output-claim.js";
-import { parseOptions, type OptionTable } from "../option-table.js";
-import { UsageError } from "../usage-error.js";
+import type { Command } from "./command.js";
 
-export const TABLE = {
+const TABLE = {
   output: { type: "string", short: "o", arg: "file", description: "where the plaintext goes (written only after the integrity check)" },
   "passphrase-file": { type: "string", arg: "file", description: "passphrase (first line; or env LMSYNTH_PASSPHRASE)" },
   ...GENERAL_OPTIONS,
 } satisfies OptionTable;
 
-export const USAGE = "lmsynth decrypt <in.gpg> -o <out>";
-export const SUMMARY =
-  "Decrypts a passphrase-encrypted OpenPGP file (gpg --symmetric: CFB+MDC or OCB/AEAD, binary or armored). Rarely needed: every command reads .gpg inputs directly.";
-
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values: o, positionals } = parseOptions(TABLE, argv);
-  if (positionals.length !== 1) throw new UsageError("decrypt takes one input file");
-  const output = o.output;
-  if (!output) throw new UsageError("missing -o <output>");
-  const passphrase = await readPassphrase({ ...(o["passphrase-file"] ? { passphraseFile: o["passphrase-file"] } : {}), env: io.env });
-  const inputs = [positionals[0], o["passphrase-file"]];
-  return withClaimedOutputs([{ flag: "-o", path: output }], inputs, async () => {
-    const started = performance.now();
-    const done = await decryptFile(positionals[0]!, output, { passphrase, ...(io.signal ? { signal: io.signal } : {}) });
-    const summary = { command: "decrypt", input: positionals[0], output: done.path, bytes: done.bytes, seconds: (performance.now() - started) / 1000 };
-    if (o.json) io.stdout.write(JSON.stringify(summary, null, 2) + "\n");
-    else if (!o.silent) io.stderr.write(`decrypted ${summary.input} → ${summary.output} (${done.bytes} bytes, integrity checked)\n`);
-    return 0;
-  });
+/** What `lmsynth decrypt` did. */
+export interface DecryptResult {
+  command: "decrypt";
+  input: string;
+  output: string;
+  bytes: number;
+  seconds: number;
 }
+
+/** `lmsynth decrypt`: a passphrase-encrypted OpenPGP file to its plaintext, integrity-checked, atomic. */
+export const decryptCommand: Command<typeof TABLE, DecryptResult> = {
+  about: "decrypt an OpenPGP (.gpg) file, integrity-checked, atomic",
+  usage: "lmsynth decrypt <in.gpg> -o <out>",
+  summary:
+    "Decrypts a passphrase-encrypted OpenPGP file (gpg --symmetric: CFB+MDC or OCB/AEAD, binary or armored). Rarely needed: every command reads .gpg inputs directly.",
+  table: TABLE,
+  async *run(o, context) {
+    const input = o.inputs?.length === 1 ? o.inputs[0]! : undefined;
+    if (input === undefined) throw new OptionError("decrypt takes one input file");
+    const output = o.output;
+    if (!output) throw new OptionError("missing -o <output>");
+    const passphrase = await readPassphrase({ ...(o["passphrase-file"] ? { passphraseFile: o["passphrase-file"] } : {}), env: context.env });
+    return yield* withClaimedOutputs([{ flag: "-o", path: output }], [input, o["passphrase-file"]], async (): Promise<DecryptResult> => {
+      const started = performance.now();
+      const done = await decryptFile(input, output, { passphrase, ...(context.signal ? { signal: context.signal } : {}) });
+      return { command: "decrypt", input, output: done.path, bytes: done.bytes, seconds: (performance.now() - started) / 1000 };
+    });
+  },
+};

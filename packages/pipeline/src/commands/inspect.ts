@@ -1,24 +1,19 @@
 import { addRecord, createDatasetStats, type DatasetFlags, type DatasetWarnings, type LanguageStats } from "@lmsynth/report";
 import { LANGUAGE_FIELDS, MergedRecordSchema, VARIANT_TABLE, type Lang, type MergedRecord, type Variant } from "@lmsynth/schema";
-import { openRecordSource } from "@lmsynth/pipeline";
-import { GENERAL_OPTIONS, INPUT_OPTIONS } from "../common-options.js";
-import { inputPathsOf, sourceOptionsOf } from "../source-options.js";
+import { PROGRESS_EVERY } from "../convert-all.js";
+import { GENERAL_OPTIONS, INPUT_OPTIONS } from "../options/common-options.js";
+import type { OptionTable } from "../options/option-spec.js";
+import { inputPathsOf, sourceOptionsOf } from "../options/source-options.js";
 import { withClaimedOutputs } from "../output-claim.js";
-import type { CliIo } from "../io.js";
-import { parseOptions, type OptionTable } from "../option-table.js";
-import { startProgress } from "../progress.js";
-import { noProgress } from "../summary.js";
+import { openRecordSource } from "../record-source.js";
+import type { Command, CommandEvent } from "./command.js";
 
-export const TABLE = {
+const TABLE = {
   ...INPUT_OPTIONS,
   "on-invalid": { ...INPUT_OPTIONS["on-invalid"], default: "skip", description: "skip (count and list bad lines) or fail at the first" },
   rejected: { ...INPUT_OPTIONS.rejected, description: "also write the bad lines to this file" },
   ...GENERAL_OPTIONS,
 } satisfies OptionTable;
-
-export const USAGE = "lmsynth inspect <file…> [--json]";
-export const SUMMARY =
-  "Detects the variant, validates every line and counts records, responses and scores. Exits 2 when a line is invalid.";
 
 /** Per-language counts of `inspect` (the accumulator's fields that `inspect` prints, in this key order). */
 export type LangStats = Pick<
@@ -93,61 +88,63 @@ function inspectLang(s: LanguageStats): LangStats {
   };
 }
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseOptions(TABLE, argv);
-  const o: typeof args.values = { "on-invalid": "skip", ...args.values };
-  const stats = createDatasetStats();
-  const rejected = { flag: "--rejected", path: o.rejected };
-  let withoutInstruction = 0;
-  const unknown = new Map<string, number>();
-  return withClaimedOutputs([rejected], inputPathsOf(args.positionals, o), async () => {
-    // Without --rejected, inspect only counts and lists bad lines; it writes no file.
-    const source = await openRecordSource(sourceOptionsOf(args.positionals, o, io, undefined));
-    const progress = startProgress(io, noProgress(o), source.read, source.totalBytes);
-    try {
-      for await (const { record } of source.records) {
-        addRecord(stats, record);
-        countUnknownFields(record, unknown);
-        if (record.synthesized_assistant_responses?.length && !record.translated_conversation?.length) withoutInstruction++;
-        progress.tick(stats.records);
+/** `lmsynth inspect`: what a file holds, every line validated; its report (exit 2 in the CLI when a line is invalid). */
+export const inspectCommand: Command<typeof TABLE, InspectReport> = {
+  about: "detect the variant, count and validate records, print a summary",
+  usage: "lmsynth inspect <file…> [--json]",
+  summary: "Detects the variant, validates every line and counts records, responses and scores. Exits 2 when a line is invalid.",
+  table: TABLE,
+  async *run(options, context) {
+    const o: typeof options = { "on-invalid": "skip", ...options };
+    const inputs = o.inputs ?? [];
+    const stats = createDatasetStats();
+    const rejected = { flag: "--rejected", path: o.rejected };
+    let withoutInstruction = 0;
+    const unknown = new Map<string, number>();
+    return yield* withClaimedOutputs([rejected], inputPathsOf(inputs, o), async function* (): AsyncGenerator<CommandEvent, InspectReport> {
+      // Without --rejected, inspect only counts and lists bad lines; it writes no file.
+      const source = await openRecordSource(sourceOptionsOf(inputs, o, context, undefined));
+      try {
+        for await (const { record } of source.records) {
+          addRecord(stats, record);
+          countUnknownFields(record, unknown);
+          if (record.synthesized_assistant_responses?.length && !record.translated_conversation?.length) withoutInstruction++;
+          if (stats.records % PROGRESS_EVERY === 0) yield { event: "progress", records: stats.records, bytesRead: source.read.bytesRead, totalBytes: source.totalBytes };
+        }
+      } catch (e) {
+        await source.abort();
+        throw e;
       }
-    } catch (e) {
-      progress.stop();
-      await source.abort();
-      throw e;
-    }
-    progress.stop();
-    await source.close();
-    const langs = Object.fromEntries(Object.entries(stats.langs).map(([lang, s]) => [lang, inspectLang(s)]));
-    const report: InspectReport = {
-      files: args.positionals,
-      variant: source.variant() ?? null,
-      records: stats.records,
-      invalid_lines: source.rejected(),
-      invalid_examples: source.rejectedExamples,
-      flags: stats.flags,
-      langs,
-      warnings: stats.warnings,
-      unknown_fields: Object.fromEntries([...unknown].sort(([a], [b]) => a.localeCompare(b))),
-      notes: [
-        ...variantNotes(source.variant(), langs),
-        // A synth file alone has no Japanese instructions: its records are not eligible, so margins would read 0.
-        ...(withoutInstruction > 0
-          ? [`${withoutInstruction} records with Japanese responses have no Japanese instruction: Japanese margins and selectable counts need --instructions (the .gpg file) with --synth`]
-          : []),
-      ],
-    };
-    if (o.json) io.stdout.write(JSON.stringify(report, null, 2) + "\n");
-    else io.stdout.write(formatReport(report));
-    return report.invalid_lines > 0 ? 2 : 0;  });
-}
+      await source.close();
+      const langs = Object.fromEntries(Object.entries(stats.langs).map(([lang, s]) => [lang, inspectLang(s)]));
+      return {
+        files: [...inputs],
+        variant: source.variant() ?? null,
+        records: stats.records,
+        invalid_lines: source.rejected(),
+        invalid_examples: source.rejectedExamples,
+        flags: stats.flags,
+        langs,
+        warnings: stats.warnings,
+        unknown_fields: Object.fromEntries([...unknown].sort(([a], [b]) => a.localeCompare(b))),
+        notes: [
+          ...variantNotes(source.variant(), langs),
+          // A synth file alone has no Japanese instructions: its records are not eligible, so margins would read 0.
+          ...(withoutInstruction > 0
+            ? [`${withoutInstruction} records with Japanese responses have no Japanese instruction: Japanese margins and selectable counts need --instructions (the .gpg file) with --synth`]
+            : []),
+        ],
+      };
+    });
+  },
+};
 
 function bar(n: number, max: number): string {
   return "█".repeat(max === 0 ? 0 : Math.round((40 * n) / max));
 }
 
 /** The report as text: counts, then a score histogram per language. */
-export function formatReport(r: InspectReport): string {
+export function formatInspectReport(r: InspectReport): string {
   const lines = [
     `files            ${r.files.join(", ")}`,
     `variant          ${r.variant ?? "unknown"}`,

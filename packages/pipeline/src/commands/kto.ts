@@ -1,14 +1,16 @@
-import { outputOf } from "@lmsynth/pipeline";
-import { KTO_OPTIONS, ktoOptionsOf, lengthOf, reasoningOf } from "../conversion-options.js";
-import { templateSpecOf } from "../template-options.js";
-import type { CliIo } from "../io.js";
-import { jsonlTable, runJsonlCommand } from "../run-jsonl.js";
+import { KTO_OPTIONS, ktoOptionsOf, lengthOf, reasoningOf } from "../options/conversion-options.js";
+import { templateSpecOf } from "../options/template-options.js";
+import { outputOf } from "../layouts.js";
+import { jsonlCommand, jsonlTable } from "./run-jsonl.js";
 
-export const TABLE = jsonlTable(KTO_OPTIONS, "add lang and response_index");
-
-export const USAGE = "lmsynth kto <input…> -o <out.jsonl|out.jsonl.gz|->";
-export const SUMMARY = "Turns judge scores into KTO examples: prompt, completion, desirable or not (README: \"KTO\").";
-
-export function run(argv: string[], io: CliIo): Promise<number> {
-  return runJsonlCommand({ name: "kto", table: TABLE, init: (o) => ({ outputs: [outputOf("kto")], ...reasoningOf(o), ...lengthOf(o, templateSpecOf(o), false), kto: { options: ktoOptionsOf(o) } }) }, argv, io);
-}
+/** `lmsynth kto`: KTO examples as JSONL (README: "KTO"). */
+export const ktoCommand = jsonlCommand(
+  "kto",
+  {
+    about: "KTO examples (desirable or not) from the judge scores as JSONL",
+    table: jsonlTable(KTO_OPTIONS, "add lang and response_index"),
+    usage: "lmsynth kto <input…> -o <out.jsonl|out.jsonl.gz|->",
+    summary: "Turns judge scores into KTO examples: prompt, completion, desirable or not (README: \"KTO\").",
+  },
+  (o) => ({ outputs: [outputOf("kto")], ...reasoningOf(o), ...lengthOf(o, templateSpecOf(o), false), kto: { options: ktoOptionsOf(o) } }),
+);

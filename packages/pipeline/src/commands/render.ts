@@ -1,28 +1,24 @@
 import { z } from "zod";
 import { readRecords } from "@lmsynth/reader";
-import { rowSchema, type Message } from "@lmsynth/schema";
+import { OptionError, rowSchema, type Message } from "@lmsynth/schema";
 import { openJsonlSink } from "@lmsynth/sinks";
 import { renderDpoRow, renderSftRow } from "@lmsynth/templates";
-import { GENERAL_OPTIONS } from "../common-options.js";
-import type { CliIo } from "../io.js";
+import { resolveTemplateSpec } from "../convert-record.js";
+import { LAYOUTS, type Layout, type Readable } from "../layouts.js";
+import { GENERAL_OPTIONS } from "../options/common-options.js";
+import type { OptionTable } from "../options/option-spec.js";
+import { TEMPLATE_OPTIONS, templateSpecOf } from "../options/template-options.js";
 import { withClaimedOutputs } from "../output-claim.js";
-import { parseOptions, type OptionTable } from "../option-table.js";
-import { startProgress } from "../progress.js";
-import { printSummary, noProgress } from "../summary.js";
-import { LAYOUTS, resolveTemplateSpec, type Layout, type Readable, type RunSummary } from "@lmsynth/pipeline";
-import { TEMPLATE_OPTIONS, templateSpecOf } from "../template-options.js";
-import { UsageError } from "../usage-error.js";
+import { PROGRESS_EVERY } from "../convert-all.js";
+import { newSummary, type RunSummary } from "../run-summary.js";
+import type { Command, CommandEvent } from "./command.js";
 
-export const TABLE = {
+const TABLE = {
   output: { type: "string", short: "o", arg: "file", description: "output .jsonl, .jsonl.gz, or - for stdout" },
   ...TEMPLATE_OPTIONS,
   system: { type: "string", arg: "text", description: "system message put first where a row has none" },
   ...GENERAL_OPTIONS,
 } satisfies OptionTable;
-
-export const USAGE = "lmsynth render <sft-or-dpo.jsonl> --template <name|tokenizer_config.json> -o <out>";
-export const SUMMARY =
-  "Chat-template text as transformers' apply_chat_template renders it: SFT rows → {conversation_id, text}; DPO rows → {conversation_id, prompt, chosen, rejected} split as TRL splits them.";
 
 /** A layout render reads: the schema of the columns that hold its conversation, and how they become one. */
 interface ReadableLayout {
@@ -71,46 +67,51 @@ function withSystem(list: Message[], system: string | undefined): Message[] {
   return system === undefined || list[0]?.role === "system" ? list : [{ role: "system", content: system }, ...list];
 }
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values: o, positionals } = parseOptions(TABLE, argv);
-  if (positionals.length === 0) throw new UsageError("no input: give an sft or dpo JSONL file (or -)");
-  const output = o.output;
-  if (!output) throw new UsageError("missing -o <output>");
-  if (o.output === "-" && o.json) throw new UsageError("--json prints on stdout: give -o a file");
-  const spec = templateSpecOf(o);
-  if (!spec) throw new UsageError("missing --template <name|path>");
-  const renderer = await resolveTemplateSpec(spec);
-  const system = o.system;
-  const started = performance.now();
-  const read = { bytesRead: 0 };
-  return withClaimedOutputs([{ flag: "-o", path: output }], positionals, async () => {
-    const sink = await openJsonlSink<object>(output, { stdout: io.stdout });
-    const summary: RunSummary = { command: "render", variant: null, records: 0, rejected: 0, rows: { render: 0 }, funnel: {}, outputs: [], seconds: 0 };
-    const progress = startProgress(io, noProgress(o), read, undefined);
-    try {
-      for await (const { record } of readRecords(positionals, { stdin: io.stdin, progress: read, schema: RenderableRowSchema })) {
-        io.signal?.throwIfAborted();
-        const id = typeof (record as { conversation_id?: unknown }).conversation_id === "string" ? (record as { conversation_id: string }).conversation_id : "";
-        const row = readableOf(record);
-        const out =
-          "pair" in row
-            ? renderDpoRow({ conversation_id: id, ...row.pair, prompt: withSystem(row.pair.prompt, system) }, renderer)
-            : renderSftRow({ conversation_id: id, messages: withSystem(row.conversation, system) }, renderer);
-        await sink.write(out);
-        summary.records++;
-        summary.rows.render!++;
-        progress.tick(summary.records);
+/** `lmsynth render`: chat-template text of SFT, DPO and KTO rows of any layout. */
+export const renderCommand: Command<typeof TABLE, { summary: RunSummary }> = {
+  about: "chat-template text (Llama 3.1, Gemma 2/3, ChatML, any tokenizer_config.json)",
+  usage: "lmsynth render <sft-or-dpo.jsonl> --template <name|tokenizer_config.json> -o <out>",
+  summary:
+    "Chat-template text as transformers' apply_chat_template renders it: SFT rows → {conversation_id, text}; DPO rows → {conversation_id, prompt, chosen, rejected} split as TRL splits them.",
+  table: TABLE,
+  async *run(o, context) {
+    const inputs = o.inputs ?? [];
+    if (inputs.length === 0) throw new OptionError("no input: give an sft or dpo JSONL file (or -)");
+    const output = o.output;
+    if (!output) throw new OptionError("missing -o <output>");
+    if (output === "-" && o.json) throw new OptionError("--json prints on stdout: give -o a file");
+    const spec = templateSpecOf(o);
+    if (!spec) throw new OptionError("missing --template <name|path>");
+    const renderer = await resolveTemplateSpec(spec);
+    const system = o.system;
+    const started = performance.now();
+    const read = { bytesRead: 0 };
+    return yield* withClaimedOutputs([{ flag: "-o", path: output }], inputs, async function* (): AsyncGenerator<CommandEvent, { summary: RunSummary }> {
+      const sink = await openJsonlSink<object>(output, context.stdout ? { stdout: context.stdout } : {});
+      const summary = newSummary("render");
+      summary.rows.render = 0;
+      try {
+        for await (const { record } of readRecords(inputs, { ...(context.stdin ? { stdin: context.stdin } : {}), progress: read, schema: RenderableRowSchema })) {
+          context.signal?.throwIfAborted();
+          const id = typeof (record as { conversation_id?: unknown }).conversation_id === "string" ? (record as { conversation_id: string }).conversation_id : "";
+          const row = readableOf(record);
+          const out =
+            "pair" in row
+              ? renderDpoRow({ conversation_id: id, ...row.pair, prompt: withSystem(row.pair.prompt, system) }, renderer)
+              : renderSftRow({ conversation_id: id, messages: withSystem(row.conversation, system) }, renderer);
+          await sink.write(out);
+          summary.records++;
+          summary.rows.render++;
+          if (summary.records % PROGRESS_EVERY === 0) yield { event: "progress", records: summary.records, bytesRead: read.bytesRead, totalBytes: undefined };
+        }
+      } catch (e) {
+        await sink.abort();
+        throw e;
       }
-    } catch (e) {
-      progress.stop();
-      await sink.abort();
-      throw e;
-    }
-    progress.stop();
-    const written = await sink.close();
-    summary.outputs = o.output === "-" ? [] : [written.path];
-    summary.seconds = (performance.now() - started) / 1000;
-    printSummary(io, summary, { json: o.json === true, silent: o.silent === true });
-    return 0;
-  });
-}
+      const written = await sink.close();
+      summary.outputs = output === "-" ? [] : [written.path];
+      summary.seconds = (performance.now() - started) / 1000;
+      return { summary };
+    });
+  },
+};

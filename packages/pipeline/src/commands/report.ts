@@ -1,22 +1,23 @@
 import { randomBytes } from "node:crypto";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { convertAll, finishSummary, newSummary, openRecordSource, renderRunReport } from "@lmsynth/pipeline";
 import { createDatasetStats } from "@lmsynth/report";
-import { OutputError } from "@lmsynth/schema";
-import { CONVERSION_OPTIONS, DELETION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../common-options.js";
-import { FOLDER_SELECTION_OPTIONS, folderConvertInit } from "../conversion-options.js";
-import { exclusionOf, inputPathsOf, sourceOptionsOf } from "../source-options.js";
+import { OptionError, OutputError } from "@lmsynth/schema";
+import { renderRunReport } from "../build.js";
+import { convertAll, finishSummary } from "../convert-all.js";
+import { CONVERSION_OPTIONS, DELETION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../options/common-options.js";
+import { FOLDER_SELECTION_OPTIONS, folderConvertInit } from "../options/conversion-options.js";
+import type { OptionTable } from "../options/option-spec.js";
+import { exclusionOf, inputPathsOf, sourceOptionsOf } from "../options/source-options.js";
+import { TEMPLATE_OPTIONS, templateSpecOf } from "../options/template-options.js";
 import { withClaimedOutputs } from "../output-claim.js";
-import type { CliIo } from "../io.js";
-import { parseOptions, type OptionTable } from "../option-table.js";
-import { drawProgress, parallelismOf, rejectedOutput, runOf } from "../run-jsonl.js";
-import { printSummary, noProgress } from "../summary.js";
-import { TEMPLATE_OPTIONS, templateSpecOf } from "../template-options.js";
-import { UsageError } from "../usage-error.js";
+import { openRecordSource } from "../record-source.js";
+import { newSummary, type RunSummary } from "../run-summary.js";
+import type { Command, CommandEvent } from "./command.js";
+import { argvOf, parallelismOf, rejectedOutput, runOf } from "./run-jsonl.js";
 
 // The report counts what `build` would write, so it takes build's selection flags but none of its file ones.
-export const TABLE = {
+const TABLE = {
   output: { type: "string", short: "o", arg: "file", description: "output .html file, or - for stdout" },
   ...INPUT_OPTIONS,
   ...DELETION_OPTIONS,
@@ -26,17 +27,14 @@ export const TABLE = {
   ...GENERAL_OPTIONS,
 } satisfies OptionTable;
 
-export const USAGE = "lmsynth report <input…> -o report.html";
-export const SUMMARY =
-  "Writes the visual report that build puts in its folder, alone: the funnel, score, margin and length charts, as one self-contained HTML file (inline SVG, no network). Takes build's selection flags; writes no rows.";
-
 /**
  * Writes `text` to `path` through a temporary sibling renamed into place, so no half-written report is ever
  * seen at `path` (behaviour.md §9). `-` writes to stdout.
  */
-async function writeReport(path: string, text: string, io: CliIo): Promise<void> {
+async function writeReport(path: string, text: string, stdout: NodeJS.WritableStream | undefined): Promise<void> {
   if (path === "-") {
-    io.stdout.write(text);
+    if (!stdout) throw new OptionError("-o -: this call has no stdout");
+    stdout.write(text);
     return;
   }
   const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
@@ -49,36 +47,44 @@ async function writeReport(path: string, text: string, io: CliIo): Promise<void>
   }
 }
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseOptions(TABLE, argv);
-  const o = await resolveOptions(TABLE, args);
-  const output = o.output;
-  if (!output) throw new UsageError("missing -o <report.html> (or - for stdout)");
-  if (output === "-" && o.json) throw new UsageError("--json prints on stdout: give -o a file");
-  const { threads, tokenizerThreads, shard } = parallelismOf(o, io.env);
-  // The same conversion as `build` (rows are only counted), so the funnel equals build's.
-  const init = folderConvertInit(o, { withMeta: false, template: templateSpecOf(o), shard });
-  const started = performance.now();
-  const stats = createDatasetStats();
-  const summary = newSummary("report");
-  // Skipped lines are only counted (and shown in the summary) unless --rejected names a file.
-  return withClaimedOutputs([{ flag: "-o", path: output }, rejectedOutput(o, undefined)], inputPathsOf(args.positionals, o), async () => {
-    const exclusion = await exclusionOf(o, io);
-    const source = await openRecordSource(sourceOptionsOf(args.positionals, o, io, undefined, exclusion));
-    const discard = async (): Promise<void> => {};
-    const writers = Object.fromEntries(init.outputs.map((output) => [output.name, discard]));
-    try {
-      await drawProgress(convertAll(source, init, writers, summary, { threads, ...(tokenizerThreads ? { tokenizerThreads } : {}), stats, ...(io.signal ? { signal: io.signal } : {}) }), io, noProgress(o));
-    } catch (e) {
-      await source.abort();
-      throw e;
-    }
-    await source.close();
-    finishSummary(summary, source, started);
-    await writeReport(output, renderRunReport(summary, stats, runOf("report", argv, o, exclusion)), io);
-    summary.outputs = output === "-" ? [] : [output];
-    summary.seconds = (performance.now() - started) / 1000;
-    printSummary(io, summary, { json: o.json === true, silent: o.silent === true });
-    return 0;
-  });
-}
+/** `lmsynth report`: the visual report of a build alone, counting what `build` would write. */
+export const reportCommand: Command<typeof TABLE, { summary: RunSummary }> = {
+  about: "the visual report of a build alone: funnel, scores, margins, lengths as one HTML file",
+  usage: "lmsynth report <input…> -o report.html",
+  summary:
+    "Writes the visual report that build puts in its folder, alone: the funnel, score, margin and length charts, as one self-contained HTML file (inline SVG, no network). Takes build's selection flags; writes no rows.",
+  table: TABLE,
+  async *run(options, context) {
+    const o = await resolveOptions(TABLE, options);
+    const inputs = options.inputs ?? [];
+    const output = o.output;
+    if (!output) throw new OptionError("missing -o <report.html> (or - for stdout)");
+    if (output === "-" && o.json) throw new OptionError("--json prints on stdout: give -o a file");
+    const { threads, tokenizerThreads, shard } = parallelismOf(o, context.env);
+    // The same conversion as `build` (rows are only counted), so the funnel equals build's.
+    const init = folderConvertInit(o, { withMeta: false, template: templateSpecOf(o), shard });
+    const started = performance.now();
+    const stats = createDatasetStats();
+    const summary = newSummary("report");
+    // Skipped lines are only counted (and shown in the summary) unless --rejected names a file.
+    return yield* withClaimedOutputs([{ flag: "-o", path: output }, rejectedOutput(o, undefined)], inputPathsOf(inputs, o), async function* (): AsyncGenerator<CommandEvent, { summary: RunSummary }> {
+      const exclusion = await exclusionOf(o);
+      for (const message of exclusion?.warnings ?? []) yield { event: "warning", message };
+      const source = await openRecordSource(sourceOptionsOf(inputs, o, context, undefined, exclusion));
+      const discard = async (): Promise<void> => {};
+      const writers = Object.fromEntries(init.outputs.map((output) => [output.name, discard]));
+      try {
+        yield* convertAll(source, init, writers, summary, { threads, ...(tokenizerThreads ? { tokenizerThreads } : {}), stats, ...(context.signal ? { signal: context.signal } : {}) });
+      } catch (e) {
+        await source.abort();
+        throw e;
+      }
+      await source.close();
+      finishSummary(summary, source, started);
+      await writeReport(output, renderRunReport(summary, stats, runOf("report", context.argv ?? argvOf(options), o, exclusion)), context.stdout);
+      summary.outputs = output === "-" ? [] : [output];
+      summary.seconds = (performance.now() - started) / 1000;
+      return { summary };
+    });
+  },
+};

@@ -1,18 +1,21 @@
-import { EXCLUDE_IDS_OPTION, SHARD_ENGINE_OPTION, convertAll, shardOfEnvironment, finishSummary, newSummary, openRecordSource, threadsOf, type BuildRun, type ConvertInit, type ConvertProgress } from "@lmsynth/pipeline";
-
-import { openJsonlSink } from "@lmsynth/sinks";
-import { CONVERSION_OPTIONS, DELETION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "./common-options.js";
-import { TEMPLATE_OPTIONS } from "./template-options.js";
-import type { CliIo } from "./io.js";
-import { VERSION } from "./main.js";
-import { withClaimedOutputs, type NamedPath } from "./output-claim.js";
-import { parseOptions, type OptionSpec, type OptionTable, type OptionValues, type ParsedValue, type ResolvedValues } from "./option-table.js";
-import { startProgress } from "./progress.js";
-import { commandLine, recordedOptions } from "./run-record.js";
-import { exclusionOf, inputPathsOf, sourceOptionsOf } from "./source-options.js";
+import { EXCLUDE_IDS_OPTION } from "../run-summary.js";
+import { SHARD_ENGINE_OPTION, shardOfEnvironment } from "../shard-environment.js";
+import { convertAll, finishSummary, threadsOf } from "../convert-all.js";
+import type { BuildRun } from "../build.js";
+import type { ConvertInit } from "../convert-record.js";
+import { openRecordSource, type RecordSource } from "../record-source.js";
+import { newSummary, type RunSummary } from "../run-summary.js";
+import { openJsonlSink, type RowSink, type WrittenFile } from "@lmsynth/sinks";
+import { OptionError } from "@lmsynth/schema";
 import type { IdList } from "@lmsynth/reader";
-import { printSummary, noProgress } from "./summary.js";
-import { UsageError } from "./usage-error.js";
+import { CONVERSION_OPTIONS, DELETION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../options/common-options.js";
+import { TEMPLATE_OPTIONS } from "../options/template-options.js";
+import { exclusionOf, inputPathsOf, sourceOptionsOf } from "../options/source-options.js";
+import type { OptionSpec, OptionTable, OptionValues, ParsedValue, ResolvedValues } from "../options/option-spec.js";
+import { withClaimedOutputs, type NamedPath } from "../output-claim.js";
+import { commandLine, recordedOptions } from "../run-record.js";
+import { VERSION } from "../version.js";
+import type { Command, CommandEvent } from "./command.js";
 
 type Values = Record<string, ParsedValue | undefined>;
 
@@ -27,7 +30,7 @@ export function parallelismOf(
 ): { threads: number; tokenizerThreads?: number; shard?: ConvertInit["shard"] } {
   const threads = threadsOf(o.threads);
   const tokenizerThreads = o["tokenizer-threads"];
-  if (tokenizerThreads !== undefined && tokenizerThreads > threads) throw new UsageError(`--tokenizer-threads ${tokenizerThreads} is more than --threads ${threads}: a copy would count for no worker`);
+  if (tokenizerThreads !== undefined && tokenizerThreads > threads) throw new OptionError(`--tokenizer-threads ${tokenizerThreads} is more than --threads ${threads}: a copy would count for no worker`);
   const counting = tokenizerThreads === undefined ? {} : { tokenizerThreads };
   if (o.shard === undefined) return { threads, ...counting };
   if (o.shard === "auto") {
@@ -38,26 +41,8 @@ export function parallelismOf(
   const m = /^(\d+)\/(\d+)$/.exec(String(o.shard));
   const index = Number(m?.[1]);
   const count = Number(m?.[2]);
-  if (!m || count < 1 || index >= count) throw new UsageError(`--shard takes i/N with 0 ≤ i < N, or auto, got "${o.shard}"`);
+  if (!m || count < 1 || index >= count) throw new OptionError(`--shard takes i/N with 0 ≤ i < N, or auto, got "${o.shard}"`);
   return { threads, ...counting, shard: { index, count, seed: String(o.seed ?? "0") } };
-}
-
-/** Draws progress events on stderr (a TTY without `--quiet`) until the events end. */
-export async function drawProgress<R>(events: AsyncGenerator<ConvertProgress | { event: "phase" }, R>, io: CliIo, quiet: boolean): Promise<R> {
-  let progress: ReturnType<typeof startProgress> | undefined;
-  const read = { bytesRead: 0 };
-  try {
-    for (;;) {
-      const step = await events.next();
-      if (step.done) return step.value;
-      if (step.value.event !== "progress") continue;
-      read.bytesRead = step.value.bytesRead;
-      progress ??= startProgress(io, quiet, read, step.value.totalBytes);
-      progress.tick(step.value.records);
-    }
-  } finally {
-    progress?.stop();
-  }
 }
 
 /** Who ran this and how, for the card, the manifest and the report. */
@@ -89,53 +74,80 @@ export function jsonlTable<T extends OptionTable>(own: T, meta: string) {
   } as const satisfies OptionTable;
 }
 
-/** A command that converts its inputs into one JSONL output (`sft`, `dpo`, `kto`). */
-export interface JsonlCommand<T extends JsonlTable> {
-  /** The command, and the name of its one output in `init`. */
-  name: string;
-  table: T;
-  /** What to compute, from resolved flags (usage errors are thrown here, before any file is opened). */
-  init(o: ResolvedValues<T>): ConvertInit;
-}
-
 /** What every JSONL command's table holds: `-o`, the input flags, and the conversion flags. */
 type JsonlTable = typeof INPUT_OPTIONS & typeof DELETION_OPTIONS & typeof CONVERSION_OPTIONS & typeof GENERAL_OPTIONS & { output: OptionSpec & { type: "string" } };
 
-export async function runJsonlCommand<T extends JsonlTable>(command: JsonlCommand<T>, argv: string[], io: CliIo): Promise<number> {
-  const args = parseOptions(command.table, argv);
-  const values = await resolveOptions(command.table, args);
-  // T extends JsonlTable, so its values hold JsonlTable's; TypeScript cannot follow that through the mapped type.
-  const o = values as ResolvedValues<JsonlTable>;
-  const output = o.output;
-  if (!output) throw new UsageError("missing -o <output> (a .jsonl or .jsonl.gz file, or - for stdout)");
-  if (output === "-" && o.json) throw new UsageError("--json prints on stdout: give -o a file");
-  const { threads, tokenizerThreads, shard } = parallelismOf(o, io.env);
-  const init = { ...command.init(values), ...(shard ? { shard } : {}) };
-  const started = performance.now();
-  const rejected = o.rejected ?? (output === "-" ? "lmsynth.rejected.jsonl" : `${output}.rejected.jsonl`);
-  return withClaimedOutputs([{ flag: "-o", path: output }, rejectedOutput(o, rejected)], inputPathsOf(args.positionals, o), async () => {
-    const exclusion = await exclusionOf(o, io);
-    const source = await openRecordSource(sourceOptionsOf(args.positionals, o, io, rejected, exclusion));
-    const sink = await openJsonlSink<object>(output, { stdout: io.stdout });
-    const summary = newSummary(command.name);
-    try {
-      const write = { [command.name]: (row: object) => sink.write(row) };
-      await drawProgress(convertAll(source, init, write, summary, { threads, ...(tokenizerThreads ? { tokenizerThreads } : {}), ...(io.signal ? { signal: io.signal } : {}) }), io, noProgress(o));
-    } catch (e) {
-      await Promise.allSettled([sink.abort(), source.abort()]);
-      throw e;
-    }
-    const written = await sink.close();
-    await source.close();
-    finishSummary(summary, source, started);
-    summary.outputs = output === "-" ? [] : [written.path];
-    printSummary(io, summary, { json: o.json === true, silent: o.silent === true });
-    return 0;
-  });
+/**
+ * A command that converts its inputs into one JSONL output (`sft`, `dpo`, `kto`): `init` says what to
+ * compute from the resolved options (option errors are thrown there, before any file is opened).
+ */
+export function jsonlCommand<T extends JsonlTable>(
+  name: string,
+  about: Omit<Command<T, { summary: RunSummary }>, "run">,
+  init: (o: ResolvedValues<T>) => ConvertInit,
+): Command<T, { summary: RunSummary }> {
+  return {
+    ...about,
+    async *run(options, context) {
+      const values = await resolveOptions(about.table, options);
+      // T extends JsonlTable, so its values hold JsonlTable's; TypeScript cannot follow that through the mapped type.
+      const o = values as ResolvedValues<JsonlTable>;
+      const output = o.output;
+      if (!output) throw new OptionError("missing -o <output> (a .jsonl or .jsonl.gz file, or - for stdout)");
+      if (output === "-" && o.json) throw new OptionError("--json prints on stdout: give -o a file");
+      const { threads, tokenizerThreads, shard } = parallelismOf(o, context.env);
+      const convert = { ...init(values), ...(shard ? { shard } : {}) };
+      const started = performance.now();
+      const inputs = options.inputs ?? [];
+      const rejected = o.rejected ?? (output === "-" ? "lmsynth.rejected.jsonl" : `${output}.rejected.jsonl`);
+      return yield* withClaimedOutputs([{ flag: "-o", path: output }, rejectedOutput(o, rejected)], inputPathsOf(inputs, o), async function* (): AsyncGenerator<CommandEvent, { summary: RunSummary }> {
+        const exclusion = await exclusionOf(o);
+        for (const message of exclusion?.warnings ?? []) yield { event: "warning", message };
+        const source = await openRecordSource(sourceOptionsOf(inputs, o, context, rejected, exclusion));
+        const sink = await openJsonlSink<object>(output, context.stdout ? { stdout: context.stdout } : {});
+        const summary = newSummary(name);
+        const write = { [name]: (row: object) => sink.write(row) };
+        const written = yield* intoSink(source, sink, convertAll(source, convert, write, summary, { threads, ...(tokenizerThreads ? { tokenizerThreads } : {}), ...(context.signal ? { signal: context.signal } : {}) }));
+        finishSummary(summary, source, started);
+        summary.outputs = output === "-" ? [] : [written.path];
+        return { summary };
+      });
+    },
+  };
+}
+
+/**
+ * Runs `body`, which reads `source` and writes `sink`: when it fails both are aborted (no output is left,
+ * nor the rejected lines); when it ends the sink is committed, then the source closed. Returns the file.
+ */
+export async function* intoSink<E>(source: RecordSource, sink: RowSink<object>, body: AsyncGenerator<E, unknown>): AsyncGenerator<E, WrittenFile> {
+  try {
+    yield* body;
+  } catch (e) {
+    await Promise.allSettled([sink.abort(), source.abort()]);
+    throw e;
+  }
+  const written = await sink.close();
+  await source.close();
+  return written;
 }
 
 /** The rejected-lines file as an output to claim: when named, or when `--on-invalid skip` may write it. */
 export function rejectedOutput(o: OptionValues<typeof INPUT_OPTIONS>, fallback: string | undefined): NamedPath {
   const named = o.rejected;
   return { flag: "--rejected", path: named ?? (o["on-invalid"] === "skip" ? fallback : undefined) };
+}
+
+/** The command line that gives `options` (a Node API call's), for the manifest: its inputs, then each option
+ * as its flag, in the options' order. */
+export function argvOf(options: object & { inputs?: readonly string[] }): string[] {
+  const argv = [...(options.inputs ?? [])];
+  for (const [name, value] of Object.entries(options) as [string, unknown][]) {
+    if (name === "inputs" || value === undefined) continue;
+    if (value === true) argv.push(`--${name}`);
+    else if (value === false) argv.push(`--no-${name}`);
+    else if (Array.isArray(value)) argv.push(`--${name}`, ...value.map(String));
+    else argv.push(`--${name}`, String(value));
+  }
+  return argv;
 }

@@ -1,21 +1,15 @@
-import { SFT_OPTIONS, sftInitOf } from "../conversion-options.js";
-import type { CliIo } from "../io.js";
-import { jsonlTable, runJsonlCommand } from "../run-jsonl.js";
-import { templateSpecOf } from "../template-options.js";
+import { SFT_OPTIONS, sftInitOf } from "../options/conversion-options.js";
+import { templateSpecOf } from "../options/template-options.js";
+import { jsonlCommand, jsonlTable } from "./run-jsonl.js";
 
-export const TABLE = jsonlTable(SFT_OPTIONS, "add lang, response_index and score");
-
-export const USAGE = "lmsynth sft <input…> -o <out.jsonl|out.jsonl.gz|->";
-export const SUMMARY = "Turns records into SFT conversations (README: \"Selection rules\").";
-
-export function run(argv: string[], io: CliIo): Promise<number> {
-  return runJsonlCommand(
-    {
-      name: "sft",
-      table: TABLE,
-      init: (o) => sftInitOf(o, templateSpecOf(o)),
-    },
-    argv,
-    io,
-  );
-}
+/** `lmsynth sft`: SFT conversations as JSONL (README: "Selection rules"). */
+export const sftCommand = jsonlCommand(
+  "sft",
+  {
+    about: "SFT conversations (best-of-n and more) as JSONL",
+    table: jsonlTable(SFT_OPTIONS, "add lang, response_index and score"),
+    usage: "lmsynth sft <input…> -o <out.jsonl|out.jsonl.gz|->",
+    summary: "Turns records into SFT conversations (README: \"Selection rules\").",
+  },
+  (o) => sftInitOf(o, templateSpecOf(o)),
+);

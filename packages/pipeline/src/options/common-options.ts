@@ -1,10 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { DEFAULT_MAX_LINE_BYTES } from "@lmsynth/reader";
-import { REASONING_KEYS, VARIANTS, VARIANT_TABLE, type ReasoningKey } from "@lmsynth/schema";
+import { OptionError, REASONING_KEYS, VARIANTS, VARIANT_TABLE, type ReasoningKey } from "@lmsynth/schema";
 import { templateTraceFields } from "@lmsynth/templates";
-import { checkValue, type OptionSpec, type OptionTable, type ResolvedValues, type ParsedArgs, type ParsedValue } from "./option-table.js";
-import { UsageError } from "./usage-error.js";
+import { checkValue, type OptionSpec, type OptionTable, type OptionValues, type ResolvedValues, type ParsedValue } from "./option-spec.js";
 
 /** Flags every command shares. */
 export const GENERAL_OPTIONS = {
@@ -105,19 +104,19 @@ async function readConfig(path: string, table: OptionTable): Promise<Record<stri
   try {
     text = await readFile(path, "utf8");
   } catch (e) {
-    throw new UsageError(`--config ${path}: cannot read (${(e as NodeJS.ErrnoException).code})`);
+    throw new OptionError(`--config ${path}: cannot read (${(e as NodeJS.ErrnoException).code})`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`--config ${path}: malformed JSON: ${(e as Error).message}`);
+    throw new OptionError(`--config ${path}: malformed JSON: ${(e as Error).message}`);
   }
   const parsed = configSchema(table).safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = issue.path.join(".") || (issue.code === "unrecognized_keys" ? issue.keys.join(", ") : "");
-    throw new UsageError(`--config ${path}: ${key ? `"${key}": ` : ""}${issue.message}`);
+    throw new OptionError(`--config ${path}: ${key ? `"${key}": ` : ""}${issue.message}`);
   }
   const out: Record<string, ParsedValue> = {};
   for (const [k, v] of Object.entries(parsed.data)) if (v !== undefined) out[k] = checkValue(k, table[k]!, v);
@@ -129,8 +128,8 @@ async function readConfig(path: string, table: OptionTable): Promise<Record<stri
  * Keys are flag names. A preset may name flags the command does not have (e.g. `multiturn` for dpo);
  * those are dropped.
  */
-export async function resolveOptions<T extends OptionTable>(table: T, args: ParsedArgs<T>): Promise<ResolvedValues<T>> {
-  const given = args.values as Record<string, ParsedValue | undefined>;
+export async function resolveOptions<T extends OptionTable>(table: T, values: OptionValues<T>): Promise<ResolvedValues<T>> {
+  const given = values as Record<string, ParsedValue | undefined>;
   const config = typeof given.config === "string" ? await readConfig(given.config, table) : {};
   const presetName = (given.preset ?? config.preset) as string | undefined;
   const preset = presetName ? PRESETS[presetName] ?? {} : {};

@@ -2,10 +2,11 @@ import { DPO_FORMATS, SFT_FORMATS } from "@lmsynth/schema";
 import { DEFAULT_MIN_MARGIN, PAIR_MODES, type DpoOptions } from "@lmsynth/dpo";
 import { DEFAULT_KTO_DESIRABLE, DEFAULT_KTO_UNDESIRABLE, KTO_PER_RECORD, type KtoOptions } from "@lmsynth/kto";
 import type { SftOptions } from "@lmsynth/sft";
-import { formatsOf, outputOf, type ConvertInit, type OutputKind, type OutputSpec, type TemplateSpec } from "@lmsynth/pipeline";
+import { OptionError } from "@lmsynth/schema";
+import type { ConvertInit, TemplateSpec } from "../convert-record.js";
+import { formatsOf, outputOf, type OutputKind, type OutputSpec } from "../layouts.js";
 import type { CONVERSION_OPTIONS } from "./common-options.js";
-import { SCORE, type OptionTable, type ResolvedValues } from "./option-table.js";
-import { UsageError } from "./usage-error.js";
+import { SCORE, type OptionTable, type ResolvedValues } from "./option-spec.js";
 
 /** The flags both converters read (`--with-meta` where a command has it). */
 type SharedValues = ResolvedValues<typeof CONVERSION_OPTIONS> & { "with-meta"?: boolean };
@@ -84,7 +85,7 @@ export function reasoningOf(o: SharedValues): Pick<ConvertInit, "reasoningKey"> 
 export function ktoOptionsOf(o: SharedValues & ResolvedValues<typeof KTO_OPTIONS>): KtoOptions {
   const desirable = o["kto-desirable"];
   const undesirable = o["kto-undesirable"];
-  if (!(undesirable < desirable)) throw new UsageError(`--kto-undesirable (${undesirable}) must be below --kto-desirable (${desirable})`);
+  if (!(undesirable < desirable)) throw new OptionError(`--kto-undesirable (${undesirable}) must be below --kto-desirable (${desirable})`);
   return { ...shared(o), desirable, undesirable, perRecord: o["kto-per-record"], ...tokenLimit(o) };
 }
 
@@ -95,7 +96,7 @@ function tokenLimit(o: ResolvedValues<typeof LENGTH_OPTIONS>): { maxTokens?: num
 
 /** What `lmsynth sft` converts: one output in `--sft-format`. */
 export function sftInitOf(o: SharedValues & ResolvedValues<typeof SFT_OPTIONS>, template: TemplateSpec | undefined): ConvertInit {
-  if (o["messages-key"] !== "messages" && o["sft-format"] !== "messages") throw new UsageError("--messages-key names the list of --sft-format messages only");
+  if (o["messages-key"] !== "messages" && o["sft-format"] !== "messages") throw new OptionError("--messages-key names the list of --sft-format messages only");
   return { outputs: [{ ...outputOf("sft", o["sft-format"]), name: "sft" }], ...reasoningOf(o), ...lengthOf(o, template, true), sft: { options: sftOptionsOf(o), messagesKey: o["messages-key"] } };
 }
 
@@ -105,9 +106,9 @@ export function sftInitOf(o: SharedValues & ResolvedValues<typeof SFT_OPTIONS>, 
  * only gives SFT rows their text: a command with no SFT output can apply neither.
  */
 export function lengthOf(o: ResolvedValues<typeof LENGTH_OPTIONS>, template: TemplateSpec | undefined, sft: boolean): Pick<ConvertInit, "template" | "tokenizer"> {
-  if (o.tokenizer !== undefined && !template) throw new UsageError("--tokenizer counts the tokens of the chat-template text: give --template too");
-  if (!sft && o["max-tokens"] !== undefined && o.tokenizer === undefined) throw new UsageError("--max-tokens counts DPO and KTO rows with --tokenizer (and --template): give them");
-  if (!sft && template && o.tokenizer === undefined) throw new UsageError("--template gives SFT rows a text column, and counts tokens with --tokenizer; DPO and KTO text comes from lmsynth render");
+  if (o.tokenizer !== undefined && !template) throw new OptionError("--tokenizer counts the tokens of the chat-template text: give --template too");
+  if (!sft && o["max-tokens"] !== undefined && o.tokenizer === undefined) throw new OptionError("--max-tokens counts DPO and KTO rows with --tokenizer (and --template): give them");
+  if (!sft && template && o.tokenizer === undefined) throw new OptionError("--template gives SFT rows a text column, and counts tokens with --tokenizer; DPO and KTO text comes from lmsynth render");
   return { ...(template ? { template } : {}), ...(o.tokenizer !== undefined ? { tokenizer: o.tokenizer } : {}) };
 }
 
@@ -115,7 +116,7 @@ export function lengthOf(o: ResolvedValues<typeof LENGTH_OPTIONS>, template: Tem
 export function sftOptionsOf(o: SharedValues & ResolvedValues<typeof SFT_FOLDER_OPTIONS>): SftOptions {
   const k = o.k;
   if (o.select === "top-k" && (k === undefined || k < 1 || !Number.isInteger(k))) {
-    throw new UsageError("--select top-k needs --k <n>, a whole number ≥ 1");
+    throw new OptionError("--select top-k needs --k <n>, a whole number ≥ 1");
   }
   const out: SftOptions = {
     ...shared(o),
@@ -167,8 +168,8 @@ function outputsOf(kind: OutputKind, list: string): OutputSpec[] {
   const flag = `--${kind}-format`;
   const formats = [...new Set(list.split(",").map((f) => f.trim()).filter(Boolean))];
   const known = formatsOf(kind);
-  for (const f of formats) if (!known.includes(f)) throw new UsageError(`${flag} takes ${known.join(", ")}; got ${JSON.stringify(f)}`);
-  if (formats.length === 0) throw new UsageError(`${flag} is empty`);
+  for (const f of formats) if (!known.includes(f)) throw new OptionError(`${flag} takes ${known.join(", ")}; got ${JSON.stringify(f)}`);
+  if (formats.length === 0) throw new OptionError(`${flag} is empty`);
   // Each is one of the kind's formats, checked above.
   return formats.map((f) => outputOf(kind, f as never));
 }
@@ -176,17 +177,17 @@ function outputsOf(kind: OutputKind, list: string): OutputSpec[] {
 /**
  * What `build` converts and `report` counts per record, from resolved flags: every config as the folder
  * lays it out, the report counters, and the `--shard` filter. One function, so that the two agree.
- * @throws UsageError when no config is left.
+ * @throws OptionError when no config is left.
  */
 export function folderConvertInit(
   o: SharedValues & ResolvedValues<typeof FOLDER_SELECTION_OPTIONS>,
   extra: { withMeta: boolean; template?: TemplateSpec | undefined; shard?: ConvertInit["shard"] },
 ): ConvertInit {
   const { withMeta, template, shard } = extra;
-  if (!o.sft && !o.dpo && !o.kto) throw new UsageError("--no-sft and --no-dpo without --kto leave no output");
+  if (!o.sft && !o.dpo && !o.kto) throw new OptionError("--no-sft and --no-dpo without --kto leave no output");
   if (!o.kto) {
     const unused = (["kto-desirable", "kto-undesirable", "kto-per-record"] as const).filter((k) => o[k] !== KTO_OPTIONS[k].default);
-    if (unused.length > 0) throw new UsageError(`${unused.map((k) => `--${k}`).join(", ")} shape${unused.length === 1 ? "s" : ""} KTO rows: give --kto too`);
+    if (unused.length > 0) throw new OptionError(`${unused.map((k) => `--${k}`).join(", ")} shape${unused.length === 1 ? "s" : ""} KTO rows: give --kto too`);
   }
   const outputs = [...(o.sft ? outputsOf("sft", o["sft-format"]) : []), ...(o.dpo ? outputsOf("dpo", o["dpo-format"]) : []), ...(o.kto ? [outputOf("kto")] : [])];
   return {

@@ -1,8 +1,9 @@
-import { EXCLUDE_IDS_OPTION, type RecordSourceOptions, type RejectedTarget } from "@lmsynth/pipeline";
+import type { RecordSourceOptions, RejectedTarget } from "../record-source.js";
+import { EXCLUDE_IDS_OPTION } from "../run-summary.js";
 import { readIdList, type IdList } from "@lmsynth/reader";
-import type { CliIo } from "./io.js";
+import type { CommandContext } from "../commands/command.js";
 import type { DELETION_OPTIONS, INPUT_OPTIONS } from "./common-options.js";
-import type { OptionValues, ParsedValue } from "./option-table.js";
+import type { OptionValues, ParsedValue } from "./option-spec.js";
 
 /** The input flags, and `--passphrase-file`/`--config` where a command has them. */
 type Values = OptionValues<typeof INPUT_OPTIONS & typeof DELETION_OPTIONS> & { config?: string };
@@ -18,7 +19,7 @@ export function inputPathsOf(positionals: readonly string[], o: Values): string[
  * The input flags (`INPUT_OPTIONS`) as the pipeline's source options. Skipped lines go to `--rejected`, else
  * to `defaultRejected`; with neither, they are only counted.
  */
-export function sourceOptionsOf(positionals: readonly string[], o: Values, io: CliIo, defaultRejected: RejectedTarget, exclusion?: IdList): RecordSourceOptions {
+export function sourceOptionsOf(positionals: readonly string[], o: Values, io: CommandContext, defaultRejected: RejectedTarget, exclusion?: IdList): RecordSourceOptions {
   const list = (v: ParsedValue | undefined): string[] => (Array.isArray(v) ? v : []);
   const rejected = o.rejected ?? defaultRejected;
   return {
@@ -34,7 +35,7 @@ export function sourceOptionsOf(positionals: readonly string[], o: Values, io: C
     ...(o.variant ? { variant: o.variant } : {}),
     ...(typeof o["passphrase-file"] === "string" ? { passphraseFile: o["passphrase-file"] } : {}),
     env: io.env,
-    stdin: io.stdin,
+    ...(io.stdin ? { stdin: io.stdin } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
     onInvalid: o["on-invalid"] === "skip" ? "skip" : "fail",
     ...(rejected !== undefined ? { rejected } : {}),
@@ -43,12 +44,10 @@ export function sourceOptionsOf(positionals: readonly string[], o: Values, io: C
   };
 }
 
-/** The deletion lists of `--exclude-ids`, read before any input is opened (their warnings printed then,
- * unless `--silent`); undefined without the flag. */
-export async function exclusionOf(o: Values & { silent?: boolean }, io: CliIo): Promise<IdList | undefined> {
+/** The deletion lists of `--exclude-ids`, read before any input is opened (their warnings are the
+ * command's to say then); undefined without the option. */
+export async function exclusionOf(o: Values): Promise<IdList | undefined> {
   const paths = o[EXCLUDE_IDS_OPTION];
   if (!Array.isArray(paths) || paths.length === 0) return undefined;
-  const list = await readIdList(paths);
-  if (o.silent !== true) for (const w of list.warnings) io.stderr.write(`warning: ${w}\n`);
-  return list;
+  return readIdList(paths);
 }

@@ -1,5 +1,5 @@
-import type { TemplateSpec } from "@lmsynth/pipeline";
-import type { OptionTable, OptionValues } from "./option-table.js";
+import type { TemplateSpec } from "../convert-record.js";
+import type { OptionTable, OptionValues } from "./option-spec.js";
 
 /** Chat-template flags (behaviour.md §5). */
 export const TEMPLATE_OPTIONS = {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Side-by-side Parquet writer benchmark for lmsynth's shards package (issue 5): the same generated SFT rows
-// written by hyparquet-writer (through @lmsynth/shards' ParquetSink), parquet-wasm (arrow-rs in WASM, fed
+// written by hyparquet-writer (through @lmsynth/hub-folder' ParquetSink), parquet-wasm (arrow-rs in WASM, fed
 // Arrow IPC record batches built with apache-arrow) and parquetjs-lite (the design baseline).
 //
 //   npm run build && node bench/parquet-writers.mjs [--rows 100000] [--seed 1] [--repeat 3] [--only name,name] [--keep]

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 
 import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { splitOf, type DatasetManifest } from "@lmsynth/shards";
+import { splitOf, type DatasetManifest } from "@lmsynth/hub-folder";
 import { dpoLayout, sftLayout } from "@lmsynth/schema";
 import { fixture, runMain, tempDir } from "./run-cli.js";
 

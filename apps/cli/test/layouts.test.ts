@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { tableFromIPC } from "apache-arrow";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatasetManifest } from "@lmsynth/shards";
+import type { DatasetManifest } from "@lmsynth/hub-folder";
 // @ts-expect-error: a plain .mjs test helper shared with the bench, without type declarations
 import { syntheticTokenizer } from "../../../test-fixtures/tokenizer.mjs";
 import { fixture, runMain, spawnCli, squeezeTable, tempDir } from "./run-cli.js";

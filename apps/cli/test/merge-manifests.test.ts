@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verifyManifest, type DatasetManifest } from "@lmsynth/shards";
+import { verifyManifest, type DatasetManifest } from "@lmsynth/hub-folder";
 import { fixture, runMain, tempDir } from "./run-cli.js";
 
 // One unsharded build of the sample and three `--shard i/3` builds with otherwise the same options, shared

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatasetManifest } from "@lmsynth/shards";
+import type { DatasetManifest } from "@lmsynth/hub-folder";
 import { REPO, fixture, runMain } from "./run-cli.js";
 
 const installed = spawnSync("slurmctld", ["-V"]).status === 0 && spawnSync("munged", ["--version"]).status === 0 && process.getuid?.() === 0;

@@ -54,7 +54,7 @@ const MAY_BE_UNLISTED: Record<string, string[]> = {};
 
 describe("workspace package.json files", () => {
   it("finds every package", () => {
-    expect(PACKAGES).toEqual(expect.arrayContaining(["packages/schema", "packages/reader", "packages/sft", "packages/shards", "apps/cli"]));
+    expect(PACKAGES).toEqual(expect.arrayContaining(["packages/schema", "packages/reader", "packages/sft", "packages/hub-folder", "packages/hub-publish", "apps/cli"]));
   });
 
   it.each(PACKAGES)("%s: ESM, exports types first, files, sideEffects, scripts", (dir) => {

@@ -1,7 +1,7 @@
 import { createDatasetStats, renderReportHtml, type DatasetStats } from "@lmsynth/report";
 import { OptionError, VARIANT_TABLE, type Funnel, type Lang, type Variant } from "@lmsynth/schema";
 import { stat } from "node:fs/promises";
-import { assertNewFolder, openDatasetFolder, sortKeys, verifyManifest, type DatasetFolder, type DatasetFolderOptions, type DatasetManifest } from "@lmsynth/shards";
+import { assertNewFolder, openDatasetFolder, sortKeys, verifyManifest, type DatasetFolder, type DatasetFolderOptions, type DatasetManifest } from "@lmsynth/hub-folder";
 import { convertAll, finishSummary, threadsOf, type ConvertProgress } from "./convert-all.js";
 import { newSummary, summaryOfManifest, type BuildStats, type RunSummary } from "./run-summary.js";
 import type { ConvertInit } from "./convert-record.js";

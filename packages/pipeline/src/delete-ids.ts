@@ -1,5 +1,5 @@
 import { readIdList, type IdListFile } from "@lmsynth/reader";
-import { deleteFolderRows, type DatasetManifest, type DeleteFolderRowsResult } from "@lmsynth/shards";
+import { deleteFolderRows, type DatasetManifest, type DeleteFolderRowsResult } from "@lmsynth/hub-folder";
 import { renderManifestReport } from "./build.js";
 import { EXCLUDE_IDS_OPTION } from "./run-summary.js";
 

@@ -1,4 +1,4 @@
-import type { FolderConfig, LlamaFactoryAttributes } from "@lmsynth/shards";
+import type { FolderConfig, LlamaFactoryAttributes } from "@lmsynth/hub-folder";
 import type { UltrafeedbackRow } from "@lmsynth/dpo";
 import {
   DPO_FORMATS,

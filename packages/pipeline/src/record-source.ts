@@ -20,7 +20,7 @@ import {
   type ReadRecordsOptions,
   type RejectedLine,
 } from "@lmsynth/reader";
-import { describeInputFile } from "@lmsynth/shards";
+import { describeInputFile } from "@lmsynth/hub-folder";
 import { openJsonlSink, type RowSink } from "@lmsynth/sinks";
 
 /** Records of the command's inputs, with what progress and the summary need. */

@@ -1,7 +1,7 @@
 import type { DatasetStats } from "@lmsynth/report";
 import type { Funnel, Lang, Variant } from "@lmsynth/schema";
 import type { JoinCounts } from "@lmsynth/reader";
-import { totalRows, type DatasetManifest } from "@lmsynth/shards";
+import { totalRows, type DatasetManifest } from "@lmsynth/hub-folder";
 
 /** What a conversion run reports at its end, as a table or `--json` (behaviour.md §8). */
 export interface RunSummary {

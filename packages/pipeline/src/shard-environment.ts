@@ -1,5 +1,5 @@
 import { OptionError } from "@lmsynth/schema";
-import { SHARD_OPTIONS } from "@lmsynth/shards";
+import { SHARD_OPTIONS } from "@lmsynth/hub-folder";
 
 /** The recorded option naming the engine and variables that gave a `--shard auto` part (one of the shards
  * package's `SHARD_OPTIONS`, which merging does not compare: each part's differ). */

@@ -2,7 +2,7 @@
  * @file Row sinks of lmsynth (behaviour.md §6): JSONL, Parquet and Arrow IPC files written under a temporary
  * name and renamed on close, the pure rows → column batches builder that sizes row groups (with withheld rows
  * that keep the cuts), the columns of each row layout as the writers and the Hub read them, and the reader
- * of what these sinks wrote. One file each; the Hub folder that arranges them is `@lmsynth/shards`.
+ * of what these sinks wrote. One file each; the Hub folder that arranges them is `@lmsynth/hub-folder`.
  */
 export { openJsonlSink } from "./jsonl-sink.js";
 export { openParquetSink, parquetSchema } from "./parquet-sink.js";

@@ -1,4 +1,4 @@
-import { mergeDatasetFolders } from "@lmsynth/shards";
+import { mergeDatasetFolders } from "@lmsynth/hub-folder";
 import { OptionError } from "@lmsynth/schema";
 import { renderManifestReport } from "../build.js";
 import { GENERAL_OPTIONS } from "../options/common-options.js";

@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { OptionError, recoverInterruptedOutput } from "@lmsynth/schema";
-import { datasetLicenses, parseManifest, publishFolderIter, resolveHubToken, type PublishEvent, type PublishResult } from "@lmsynth/shards";
+import { datasetLicenses, parseManifest } from "@lmsynth/hub-folder";
+import { publishFolderIter, resolveHubToken, type PublishEvent, type PublishResult } from "@lmsynth/hub-publish";
 import { GENERAL_OPTIONS } from "../options/common-options.js";
 import type { OptionTable } from "../options/option-spec.js";
 import type { Command } from "./command.js";

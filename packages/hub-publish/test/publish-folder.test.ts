@@ -4,18 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InputError, OptionError } from "@lmsynth/schema";
-import {
-  ManifestMismatchError,
-  openDatasetFolder,
-  publishFolder,
-  publishFolderIter,
-  resolveHubToken,
-  type PublishEvent,
-} from "../src/index.js";
+import { ManifestMismatchError, openDatasetFolder } from "@lmsynth/hub-folder";
+import { publishFolder, publishFolderIter, resolveHubToken, type PublishEvent } from "../src/index.js";
 import { duckdbRows } from "../../sinks/test/read-back.js";
 // @ts-expect-error: a plain .mjs test helper shared with the CLI tests, without type declarations
 import { startFakeHub } from "../../../test-fixtures/fake-hub.mjs";
-import { SFT_DPO } from "./folder-configs.js";
+import { SFT_DPO } from "../../hub-folder/test/folder-configs.js";
 
 const TOKEN = "hf_test_secret_token_123";
 

@@ -2,7 +2,7 @@
  * @file The Hub dataset folder (behaviour.md §6–7): shard series per config and split in every format (the
  * files themselves are `@lmsynth/sinks`'), the dataset card, the manifest, the atomic commit, resume after
  * an interruption, the merge of `--shard i/N` parts into one folder, deletion of conversations from a built
- * folder, and publish to the Hub.
+ * folder. Sending it to the Hub is `@lmsynth/hub-publish`.
  */
 export { splitOf, splitFraction } from "./split-of.js";
 export { assertNewFolder, openDatasetFolder } from "./dataset-folder.js";
@@ -11,8 +11,7 @@ export { formatManifest, parseManifest, sortKeys, totalRows, verifyManifest, des
 export { planDatasetMerge, SHARD_OPTIONS } from "./plan-dataset-merge.js";
 export { mergeDatasetFolders } from "./merge-dataset-folders.js";
 export { deleteFolderRows } from "./delete-rows.js";
-export { publishFolderIter, publishFolder, resolveHubToken } from "./publish-folder.js";
-export { ManifestMismatchError, ResumeMismatchError, PublishError } from "./errors.js";
+export { ManifestMismatchError, ResumeMismatchError } from "./errors.js";
 
 export type { SplitName } from "./split-of.js";
 export type {
@@ -31,5 +30,4 @@ export type { DatasetManifest, DatasetCounts, InputFile, ShardSettings } from ".
 export type { DeleteFolderRowsOptions, DeleteFolderRowsResult } from "./delete-rows.js";
 export type { PlanDatasetMergeOptions, DatasetMergePlan, MergeCopy } from "./plan-dataset-merge.js";
 export type { MergeDatasetFoldersOptions } from "./merge-dataset-folders.js";
-export type { PublishOptions, PublishEvent, PublishResult, ResolveHubTokenOptions } from "./publish-folder.js";
 export type { ManifestProblem } from "./errors.js";

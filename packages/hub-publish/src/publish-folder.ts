@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { commitIter, createRepo, listFiles, repoExists, type CommitOperation } from "@huggingface/hub";
 import { InputError, OptionError, redactSecrets } from "@lmsynth/schema";
-import { UNLISTED_FILES, parseManifest, verifyManifest, type DatasetManifest } from "./dataset-manifest.js";
+import { UNLISTED_FILES, parseManifest, verifyManifest, type DatasetManifest } from "@lmsynth/hub-folder";
 import { PublishError } from "./errors.js";
 import { updateRepoSettings, validateCardYaml, type HubCall } from "./hub-settings.js";
 

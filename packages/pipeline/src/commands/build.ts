@@ -51,13 +51,13 @@ export const buildCommand: Command<typeof TABLE, BuildResult> = {
     "The main job: one streaming pass producing SFT and DPO (and KTO) shards in every layout asked for (Parquet/Arrow/JSONL), a dataset card and a manifest, laid out for the Hub (README: \"Output\", \"Layouts\").",
   table: TABLE,
   async *run(options, context) {
-    const o = await resolveOptions(TABLE, options);
+    const o = await resolveOptions(TABLE, options, context.env);
     const inputs = options.inputs ?? [];
     const dir = o.output;
     if (!dir) throw new OptionError("missing -o <dir>");
     const withMeta = o["with-meta"] === true;
     const template = templateSpecOf(o);
-    const { threads, tokenizerThreads, shard } = parallelismOf(o, context.env);
+    const { threads, tokenizerThreads, shard } = parallelismOf(o);
     const claims = [{ flag: "-o", path: dir }, rejectedOutput(o, undefined)];
     return yield* withClaimedOutputs(claims, inputPathsOf(inputs, o), async function* (): AsyncGenerator<CommandEvent, BuildResult> {
       const exclusion = await exclusionOf(o);

@@ -1,6 +1,6 @@
 import { decryptFile, readPassphrase } from "@lmsynth/reader";
 import { OptionError } from "@lmsynth/schema";
-import { GENERAL_OPTIONS } from "../options/common-options.js";
+import { GENERAL_OPTIONS, resolveOptions } from "../options/common-options.js";
 import type { OptionTable } from "../options/option-spec.js";
 import { withClaimedOutputs } from "../output-claim.js";
 import type { Command } from "./command.js";
@@ -27,8 +27,9 @@ export const decryptCommand: Command<typeof TABLE, DecryptResult> = {
   summary:
     "Decrypts a passphrase-encrypted OpenPGP file (gpg --symmetric: CFB+MDC or OCB/AEAD, binary or armored). Rarely needed: every command reads .gpg inputs directly.",
   table: TABLE,
-  async *run(o, context) {
-    const input = o.inputs?.length === 1 ? o.inputs[0]! : undefined;
+  async *run(options, context) {
+    const o = await resolveOptions(TABLE, options, context.env);
+    const input = options.inputs?.length === 1 ? options.inputs[0]! : undefined;
     if (input === undefined) throw new OptionError("decrypt takes one input file");
     const output = o.output;
     if (!output) throw new OptionError("missing -o <output>");

@@ -1,6 +1,6 @@
 import { OptionError } from "@lmsynth/schema";
 import { deleteIds, type DeleteIdsResult } from "../delete-ids.js";
-import { GENERAL_OPTIONS } from "../options/common-options.js";
+import { GENERAL_OPTIONS, resolveOptions } from "../options/common-options.js";
 import type { OptionTable } from "../options/option-spec.js";
 import { withClaimedOutputs } from "../output-claim.js";
 import { quoteArgs } from "../run-record.js";
@@ -25,8 +25,9 @@ export const deleteIdsCommand: Command<typeof TABLE, DeleteIdsCommandResult> = {
   "only the shards holding them are rewritten, in every format; counts, card, report and manifest follow. The result equals a " +
   "fresh build with --exclude-ids of the same list, byte for byte. Then `lmsynth publish` sends exactly the changed files.",
   table: TABLE,
-  async *run(o, context) {
-    const dir = o.inputs?.length === 1 ? o.inputs[0]! : undefined;
+  async *run(options, context) {
+    const o = await resolveOptions(TABLE, options, context.env);
+    const dir = options.inputs?.length === 1 ? options.inputs[0]! : undefined;
     if (dir === undefined) throw new OptionError("delete-ids takes one folder (the -o of lmsynth build)");
     const lists = o.ids;
     if (!lists?.length) throw new OptionError("missing --ids <file>: the conversation_ids to delete");

@@ -1,7 +1,7 @@
 import { addRecord, createDatasetStats, type DatasetFlags, type DatasetWarnings, type LanguageStats } from "@lmsynth/report";
 import { LANGUAGE_FIELDS, MergedRecordSchema, VARIANT_TABLE, type Lang, type MergedRecord, type Variant } from "@lmsynth/schema";
 import { PROGRESS_EVERY } from "../convert-all.js";
-import { GENERAL_OPTIONS, INPUT_OPTIONS } from "../options/common-options.js";
+import { GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../options/common-options.js";
 import type { OptionTable } from "../options/option-spec.js";
 import { inputPathsOf, sourceOptionsOf } from "../options/source-options.js";
 import { withClaimedOutputs } from "../output-claim.js";
@@ -95,8 +95,8 @@ export const inspectCommand: Command<typeof TABLE, InspectReport> = {
   summary: "Detects the variant, validates every line and counts records, responses and scores. Exits 2 when a line is invalid.",
   table: TABLE,
   async *run(options, context) {
-    const o: typeof options = { "on-invalid": "skip", ...options };
-    const inputs = o.inputs ?? [];
+    const o = await resolveOptions(TABLE, options, context.env);
+    const inputs = options.inputs ?? [];
     const stats = createDatasetStats();
     const rejected = { flag: "--rejected", path: o.rejected };
     let withoutInstruction = 0;

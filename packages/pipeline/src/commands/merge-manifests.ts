@@ -1,7 +1,7 @@
 import { mergeDatasetFolders } from "@lmsynth/hub-folder";
 import { OptionError } from "@lmsynth/schema";
 import { renderManifestReport } from "../build.js";
-import { GENERAL_OPTIONS } from "../options/common-options.js";
+import { GENERAL_OPTIONS, resolveOptions } from "../options/common-options.js";
 import type { OptionTable } from "../options/option-spec.js";
 import { withClaimedOutputs } from "../output-claim.js";
 import { commandLine } from "../run-record.js";
@@ -24,8 +24,9 @@ export const mergeManifestsCommand: Command<typeof TABLE, { summary: RunSummary 
   "shards renamed to global indices in shard order, counts and funnel summed, report.html, card and manifest rendered again " +
   "(README: \"Scale-out\"). Every part is verified against its manifest first; the parts are left as they are.",
   table: TABLE,
-  async *run(o, context) {
-    const parts = o.inputs ?? [];
+  async *run(options, context) {
+    const o = await resolveOptions(TABLE, options, context.env);
+    const parts = options.inputs ?? [];
     const dir = o.output;
     if (!dir) throw new OptionError("missing -o <dir>");
     if (parts.length === 0) throw new OptionError("no part folder given: lmsynth merge-manifests <part-dir…> -o <dir>");
@@ -34,7 +35,7 @@ export const mergeManifestsCommand: Command<typeof TABLE, { summary: RunSummary 
       // Hashing every part's files takes a while on real data.
       yield { event: "phase", phase: "verifying the parts against their manifests" };
       const { manifest } = await mergeDatasetFolders(parts, dir, {
-        command: commandLine("merge-manifests", context.argv ?? argvOf(o)),
+        command: commandLine("merge-manifests", context.argv ?? argvOf(options)),
         texts: { "report.html": renderManifestReport },
         overwrite: o.overwrite === true,
         ...(context.signal ? { signal: context.signal } : {}),

@@ -1,7 +1,7 @@
 import { InputError, OptionError } from "@lmsynth/schema";
 import { openJsonlSink } from "@lmsynth/sinks";
 import { PROGRESS_EVERY, finishSummary } from "../convert-all.js";
-import { DELETION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS } from "../options/common-options.js";
+import { DELETION_OPTIONS, GENERAL_OPTIONS, INPUT_OPTIONS, resolveOptions } from "../options/common-options.js";
 import type { OptionTable } from "../options/option-spec.js";
 import { exclusionOf, inputPathsOf, sourceOptionsOf } from "../options/source-options.js";
 import { withClaimedOutputs } from "../output-claim.js";
@@ -23,12 +23,13 @@ export const mergeCommand: Command<typeof TABLE, { summary: RunSummary }> = {
   usage: "lmsynth merge --lmsys <f…> --instructions <f> --synth <f> -o <out.jsonl.gz>",
   summary: "The dataset's two-step merge in one streaming pass: LMSYS fields, then the Japanese instruction, then the synth fields, in synth order.",
   table: TABLE,
-  async *run(o, context) {
+  async *run(options, context) {
+    const o = await resolveOptions(TABLE, options, context.env);
     if (!o.synth) throw new OptionError("merge needs --synth (and --instructions and/or --lmsys)");
     const output = o.output;
     if (!output) throw new OptionError("missing -o <output>");
     if (output === "-" && o.json) throw new OptionError("--json prints on stdout: give -o a file");
-    const inputs = o.inputs ?? [];
+    const inputs = options.inputs ?? [];
     const started = performance.now();
     const rejected = `${output === "-" ? "lmsynth" : output}.rejected.jsonl`;
     return yield* withClaimedOutputs([{ flag: "-o", path: output }, rejectedOutput(o, rejected)], inputPathsOf(inputs, o), async function* (): AsyncGenerator<CommandEvent, { summary: RunSummary }> {

@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { OptionError, recoverInterruptedOutput } from "@lmsynth/schema";
 import { datasetLicenses, parseManifest } from "@lmsynth/hub-folder";
 import { publishFolderIter, resolveHubToken, type PublishEvent, type PublishResult } from "@lmsynth/hub-publish";
-import { GENERAL_OPTIONS } from "../options/common-options.js";
+import { GENERAL_OPTIONS, resolveOptions } from "../options/common-options.js";
 import type { OptionTable } from "../options/option-spec.js";
 import type { Command } from "./command.js";
 
@@ -42,8 +42,9 @@ export const publishCommand: Command<typeof TABLE, PublishResult, PublishCommand
   usage: "lmsynth publish <dir> --repo owner/name",
   summary: "Uploads a folder written by `lmsynth build` to a Hub dataset repo, after checking every file against manifest.json and the card's YAML with the Hub: gated before any data, in commits of at most 100 files, the card last; to a repo published before (or half published), only what it lacks (README: \"Publish\").",
   table: TABLE,
-  async *run(o, context) {
-    const dir = o.inputs?.length === 1 ? o.inputs[0]! : undefined;
+  async *run(options, context) {
+    const o = await resolveOptions(TABLE, options, context.env);
+    const dir = options.inputs?.length === 1 ? options.inputs[0]! : undefined;
     if (dir === undefined) throw new OptionError("publish takes one folder (the -o of lmsynth build)");
     if (typeof o.repo !== "string") throw new OptionError("missing --repo owner/name");
     if (o.public === true && o.private === true) throw new OptionError("--public and --private together: choose one");

@@ -5,7 +5,7 @@ import { openJsonlSink } from "@lmsynth/sinks";
 import { renderDpoRow, renderSftRow } from "@lmsynth/templates";
 import { resolveTemplateSpec } from "../convert-record.js";
 import { LAYOUTS, type Layout, type Readable } from "../layouts.js";
-import { GENERAL_OPTIONS } from "../options/common-options.js";
+import { GENERAL_OPTIONS, resolveOptions } from "../options/common-options.js";
 import type { OptionTable } from "../options/option-spec.js";
 import { TEMPLATE_OPTIONS, templateSpecOf } from "../options/template-options.js";
 import { withClaimedOutputs } from "../output-claim.js";
@@ -74,8 +74,9 @@ export const renderCommand: Command<typeof TABLE, { summary: RunSummary }> = {
   summary:
     "Chat-template text as transformers' apply_chat_template renders it: SFT rows → {conversation_id, text}; DPO rows → {conversation_id, prompt, chosen, rejected} split as TRL splits them.",
   table: TABLE,
-  async *run(o, context) {
-    const inputs = o.inputs ?? [];
+  async *run(options, context) {
+    const o = await resolveOptions(TABLE, options, context.env);
+    const inputs = options.inputs ?? [];
     if (inputs.length === 0) throw new OptionError("no input: give an sft or dpo JSONL file (or -)");
     const output = o.output;
     if (!output) throw new OptionError("missing -o <output>");

@@ -55,12 +55,12 @@ export const reportCommand: Command<typeof TABLE, { summary: RunSummary }> = {
     "Writes the visual report that build puts in its folder, alone: the funnel, score, margin and length charts, as one self-contained HTML file (inline SVG, no network). Takes build's selection flags; writes no rows.",
   table: TABLE,
   async *run(options, context) {
-    const o = await resolveOptions(TABLE, options);
+    const o = await resolveOptions(TABLE, options, context.env);
     const inputs = options.inputs ?? [];
     const output = o.output;
     if (!output) throw new OptionError("missing -o <report.html> (or - for stdout)");
     if (output === "-" && o.json) throw new OptionError("--json prints on stdout: give -o a file");
-    const { threads, tokenizerThreads, shard } = parallelismOf(o, context.env);
+    const { threads, tokenizerThreads, shard } = parallelismOf(o);
     // The same conversion as `build` (rows are only counted), so the funnel equals build's.
     const init = folderConvertInit(o, { withMeta: false, template: templateSpecOf(o), shard });
     const started = performance.now();

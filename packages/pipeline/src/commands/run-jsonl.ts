@@ -1,5 +1,4 @@
 import { EXCLUDE_IDS_OPTION } from "../run-summary.js";
-import { SHARD_ENGINE_OPTION, shardOfEnvironment } from "../shard-environment.js";
 import { convertAll, finishSummary, threadsOf } from "../convert-all.js";
 import type { BuildRun } from "../build.js";
 import type { ConvertInit } from "../convert-record.js";
@@ -19,25 +18,13 @@ import type { Command, CommandEvent } from "./command.js";
 
 type Values = Record<string, ParsedValue | undefined>;
 
-/**
- * `--threads` (default: cores, at most 4 per core) and `--shard i/N` from resolved flags. `--shard auto` reads
- * the part from the scale-out engine's environment (`shardOfEnvironment`) and sets `o.shard` to the `i/N` it
- * found, with the engine and variables in `o["shard-engine"]`, so that both are recorded.
- */
-export function parallelismOf(
-  o: OptionValues<typeof CONVERSION_OPTIONS> & { seed?: string },
-  env: Readonly<Record<string, string | undefined>>,
-): { threads: number; tokenizerThreads?: number; shard?: ConvertInit["shard"] } {
+/** `--threads` (default: cores, at most 4 per core), `--tokenizer-threads` and `--shard i/N` from resolved options. */
+export function parallelismOf(o: OptionValues<typeof CONVERSION_OPTIONS> & { seed?: string }): { threads: number; tokenizerThreads?: number; shard?: ConvertInit["shard"] } {
   const threads = threadsOf(o.threads);
   const tokenizerThreads = o["tokenizer-threads"];
   if (tokenizerThreads !== undefined && tokenizerThreads > threads) throw new OptionError(`--tokenizer-threads ${tokenizerThreads} is more than --threads ${threads}: a copy would count for no worker`);
   const counting = tokenizerThreads === undefined ? {} : { tokenizerThreads };
   if (o.shard === undefined) return { threads, ...counting };
-  if (o.shard === "auto") {
-    const found = shardOfEnvironment(env);
-    o.shard = `${found.index}/${found.count}`;
-    (o as Record<string, unknown>)[SHARD_ENGINE_OPTION] = `${found.engine}: ${found.variables.join(", ")}`;
-  }
   const m = /^(\d+)\/(\d+)$/.exec(String(o.shard));
   const index = Number(m?.[1]);
   const count = Number(m?.[2]);
@@ -89,13 +76,13 @@ export function jsonlCommand<T extends JsonlTable>(
   return {
     ...about,
     async *run(options, context) {
-      const values = await resolveOptions(about.table, options);
+      const values = await resolveOptions(about.table, options, context.env);
       // T extends JsonlTable, so its values hold JsonlTable's; TypeScript cannot follow that through the mapped type.
       const o = values as ResolvedValues<JsonlTable>;
       const output = o.output;
       if (!output) throw new OptionError("missing -o <output> (a .jsonl or .jsonl.gz file, or - for stdout)");
       if (output === "-" && o.json) throw new OptionError("--json prints on stdout: give -o a file");
-      const { threads, tokenizerThreads, shard } = parallelismOf(o, context.env);
+      const { threads, tokenizerThreads, shard } = parallelismOf(o);
       const convert = { ...init(values), ...(shard ? { shard } : {}) };
       const started = performance.now();
       const inputs = options.inputs ?? [];

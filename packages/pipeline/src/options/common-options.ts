@@ -3,6 +3,7 @@ import { z } from "zod";
 import { DEFAULT_MAX_LINE_BYTES } from "@lmsynth/reader";
 import { OptionError, REASONING_KEYS, VARIANTS, VARIANT_TABLE, type ReasoningKey } from "@lmsynth/schema";
 import { templateTraceFields } from "@lmsynth/templates";
+import { SHARD_ENGINE_OPTION, shardOfEnvironment } from "../shard-environment.js";
 import { checkValue, type OptionSpec, type OptionTable, type OptionValues, type ResolvedValues, type ParsedValue } from "./option-spec.js";
 
 /** Flags every command shares. */
@@ -124,12 +125,26 @@ async function readConfig(path: string, table: OptionTable): Promise<Record<stri
 }
 
 /**
- * The options in force: table defaults, then the preset, then the config file, then the flags given.
- * Keys are flag names. A preset may name flags the command does not have (e.g. `multiturn` for dpo);
- * those are dropped.
+ * The options in force: table defaults, then the preset, then the config file, then the options given (the
+ * flags of the command line, or a Node API call's options object), each checked against its spec. Keys
+ * are flag names; `inputs` (the input files) is not an option. A preset may name flags the command does not
+ * have (e.g. `multiturn` for dpo); those are dropped. `--shard auto` becomes the `i/N` the scale-out engine's
+ * environment gives (`shardOfEnvironment`), with the engine and its variables as `shard-engine`, so that
+ * both are recorded.
+ * @throws OptionError for an unknown option, a value its spec refuses, a config file that cannot be read.
  */
-export async function resolveOptions<T extends OptionTable>(table: T, values: OptionValues<T>): Promise<ResolvedValues<T>> {
-  const given = values as Record<string, ParsedValue | undefined>;
+export async function resolveOptions<T extends OptionTable>(
+  table: T,
+  values: OptionValues<T> & { inputs?: readonly string[] },
+  env: Readonly<Record<string, string | undefined>> = {},
+): Promise<ResolvedValues<T>> {
+  const given: Record<string, ParsedValue> = {};
+  for (const [name, value] of Object.entries(values) as [string, unknown][]) {
+    if (name === "inputs" || value === undefined) continue;
+    const spec = table[name];
+    if (!spec) throw new OptionError(`unknown option "${name}": the options are the command's flags (lmsynth <command> --help), by name`);
+    given[name] = checkValue(name, spec, value);
+  }
   const config = typeof given.config === "string" ? await readConfig(given.config, table) : {};
   const presetName = (given.preset ?? config.preset) as string | undefined;
   const preset = presetName ? PRESETS[presetName] ?? {} : {};
@@ -139,6 +154,11 @@ export async function resolveOptions<T extends OptionTable>(table: T, values: Op
     for (const [k, v] of Object.entries(layer)) if (k in table && v !== undefined) out[k] = v;
   }
   if ("reasoning-key" in table && out["reasoning-key"] === undefined) out["reasoning-key"] = await templateReasoningKey(out.template);
+  if ("shard" in table && out.shard === "auto") {
+    const found = shardOfEnvironment(env);
+    out.shard = `${found.index}/${found.count}`;
+    out[SHARD_ENGINE_OPTION] = `${found.engine}: ${found.variables.join(", ")}`;
+  }
   // Defaults, presets and config values are checked against the same specs (checkValue).
   return out as ResolvedValues<T>;
 }

@@ -206,7 +206,7 @@ describe("lmsynth inspect", () => {
   });
 
   it("--help lists every option of its table", async () => {
-    const { TABLE } = await import("../dist/commands/inspect.js");
+    const TABLE = (await import("../dist/index.js")).COMMANDS.inspect.table;
     expect(Object.keys(TABLE)).toEqual(expect.arrayContaining(["variant", "passphrase-file", "on-invalid", "rejected", "help", "quiet", "json"]));
     const r = await runMain(["inspect", "--help"]);
     expect(r.code).toBe(0);

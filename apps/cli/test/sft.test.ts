@@ -389,7 +389,7 @@ describe("lmsynth sft --help, --version", () => {
   ];
 
   it("--help lists every option of the command table, with choices and defaults, and exits 0", async () => {
-    const { TABLE } = await import("../dist/commands/sft.js");
+    const TABLE = (await import("../dist/index.js")).COMMANDS.sft.table;
     expect(Object.keys(TABLE)).toEqual(expect.arrayContaining(OPTIONS));
     const r = await runMain(["sft", "--help"]);
     expect(r.code).toBe(0);

@@ -140,8 +140,9 @@ export async function* buildFolderIter(options: BuildOptions): AsyncGenerator<Bu
       ...(signal ? { signal } : {}),
     });
     opened = folder;
-    const write = Object.fromEntries(configs.map((c) => [c, (row: object) => folder.write(c, row)]));
-    const withhold = Object.fromEntries(configs.map((c) => [c, (row: object) => folder.withhold(c, row)]));
+    // The conversion does not `encode` its rows here: each reaches the folder as an object.
+    const write = Object.fromEntries(configs.map((c) => [c, (row: object | string) => folder.write(c, row as object)]));
+    const withhold = Object.fromEntries(configs.map((c) => [c, (row: object | string) => folder.withhold(c, row as object)]));
     yield* convertAll(source, convert, write, summary, { threads, ...(options.tokenizerThreads ? { tokenizerThreads: options.tokenizerThreads } : {}), stats, withhold, ...(signal ? { signal } : {}) });
     await source.close();
     finishSummary(summary, source, started);

@@ -8,7 +8,7 @@ import { countSkip, type RunSummary } from "./run-summary.js";
 import type { RecordSource } from "./record-source.js";
 
 /** Where each output's rows go, by output name. */
-export type OutputWriters = Readonly<Record<string, (row: object) => Promise<void>>>;
+export type OutputWriters = Readonly<Record<string, (row: object | string) => Promise<void>>>;
 
 /** Records read so far: yielded every {@link PROGRESS_EVERY} records while a conversion runs. */
 export interface ConvertProgress {

@@ -40,11 +40,15 @@ export interface ConvertInit {
   shard?: { index: number; count: number; seed: string };
   /** Also count each record for the report (`recordStats`). */
   stats?: boolean;
+  /** `json`: every row leaves the worker as its JSON text (a JSONL output's line, without the newline), so
+   * that the thread that writes it neither clones nor stringifies it. Default: rows as objects. */
+  encode?: "json";
 }
 
 /** One output's share of a record. */
 export interface OutputResult {
-  rows: object[];
+  /** The rows, or with `init.encode` their JSON texts. */
+  rows: object[] | string[];
   /** Skips, and funnel notes (`taken-unscored`), each counted once in the output's funnel. */
   skips: Array<{ lang: Lang; reason: FunnelCounter }>;
   /** DPO: pairs the margin removed. */
@@ -165,6 +169,7 @@ export async function createMapper(init: ConvertInit): Promise<(record: MergedRe
       ktoResult ??= toKtoRows(record, ktoOptions);
       return { rows: ktoResult.rows.map((row) => layout.write(row, choice)), skips: ktoResult.skips, neutral: ktoResult.neutral };
     });
+    if (init.encode === "json") for (const result of out.outputs) result.rows = result.rows.map((row) => JSON.stringify(row));
     return out;
   };
 }

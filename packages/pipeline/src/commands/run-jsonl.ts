@@ -83,7 +83,8 @@ export function jsonlCommand<T extends JsonlTable>(
       if (!output) throw new OptionError("missing -o <output> (a .jsonl or .jsonl.gz file, or - for stdout)");
       if (output === "-" && o.json) throw new OptionError("--json prints on stdout: give -o a file");
       const { threads, tokenizerThreads, shard } = parallelismOf(o);
-      const convert = { ...init(values), ...(shard ? { shard } : {}) };
+      // Rows are written as the workers encoded them.
+      const convert: ConvertInit = { ...init(values), ...(shard ? { shard } : {}), encode: "json" };
       const started = performance.now();
       const inputs = options.inputs ?? [];
       const rejected = o.rejected ?? (output === "-" ? "lmsynth.rejected.jsonl" : `${output}.rejected.jsonl`);
@@ -93,7 +94,7 @@ export function jsonlCommand<T extends JsonlTable>(
         const source = await openRecordSource(sourceOptionsOf(inputs, o, context, rejected, exclusion));
         const sink = await openJsonlSink<object>(output, context.stdout ? { stdout: context.stdout } : {});
         const summary = newSummary(name);
-        const write = { [name]: (row: object) => sink.write(row) };
+        const write = { [name]: (line: object | string) => sink.writeLine(line as string) };
         const written = yield* intoSink(source, sink, convertAll(source, convert, write, summary, { threads, ...(tokenizerThreads ? { tokenizerThreads } : {}), ...(context.signal ? { signal: context.signal } : {}) }));
         finishSummary(summary, source, started);
         summary.outputs = output === "-" ? [] : [written.path];

@@ -74,6 +74,12 @@ const BASE_ROWS = [
     output: "sft.jsonl.gz",
   },
   {
+    name: "lmsynth-sft-jsonl",
+    what: "`lmsynth sft <input> -o bench/out/sft.jsonl --quiet`: the same, to plain JSONL (issue 29: `.gz` within 1.2× of this)",
+    argv: (c) => [process.execPath, c.cli, "sft", c.input, "-o", c.out("sft.jsonl"), "--quiet"],
+    output: "sft.jsonl",
+  },
+  {
     name: "lmsynth-dpo",
     what: "`lmsynth dpo <input> -o bench/out/dpo.jsonl.gz --quiet`: default options (`--pairs best-worst --min-margin 1 --lang ja`)",
     argv: (c) => [process.execPath, c.cli, "dpo", c.input, "-o", c.out("dpo.jsonl.gz"), "--quiet"],
@@ -140,7 +146,7 @@ const smallName = (name) => name.replace(/^([^.]+)/, "$1-small");
  * These rows also run on the small-record input (`generate.mjs --shape small`: the same fields and rules,
  * ~6 KB raw per record), as `<name>-small`, compared with `zcat-small`.
  */
-const ON_SMALL = ["zcat", "python-sft", "lmsynth-sft", "lmsynth-build"];
+const ON_SMALL = ["zcat", "python-sft", "lmsynth-sft", "lmsynth-sft-jsonl", "lmsynth-build"];
 
 const ROWS = [
   ...BASE_ROWS,
@@ -155,7 +161,12 @@ const ROWS = [
 ];
 
 /** Rows whose outputs must be byte-identical after decompression; a difference fails the run. */
-const SAME_OUTPUT = [["python-sft", "lmsynth-sft"], ["python-sft-small", "lmsynth-sft-small"]];
+const SAME_OUTPUT = [
+  ["python-sft", "lmsynth-sft"],
+  ["python-sft-small", "lmsynth-sft-small"],
+  ["python-sft", "lmsynth-sft-jsonl"],
+  ["python-sft-small", "lmsynth-sft-jsonl-small"],
+];
 
 /** Rows whose output folders must hold byte-identical shards (manifest paths, rows and sha256 of every .parquet). */
 const SAME_SHARDS = [["lmsynth-build", "lmsynth-build-1thread"], ["lmsynth-build", "lmsynth-build-join"], ["lmsynth-build", "lmsynth-build-join-parquet"]];
@@ -341,11 +352,14 @@ function describeSources(sources) {
   };
 }
 
-/** sha256 and line count of a gzip file's decompressed bytes, streamed. */
+/** The bytes of a file, decompressed when it is gzip (by its name). */
+const decompressed = (file, options = {}) => (file.endsWith(".gz") ? createReadStream(file, options).pipe(createGunzip({ chunkSize: 1 << 20 })) : createReadStream(file, options));
+
+/** sha256 and line count of a file's (gzip: decompressed) bytes, streamed. */
 async function digestGunzipped(file) {
   const hash = createHash("sha256");
   let lines = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }).pipe(createGunzip({ chunkSize: 1 << 20 }))) {
+  for await (const chunk of decompressed(file, { highWaterMark: 1 << 20 })) {
     hash.update(chunk);
     for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
   }
@@ -354,7 +368,7 @@ async function digestGunzipped(file) {
 
 /** 1-based number and texts of the first line where two gzip files differ (for the failure message). */
 async function firstDifference(a, b) {
-  const open = (f) => createInterface({ input: createReadStream(f).pipe(createGunzip()), crlfDelay: Infinity })[Symbol.asyncIterator]();
+  const open = (f) => createInterface({ input: decompressed(f), crlfDelay: Infinity })[Symbol.asyncIterator]();
   const [ia, ib] = [open(a), open(b)];
   for (let line = 1; ; line++) {
     const [x, y] = await Promise.all([ia.next(), ib.next()]);
@@ -510,7 +524,7 @@ async function main() {
   // A row asked for brings its @before twin.
   const wanted = (row) => opts.only.includes(row.name) || opts.only.includes(row.name.replace(/@before$/, ""));
   // Each @before twin's output must equal its row's: a file after decompression, a folder shard by shard.
-  const twins = rows.filter((r) => r.name.endsWith("@before") && r.output).map((r) => [r.name.replace(/@before$/, ""), r.name, r.output.endsWith(".gz")]);
+  const twins = rows.filter((r) => r.name.endsWith("@before") && r.output).map((r) => [r.name.replace(/@before$/, ""), r.name, /\.(gz|jsonl)$/.test(r.output)]);
   const sameOutput = [...SAME_OUTPUT, ...twins.filter((t) => t[2]).map((t) => t.slice(0, 2))];
   const sameShards = [...SAME_SHARDS, ...twins.filter((t) => !t[2]).map((t) => t.slice(0, 2))];
   const generated = opts.input === undefined;

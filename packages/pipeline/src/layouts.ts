@@ -77,9 +77,9 @@ const SHAREGPT_TAGS = { role_tag: "from", content_tag: "value", user_tag: "human
 const reasoning = (c: LayoutChoice) => (c.reasoningKey ? { reasoningKey: c.reasoningKey } : {});
 const reads = <R>(columns: readonly string[], of: (row: R) => Readable) => ({ columns, of: of as (row: never) => Readable });
 
-/** SFT's meta keys, set one by one, not spread, so that their order does not depend on how `row` was built. */
-function sftRow(row: SftRow, body: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { conversation_id: row.conversation_id, ...body };
+/** SFT's meta keys added to `out`, set one by one, not spread, so that their order does not depend on how
+ * `row` was built (and no object is made per row to be spread). */
+function withSftMeta(row: SftRow, out: Record<string, unknown>): Record<string, unknown> {
   if (row.lang !== undefined) out.lang = row.lang;
   if (row.response_index !== undefined) out.response_index = row.response_index;
   if (row.score !== undefined) out.score = row.score;
@@ -89,7 +89,7 @@ function sftRow(row: SftRow, body: Record<string, unknown>): Record<string, unkn
 
 function sft(format: SftFormat, write: (row: SftRow, c: LayoutChoice) => Record<string, unknown>, read: Layout<SftRow>["read"], reader: string): Layout<SftRow> {
   const columns = (c: LayoutChoice) => sftLayout({ format, meta: c.withMeta, text: c.text === true, tokens: c.tokens === true, ...(c.messagesKey ? { messagesKey: c.messagesKey } : {}), ...reasoning(c) });
-  return { columns, write: (row, c) => sftRow(row, write(row, c)), read, reader };
+  return { columns, write: (row, c) => withSftMeta(row, write(row, c)), read, reader };
 }
 
 const copy = (messages: readonly Message[]): Message[] => messages.map((message) => ({ ...message }));
@@ -99,19 +99,18 @@ function userText(prompt: readonly Message[]): string {
   throw new TypeError("DPO row has no user message in its prompt");
 }
 
-/** DPO's meta keys, in their order, where set. */
-function dpoMeta(row: DpoRow): Pick<DpoRow, "lang" | "chosen_index" | "rejected_index"> {
-  const out: Pick<DpoRow, "lang" | "chosen_index" | "rejected_index"> = {};
+/** DPO's meta keys added to `out`, in their order, where set. */
+function withDpoMeta(row: DpoRow, out: Record<string, unknown>): Record<string, unknown> {
   if (row.lang !== undefined) out.lang = row.lang;
   if (row.chosen_index !== undefined) out.chosen_index = row.chosen_index;
   if (row.rejected_index !== undefined) out.rejected_index = row.rejected_index;
   return out;
 }
 
-function dpo(format: DpoFormat, write: (row: DpoRow) => object, read: Layout<DpoRow>["read"], reader: string, llamaFactory?: LlamaFactoryAttributes): Layout<DpoRow> {
+function dpo(format: DpoFormat, write: (row: DpoRow) => Record<string, unknown>, read: Layout<DpoRow>["read"], reader: string, llamaFactory?: LlamaFactoryAttributes): Layout<DpoRow> {
   return {
     columns: (c) => dpoLayout({ format, meta: c.withMeta, indices: c.withMeta, ...reasoning(c) }),
-    write: (row) => ({ ...write(row), ...dpoMeta(row) }),
+    write: (row) => withDpoMeta(row, write(row)),
     read,
     reader,
     ...(llamaFactory ? { llamaFactory } : {}),
@@ -120,7 +119,6 @@ function dpo(format: DpoFormat, write: (row: DpoRow) => object, read: Layout<Dpo
 
 /** The last message of each whole conversation apart, the rest as the prompt: the pair as TRL splits it. */
 const lastApart = (r: { chosen: Message[]; rejected: Message[] }): Readable => ({ pair: { prompt: r.chosen.slice(0, -1), chosen: r.chosen.slice(-1), rejected: r.rejected.slice(-1) } });
-const scores = (row: DpoRow) => ({ score_chosen: row.score_chosen, score_rejected: row.score_rejected });
 
 /**
  * Every output layout (behaviour.md §3, §4, §11). Message objects are fresh copies in DPO rows; contents are
@@ -128,29 +126,29 @@ const scores = (row: DpoRow) => ({ score_chosen: row.score_chosen, score_rejecte
  */
 export const LAYOUTS: LayoutTable = {
   sft: {
-    messages: sft("messages", (row, c) => ({ [c.messagesKey ?? "messages"]: row.messages }), reads(["messages"], (r: { messages: Message[] }) => ({ conversation: r.messages })), "TRL SFTTrainer"),
-    conversation: sft("conversation", (row) => ({ conversation: row.messages }), reads(["conversation"], (r: { conversation: Message[] }) => ({ conversation: r.conversation })), "the Swallow tools"),
+    messages: sft("messages", (row, c) => ({ conversation_id: row.conversation_id, [c.messagesKey ?? "messages"]: row.messages }), reads(["messages"], (r: { messages: Message[] }) => ({ conversation: r.messages })), "TRL SFTTrainer"),
+    conversation: sft("conversation", (row) => ({ conversation_id: row.conversation_id, conversation: row.messages }), reads(["conversation"], (r: { conversation: Message[] }) => ({ conversation: r.conversation })), "the Swallow tools"),
     "prompt-completion": sft(
       "prompt-completion",
-      (row) => ({ prompt: row.messages.slice(0, -1), completion: row.messages.slice(-1) }),
+      (row) => ({ conversation_id: row.conversation_id, prompt: row.messages.slice(0, -1), completion: row.messages.slice(-1) }),
       reads(["prompt", "completion"], (r: { prompt: Message[]; completion: Message[] }) => ({ conversation: [...r.prompt, ...r.completion] })),
       "TRL SFTTrainer (completion-only loss)",
     ),
     sharegpt: {
-      ...sft("sharegpt", (row) => ({ conversations: row.messages.map(toShareGptTurn) }), reads(["conversations"], (r: { conversations: Turn[] }) => ({ conversation: r.conversations.map(fromShareGptTurn) })), "LLaMA-Factory, axolotl (sharegpt)"),
+      ...sft("sharegpt", (row) => ({ conversation_id: row.conversation_id, conversations: row.messages.map(toShareGptTurn) }), reads(["conversations"], (r: { conversations: Turn[] }) => ({ conversation: r.conversations.map(fromShareGptTurn) })), "LLaMA-Factory, axolotl (sharegpt)"),
       llamaFactory: { formatting: "sharegpt", columns: { messages: "conversations" }, tags: SHAREGPT_TAGS },
     },
   },
   dpo: {
     trl: dpo(
       "trl",
-      (row) => ({ conversation_id: row.conversation_id, prompt: copy(row.prompt), chosen: copy(row.chosen), rejected: copy(row.rejected), ...scores(row), prompt_id: row.prompt_id }),
+      (row) => ({ conversation_id: row.conversation_id, prompt: copy(row.prompt), chosen: copy(row.chosen), rejected: copy(row.rejected), score_chosen: row.score_chosen, score_rejected: row.score_rejected, prompt_id: row.prompt_id }),
       reads(["prompt", "chosen", "rejected"], (r: Pair) => ({ pair: r })),
       "TRL DPOTrainer",
     ),
     implicit: dpo(
       "implicit",
-      (row) => ({ conversation_id: row.conversation_id, chosen: [...copy(row.prompt), ...copy(row.chosen)], rejected: [...copy(row.prompt), ...copy(row.rejected)], ...scores(row), prompt_id: row.prompt_id }),
+      (row) => ({ conversation_id: row.conversation_id, chosen: [...copy(row.prompt), ...copy(row.chosen)], rejected: [...copy(row.prompt), ...copy(row.rejected)], score_chosen: row.score_chosen, score_rejected: row.score_rejected, prompt_id: row.prompt_id }),
       reads(["chosen", "rejected"], lastApart),
       "TRL RewardTrainer, DPOTrainer",
     ),
@@ -158,14 +156,14 @@ export const LAYOUTS: LayoutTable = {
       "ultrafeedback",
       (row): Omit<UltrafeedbackRow, "lang" | "chosen_index" | "rejected_index"> => {
         const chosen = [...copy(row.prompt), ...copy(row.chosen)];
-        return { prompt: userText(row.prompt), prompt_id: row.prompt_id, chosen, rejected: [...copy(row.prompt), ...copy(row.rejected)], messages: copy(chosen), ...scores(row), conversation_id: row.conversation_id };
+        return { prompt: userText(row.prompt), prompt_id: row.prompt_id, chosen, rejected: [...copy(row.prompt), ...copy(row.rejected)], messages: copy(chosen), score_chosen: row.score_chosen, score_rejected: row.score_rejected, conversation_id: row.conversation_id };
       },
       reads(["prompt", "chosen", "rejected"], lastApart),
       "recipes of ultrafeedback_binarized",
     ),
     sharegpt: dpo(
       "sharegpt",
-      (row) => ({ conversation_id: row.conversation_id, conversations: row.prompt.map(toShareGptTurn), chosen: toShareGptTurn(row.chosen[0]!), rejected: toShareGptTurn(row.rejected[0]!), ...scores(row), prompt_id: row.prompt_id }),
+      (row) => ({ conversation_id: row.conversation_id, conversations: row.prompt.map(toShareGptTurn), chosen: toShareGptTurn(row.chosen[0]!), rejected: toShareGptTurn(row.rejected[0]!), score_chosen: row.score_chosen, score_rejected: row.score_rejected, prompt_id: row.prompt_id }),
       reads(["conversations", "chosen", "rejected"], (r: { conversations: Turn[]; chosen: Turn; rejected: Turn }) => ({
         pair: { prompt: r.conversations.map(fromShareGptTurn), chosen: [fromShareGptTurn(r.chosen)], rejected: [fromShareGptTurn(r.rejected)] },
       })),

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { COMMANDS, InterruptedError, OptionError, redactSecrets, type CommandContext, type CommandEvent, type CommandName, type PublishCommandEvent } from "@lmsynth/pipeline";
 import { formatHelp, parseOptions } from "./option-table.js";
 import type { CliIo } from "./io.js";
-import { PRINTERS, publishLine } from "./print.js";
+import { EVENT_LINES, PRINTERS } from "./print.js";
 import { startProgress } from "./progress.js";
 import { UsageError } from "./usage-error.js";
 
@@ -38,8 +38,8 @@ interface Flags {
 }
 
 /**
- * Shows a command's events on stderr until it returns: live progress (a TTY without `--quiet`), warnings and
- * notes (unless `--silent`), log lines and the phases of a long step (unless `--quiet`).
+ * Shows a command's events on stderr until it returns: live progress (a TTY without `--quiet`), the rest as
+ * the command's line printer shows them (`EVENT_LINES`).
  */
 async function follow<R>(name: CommandName, events: AsyncGenerator<CommandEvent | PublishCommandEvent, R>, io: CliIo, o: Flags): Promise<R> {
   const quiet = o.quiet === true || o.silent === true;
@@ -50,19 +50,17 @@ async function follow<R>(name: CommandName, events: AsyncGenerator<CommandEvent 
       const step = await events.next();
       if (step.done) return step.value;
       const e = step.value;
-      if (name === "publish") publishLine(e as PublishCommandEvent, io, o);
-      else if (e.event === "progress") {
+      if (e.event !== "progress") EVENT_LINES[name](e, io, o);
+      else {
         read.bytesRead = e.bytesRead;
         progress ??= startProgress(io, quiet, read, e.totalBytes);
         progress.tick(e.records);
-      } else if ((e.event === "warning" || e.event === "note") && o.silent !== true) io.stderr.write(`${e.event}: ${e.message}\n`);
-      else if (e.event === "log" && !quiet) io.stderr.write(`${e.message}\n`);
-      // A build's own phases pass unseen; merge-manifests says it is hashing, where a person is watching.
-      else if (e.event === "phase" && name === "merge-manifests" && io.stderr.isTTY && !quiet) io.stderr.write(`${e.phase}…\n`);
+      }
     }
   } finally {
     progress?.stop();
-    if (name === "publish" && io.stderr.isTTY && !quiet) io.stderr.write("\r\x1b[K");
+    // A line drawn with `\r` (a file's upload progress) is cleared before the result is printed.
+    if (io.stderr.isTTY && !quiet) io.stderr.write("\r\x1b[K");
   }
 }
 

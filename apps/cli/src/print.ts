@@ -1,4 +1,4 @@
-import type { CommandName, DecryptResult, DeleteIdsCommandResult, InspectReport, PublishCommandEvent, ResultOf, RunSummary } from "@lmsynth/pipeline";
+import type { CommandEvent, CommandName, DecryptResult, DeleteIdsCommandResult, InspectReport, PublishCommandEvent, ResultOf, RunSummary } from "@lmsynth/pipeline";
 import { formatInspectReport } from "@lmsynth/pipeline";
 import type { CliIo } from "./io.js";
 import { printSummary } from "./summary.js";
@@ -92,8 +92,24 @@ const GATES: Record<string, string> = {
   false: "not gated",
 };
 
+/** Shows one event of a command on stderr (progress is drawn apart, by `main`). */
+type EventLine = (e: CommandEvent | PublishCommandEvent, io: CliIo, o: Flags) => void;
+
+/** Warnings and notes (unless `--silent`), log lines (unless `--quiet`); a build's own phases pass unseen. */
+const commonLine: EventLine = (e, io, o) => {
+  if ((e.event === "warning" || e.event === "note") && o.silent !== true) io.stderr.write(`${e.event}: ${e.message}\n`);
+  else if (e.event === "log" && o.quiet !== true && o.silent !== true) io.stderr.write(`${e.message}\n`);
+};
+
+/** As {@link commonLine}, and the phase of a long step on a TTY (merge-manifests hashing every part). */
+const withPhases: EventLine = (e, io, o) => {
+  if (e.event === "phase" && io.stderr.isTTY && o.quiet !== true && o.silent !== true) io.stderr.write(`${e.phase}…\n`);
+  else commonLine(e, io, o);
+};
+
 /** `publish`'s events as lines on stderr (phases and commits unless `--quiet`, file progress on a TTY). */
-export function publishLine(e: PublishCommandEvent, io: CliIo, o: Flags): void {
+const publishLine: EventLine = (event, io, o) => {
+  const e = event as PublishCommandEvent;
   const quiet = o.quiet === true || o.silent === true;
   const tty = io.stderr.isTTY === true && !quiet;
   if (e.event === "licences") io.stderr.write(`${e.message}\n`);
@@ -102,4 +118,20 @@ export function publishLine(e: PublishCommandEvent, io: CliIo, o: Flags): void {
   else if (e.event === "gate" && o.silent !== true) io.stderr.write(`${GATES[String(e.gated)]}${e.reason ? ` (${e.reason})` : ""}\n`);
   else if (e.event === "commit" && !quiet) io.stderr.write(`${tty ? "\r\x1b[K" : ""}commit ${e.index}/${e.count}: ${e.files} files${e.deleted ? `, ${e.deleted} deleted` : ""} ${e.url}\n`);
   else if (tty && e.event === "fileProgress") io.stderr.write(`\r${e.state} ${e.path} ${(e.progress * 100).toFixed(0)}%\x1b[K`);
-}
+};
+
+/** How each command's events are shown: the compiler demands one per command. */
+export const EVENT_LINES: { [N in CommandName]: EventLine } = {
+  build: commonLine,
+  sft: commonLine,
+  dpo: commonLine,
+  kto: commonLine,
+  render: commonLine,
+  merge: commonLine,
+  decrypt: commonLine,
+  inspect: commonLine,
+  report: commonLine,
+  publish: publishLine,
+  "delete-ids": commonLine,
+  "merge-manifests": withPhases,
+};

@@ -1,9 +1,8 @@
-import { EXCLUDE_IDS_OPTION } from "../run-summary.js";
 import { convertAll, finishSummary, threadsOf } from "../convert-all.js";
 import type { BuildRun } from "../build.js";
 import type { ConvertInit } from "../convert-record.js";
 import { openRecordSource, type RecordSource } from "../record-source.js";
-import { newSummary, type RunSummary } from "../run-summary.js";
+import { EXCLUDE_IDS_OPTION, newSummary, type RunSummary } from "../run-summary.js";
 import { openJsonlSink, type RowSink, type WrittenFile } from "@lmsynth/sinks";
 import { OptionError } from "@lmsynth/schema";
 import type { IdList } from "@lmsynth/reader";

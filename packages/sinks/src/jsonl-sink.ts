@@ -30,8 +30,9 @@ class JsonlFileSink<Row> implements JsonlSink<Row> {
     return this.output.stopped;
   }
 
-  write(row: Row): Promise<void> {
-    return this.writeLine(JSON.stringify(row));
+  // Async, so that a row JSON.stringify cannot write (nested too deeply) rejects, as every write error does.
+  async write(row: Row): Promise<void> {
+    await this.writeLine(JSON.stringify(row));
   }
 
   async writeLine(json: string): Promise<void> {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { COMMANDS, InterruptedError, OptionError, redactSecrets, type CommandContext, type CommandEvent, type CommandName, type PublishCommandEvent } from "@lmsynth/pipeline";
 import { formatHelp, parseOptions } from "./option-table.js";
 import type { CliIo } from "./io.js";
-import { EVENT_LINES, PRINTERS } from "./print.js";
+import { EVENT_LINES, PRINTERS, type Flags } from "./print.js";
 import { startProgress } from "./progress.js";
 import { UsageError } from "./usage-error.js";
 
@@ -29,13 +29,6 @@ function isEpipe(e: unknown): boolean {
 }
 
 const isCommand = (name: string): name is CommandName => Object.hasOwn(COMMANDS, name);
-
-/** The printing flags every command has. */
-interface Flags {
-  json?: boolean;
-  silent?: boolean;
-  quiet?: boolean;
-}
 
 /**
  * Shows a command's events on stderr until it returns: live progress (a TTY without `--quiet`), the rest as

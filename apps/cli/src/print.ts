@@ -6,7 +6,7 @@ import { printSummary } from "./summary.js";
 /** How the CLI shows a command's result: the exit code it gives. */
 type Printer<R> = (result: R, io: CliIo, o: Flags) => number;
 /** The printing flags every command has. */
-interface Flags {
+export interface Flags {
   json?: boolean;
   silent?: boolean;
   quiet?: boolean;

@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { MergedRecord } from "@lmsynth/schema";
-import { createMapper, outputOf, type ConvertInit } from "../src/index.js";
+// The built code, as every test of this package loads it: one module per source (a src import beside it
+// would load each file twice, and count its branches twice in coverage).
+import { createMapper, outputOf, type ConvertInit } from "../dist/index.js";
 
 const RECORDS = readFileSync(fileURLToPath(new URL("../../../test-fixtures/llama3.1/edge-cases.jsonl", import.meta.url)), "utf8")
   .split("\n")

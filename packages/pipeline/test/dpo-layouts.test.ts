@@ -1,7 +1,9 @@
 import { describe, it, expect } from "vitest";
 import type { DpoFormat, DpoRow } from "@lmsynth/schema";
 import { toDpoRows, type UltrafeedbackRow } from "@lmsynth/dpo";
-import { LAYOUTS } from "../src/index.js";
+// The built code, as every test of this package loads it: one module per source (a src import beside it
+// would load each file twice, and count its branches twice in coverage).
+import { LAYOUTS } from "../dist/index.js";
 import { JA, JA_ID, record } from "../../dpo/test/records.js";
 
 /** A DPO row as its layout in the table writes it. */

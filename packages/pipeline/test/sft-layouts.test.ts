@@ -1,6 +1,8 @@
 import { describe, it, expect } from "vitest";
 import type { SftFormat, SftRow } from "@lmsynth/schema";
-import { LAYOUTS } from "../src/index.js";
+// The built code, as every test of this package loads it: one module per source (a src import beside it
+// would load each file twice, and count its branches twice in coverage).
+import { LAYOUTS } from "../dist/index.js";
 import { UNICODE_BEST, ja, jaQ, plain } from "../../candidates/test/fixture-records.js";
 
 /** An SFT row as its layout in the table writes it. */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { OptionError } from "@lmsynth/schema";
-import { shardOfEnvironment } from "../src/index.js";
+// The built code, as every test of this package loads it: one module per source (a src import beside it
+// would load each file twice, and count its branches twice in coverage).
+import { shardOfEnvironment } from "../dist/index.js";
 
 describe("shardOfEnvironment (--shard auto)", () => {
   it.each([

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { COMMANDS, InterruptedError, OptionError, redactSecrets, type CommandContext, type CommandEvent, type CommandName, type PublishCommandEvent } from "@lmsynth/pipeline";
 import { formatHelp, parseOptions } from "./option-table.js";
 import type { CliIo } from "./io.js";
-import { EVENT_LINES, PRINTERS, type Flags } from "./print.js";
+import { VIEWS, type Flags } from "./print.js";
 import { startProgress } from "./progress.js";
 import { UsageError } from "./usage-error.js";
 
@@ -32,7 +32,7 @@ const isCommand = (name: string): name is CommandName => Object.hasOwn(COMMANDS,
 
 /**
  * Shows a command's events on stderr until it returns: live progress (a TTY without `--quiet`), the rest as
- * the command's line printer shows them (`EVENT_LINES`).
+ * the command's view shows them (`VIEWS`).
  */
 async function follow<R>(name: CommandName, events: AsyncGenerator<CommandEvent | PublishCommandEvent, R>, io: CliIo, o: Flags): Promise<R> {
   const quiet = o.quiet === true || o.silent === true;
@@ -43,7 +43,7 @@ async function follow<R>(name: CommandName, events: AsyncGenerator<CommandEvent 
       const step = await events.next();
       if (step.done) return step.value;
       const e = step.value;
-      if (e.event !== "progress") EVENT_LINES[name](e, io, o);
+      if (e.event !== "progress") VIEWS[name].events(e, io, o);
       else {
         read.bytesRead = e.bytesRead;
         progress ??= startProgress(io, quiet, read, e.totalBytes);
@@ -87,7 +87,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     // Each entry's run takes its own table's options; TypeScript cannot pair `name` with its entry through the union.
     const run = command.run as (options: object, context: CommandContext) => AsyncGenerator<CommandEvent, unknown>;
     const result = await follow(name, run({ ...values, inputs: positionals }, context), io, o);
-    return (PRINTERS[name] as (result: unknown, io: CliIo, o: Flags) => number)(result, io, o);
+    return (VIEWS[name].result as (result: unknown, io: CliIo, o: Flags) => number)(result, io, o);
   } catch (e) {
     if (isEpipe(e)) return 0;
     const code = exitCodeOf(e);

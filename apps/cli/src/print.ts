@@ -69,21 +69,6 @@ const publish: Printer<ResultOf<"publish">> = (result, io, o) => {
   return 0;
 };
 
-/** The printer of each command: the compiler demands one per command. */
-export const PRINTERS: { [N in CommandName]: Printer<ResultOf<N>> } = {
-  build: summary,
-  sft: summary,
-  dpo: summary,
-  kto: summary,
-  render: summary,
-  merge: summary,
-  decrypt,
-  inspect,
-  report: summary,
-  publish,
-  "delete-ids": deleteIds,
-  "merge-manifests": summary,
-};
 
 /** What each gate means for the people who ask for the data. */
 const GATES: Record<string, string> = {
@@ -120,18 +105,24 @@ const publishLine: EventLine = (event, io, o) => {
   else if (tty && e.event === "fileProgress") io.stderr.write(`\r${e.state} ${e.path} ${(e.progress * 100).toFixed(0)}%\x1b[K`);
 };
 
-/** How each command's events are shown: the compiler demands one per command. */
-export const EVENT_LINES: { [N in CommandName]: EventLine } = {
-  build: commonLine,
-  sft: commonLine,
-  dpo: commonLine,
-  kto: commonLine,
-  render: commonLine,
-  merge: commonLine,
-  decrypt: commonLine,
-  inspect: commonLine,
-  report: commonLine,
-  publish: publishLine,
-  "delete-ids": commonLine,
-  "merge-manifests": withPhases,
+/** How the CLI shows a command: its events (progress apart) and its result. */
+interface View<R> {
+  events: EventLine;
+  result: Printer<R>;
+}
+
+/** The view of each command: the compiler demands one per command. */
+export const VIEWS: { [N in CommandName]: View<ResultOf<N>> } = {
+  build: { events: commonLine, result: summary },
+  sft: { events: commonLine, result: summary },
+  dpo: { events: commonLine, result: summary },
+  kto: { events: commonLine, result: summary },
+  render: { events: commonLine, result: summary },
+  merge: { events: commonLine, result: summary },
+  decrypt: { events: commonLine, result: decrypt },
+  inspect: { events: commonLine, result: inspect },
+  report: { events: commonLine, result: summary },
+  publish: { events: publishLine, result: publish },
+  "delete-ids": { events: commonLine, result: deleteIds },
+  "merge-manifests": { events: withPhases, result: summary },
 };

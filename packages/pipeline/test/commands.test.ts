@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -49,13 +49,17 @@ describe("every command as a library call", () => {
     expect(manifest.command).toBe(`lmsynth build ${SAMPLE} --shard auto --output ${join(dir, "part")} --format jsonl --threads 1 --silent`);
   });
 
-  it("yields progress and returns the result; every command is in the table", async () => {
+  it("yields its events (a deletion list's warning, before any input is read) and returns the result; every command is in the table", async () => {
+    const list = join(dir, "ids.txt");
+    writeFileSync(list, "not-an-id\n");
     const events: CommandEvent[] = [];
-    const run = runCommandIter("inspect", { inputs: [SAMPLE] });
+    const run = runCommandIter("sft", { inputs: [SAMPLE], "exclude-ids": [list], output: join(dir, "sft.jsonl"), threads: 1 });
     let step = await run.next();
     for (; !step.done; step = await run.next()) events.push(step.value);
-    expect(step.value.records).toBe(300);
-    expect(events.every((e) => e.event === "progress")).toBe(true);
+    expect(events).toEqual([
+      { event: "warning", message: `${list}: 1 listed id does not look like a conversation_id (32 lowercase hex characters) and may match nothing, e.g. line 1: "not-an-id"` },
+    ]);
+    expect(step.value.summary.records).toBe(300);
     expect(Object.keys(COMMANDS)).toEqual(["build", "sft", "dpo", "kto", "render", "merge", "decrypt", "inspect", "report", "publish", "delete-ids", "merge-manifests"]);
   });
 });

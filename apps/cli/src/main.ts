@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { COMMANDS, InterruptedError, OptionError, redactSecrets, type CommandContext, type CommandEvent, type CommandName, type PublishCommandEvent } from "@lmsynth/pipeline";
+import { COMMANDS, InterruptedError, OptionError, readConfig, redactSecrets, type CommandContext, type CommandEvent, type CommandName, type PublishCommandEvent } from "@lmsynth/pipeline";
 import { formatHelp, parseOptions } from "./option-table.js";
 import type { CliIo } from "./io.js";
 import { VIEWS, type Flags } from "./print.js";
@@ -83,7 +83,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     const { values, positionals } = parseOptions(command.table, rest);
     const context: CommandContext = { env: io.env, stdin: io.stdin, stdout: io.stdout, argv: rest, ...(io.signal ? { signal: io.signal } : {}) };
-    const o = values as Flags;
+    // How to print is the shell's to know: `--json`, `--quiet`, `--silent` from the flags, else from `--config`
+    // (the command reads the file again for the options it resolves).
+    const given: Record<string, unknown> = values;
+    const config = typeof given.config === "string" ? await readConfig(given.config, command.table) : {};
+    const o: Flags = { ...config, ...values };
     // Each entry's run takes its own table's options; TypeScript cannot pair `name` with its entry through the union.
     const run = command.run as (options: object, context: CommandContext) => AsyncGenerator<CommandEvent, unknown>;
     const result = await follow(name, run({ ...values, inputs: positionals }, context), io, o);

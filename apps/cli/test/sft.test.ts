@@ -232,6 +232,17 @@ describe("lmsynth sft: presets and --config", () => {
     expect(summaryOf(overridden.stdout)).toMatchObject({ rows: { sft: 2 }, funnel: { sft: { ja: { "duplicate-instruction": 1 } } } });
   });
 
+  it("--config may say how to print: json on stdout, nothing on stderr; a flag overrides it", async () => {
+    const config = join(tmp.dir, "print.json");
+    writeFileSync(config, '{"json": true, "silent": true}');
+    const r = await runMain(["sft", GEMMA3, "-o", join(tmp.dir, "printed.jsonl"), "--config", config]);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(summaryOf(r.stdout)).toMatchObject({ command: "sft", rows: { sft: 2 } });
+    const table = await runMain(["sft", GEMMA3, "-o", join(tmp.dir, "printed.jsonl"), "--config", config, "--no-json", "--no-silent"]);
+    expect(table.stdout).toBe("");
+    expect(squeezeTable(table.stderr)).toBe(`variant gemma-3\nrecords read 3\nsft rows written 2\nsft skipped (ja) duplicate-instruction 1\nseconds S\nwrote ${join(tmp.dir, "printed.jsonl")}\n`);
+  });
+
   it("--config may name a preset", async () => {
     const config = join(tmp.dir, "lmsynth.json");
     writeFileSync(config, '{"preset": "swallow-v0.1"}');

@@ -10,6 +10,7 @@ export { COMMANDS, runCommand, runCommandIter } from "./commands/commands.js";
 export { drain } from "./commands/command.js";
 export { formatInspectReport } from "./commands/inspect.js";
 export { checkValue, SCORE, BYTES } from "./options/option-spec.js";
+export { readConfig } from "./options/common-options.js";
 export { VERSION } from "./version.js";
 export { InputError, InterruptedError, OptionError, OutputError, redactSecrets, removeTemporaryPathsSync, FUNNEL_LABELS, VARIANT_TABLE, orderedFunnel } from "@lmsynth/schema";
 export { verifyManifest, parseManifest, ManifestMismatchError } from "@lmsynth/hub-folder";

@@ -100,7 +100,8 @@ function fieldSchema(spec: OptionSpec): z.ZodType {
   return z.string();
 }
 
-async function readConfig(path: string, table: OptionTable): Promise<Record<string, ParsedValue>> {
+/** The options of a `--config` file, each checked against `table`. @throws OptionError naming the file and key. */
+export async function readConfig(path: string, table: OptionTable): Promise<Record<string, ParsedValue>> {
   let text: string;
   try {
     text = await readFile(path, "utf8");

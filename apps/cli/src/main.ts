@@ -87,7 +87,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     // (the command reads the file again for the options it resolves).
     const given: Record<string, unknown> = values;
     const config = typeof given.config === "string" ? await readConfig(given.config, command.table) : {};
-    const o: Flags = { ...config, ...values };
+    const o: Flags & { output?: unknown } = { ...config, ...values };
+    // The summary as JSON and the rows would share stdout.
+    if (o.output === "-" && o.json === true) throw new UsageError("--json prints on stdout: give -o a file");
     // Each entry's run takes its own table's options; TypeScript cannot pair `name` with its entry through the union.
     const run = command.run as (options: object, context: CommandContext) => AsyncGenerator<CommandEvent, unknown>;
     const result = await follow(name, run({ ...values, inputs: positionals }, context), io, o);

@@ -28,7 +28,6 @@ export const mergeCommand: Command<typeof TABLE, { summary: RunSummary }> = {
     if (!o.synth) throw new OptionError("merge needs --synth (and --instructions and/or --lmsys)");
     const output = o.output;
     if (!output) throw new OptionError("missing -o <output>");
-    if (output === "-" && o.json) throw new OptionError("--json prints on stdout: give -o a file");
     const inputs = options.inputs ?? [];
     const started = performance.now();
     const rejected = `${output === "-" ? "lmsynth" : output}.rejected.jsonl`;

@@ -80,7 +80,6 @@ export const renderCommand: Command<typeof TABLE, { summary: RunSummary }> = {
     if (inputs.length === 0) throw new OptionError("no input: give an sft or dpo JSONL file (or -)");
     const output = o.output;
     if (!output) throw new OptionError("missing -o <output>");
-    if (output === "-" && o.json) throw new OptionError("--json prints on stdout: give -o a file");
     const spec = templateSpecOf(o);
     if (!spec) throw new OptionError("missing --template <name|path>");
     const renderer = await resolveTemplateSpec(spec);

@@ -59,7 +59,6 @@ export const reportCommand: Command<typeof TABLE, { summary: RunSummary }> = {
     const inputs = options.inputs ?? [];
     const output = o.output;
     if (!output) throw new OptionError("missing -o <report.html> (or - for stdout)");
-    if (output === "-" && o.json) throw new OptionError("--json prints on stdout: give -o a file");
     const { threads, tokenizerThreads, shard } = parallelismOf(o);
     // The same conversion as `build` (rows are only counted), so the funnel equals build's.
     const init = folderConvertInit(o, { withMeta: false, template: templateSpecOf(o), shard });

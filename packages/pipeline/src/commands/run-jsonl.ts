@@ -80,7 +80,6 @@ export function jsonlCommand<T extends JsonlTable>(
       const o = values as ResolvedValues<JsonlTable>;
       const output = o.output;
       if (!output) throw new OptionError("missing -o <output> (a .jsonl or .jsonl.gz file, or - for stdout)");
-      if (output === "-" && o.json) throw new OptionError("--json prints on stdout: give -o a file");
       const { threads, tokenizerThreads, shard } = parallelismOf(o);
       // Rows are written as the workers encoded them.
       const convert: ConvertInit = { ...init(values), ...(shard ? { shard } : {}), encode: "json" };

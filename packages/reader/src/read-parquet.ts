@@ -29,6 +29,12 @@ export interface ReadParquetOptions {
    * the moderation scores are most of a shard's bytes. Default: every column.
    */
   columns?: readonly string[];
+  /**
+   * Of `conversation`, keep the first message only (all a conversion reads of it): the text of the other
+   * turns is never decoded from UTF-8, nor validated, and the record holds a one-message `conversation`.
+   * Default false: every turn.
+   */
+  firstMessageOnly?: boolean;
 }
 
 /** What {@link readParquet} saw; a row dropped for both reasons counts as `otherLanguage`. */
@@ -106,6 +112,7 @@ export interface ParquetShard {
   dropFlagged: boolean;
   /** Columns read only for the filter, left out of the records. */
   filterOnly: string[];
+  firstMessageOnly: boolean;
 }
 
 /** Opens `file` for {@link readShardGroup} (the footer is read here). */
@@ -132,7 +139,7 @@ export async function openShard(file: string, options: ReadParquetOptions = {}):
     groupStarts.push(start);
     start += Number(group.num_rows);
   }
-  return { file, buffer: opened.buffer, metadata, columns, groupStarts, languages, dropFlagged, filterOnly };
+  return { file, buffer: opened.buffer, metadata, columns, groupStarts, languages, dropFlagged, filterOnly, firstMessageOnly: options.firstMessageOnly === true };
 }
 
 /**
@@ -145,12 +152,22 @@ export async function readShardGroup(
   index: number,
   counts?: ParquetCounts,
 ): Promise<{ records: LocatedRecord[]; error?: InputError }> {
-  const { file, metadata, columns, languages, dropFlagged, filterOnly } = shard;
+  const { file, metadata, columns, languages, dropFlagged, filterOnly, firstMessageOnly } = shard;
   const groupStart = shard.groupStarts[index]!;
   const rowEnd = groupStart + Number(metadata.row_groups[index]!.num_rows);
   let rows: Record<string, unknown>[];
   try {
-    rows = await parquetReadObjects({ file: shard.buffer, metadata, rowStart: groupStart, rowEnd, compressors: COMPRESSORS, ...(columns ? { columns } : {}) });
+    rows = await parquetReadObjects({
+      file: shard.buffer,
+      metadata,
+      rowStart: groupStart,
+      rowEnd,
+      compressors: COMPRESSORS,
+      ...(columns ? { columns } : {}),
+      // Strings stay UTF-8 bytes until `plainValue` decodes those the record keeps: most of a conversation's
+      // text is in the turns after the first, which a conversion drops.
+      ...(firstMessageOnly ? { parsers: { stringFromBytes: (bytes: Uint8Array) => bytes } } : {}),
+    });
   } catch (error) {
     const detail = `row group ${index} (rows ${groupStart + 1}–${rowEnd}): ${errorMessage(error)}`;
     return { records: [], error: new InputError(file, undefined, "corrupt-parquet", detail, { cause: error }) };
@@ -161,6 +178,7 @@ export async function readShardGroup(
     if (counts) counts.rows++;
     let record: Record<string, unknown>;
     try {
+      if (firstMessageOnly && Array.isArray(row["conversation"])) row["conversation"] = (row["conversation"] as unknown[]).slice(0, 1);
       record = plainValue(row, file, line) as Record<string, unknown>;
     } catch (error) {
       return { records, error: error as InputError };
@@ -257,12 +275,17 @@ function isFlagged(moderation: unknown): boolean {
   return moderation.some((m) => (m as { flagged?: unknown } | null)?.flagged === true);
 }
 
+// hyparquet's own decoder of strings: the same text whether it or `plainValue` decodes.
+const utf8 = new TextDecoder();
+
 /**
  * Makes a hyparquet value JSON-like, in place (hyparquet's values are fresh objects): 64-bit integers
- * (bigint) become numbers, the only non-JSON type the LMSYS columns produce. An integer beyond 2^53 cannot be
- * a number exactly: an `invalid-record` error.
+ * (bigint) become numbers, the only non-JSON type the LMSYS columns produce, and strings left as UTF-8 bytes
+ * (`firstMessageOnly`) are decoded. An integer beyond 2^53 cannot be a number exactly: an `invalid-record`
+ * error.
  */
 function plainValue(value: unknown, file: string, line: number): unknown {
+  if (value instanceof Uint8Array) return utf8.decode(value);
   if (typeof value === "bigint") {
     if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
       throw new InputError(file, line, "invalid-record", `integer ${value} is too large for JSON numbers`);

@@ -23,7 +23,7 @@ export interface ShardGroupTexts {
 /** The `readParquet` options of a task: the columns of its part. */
 export function parquetOptionsOf(options: ShardGroupTask["options"]): ReadParquetOptions {
   const { part, ...filter } = options;
-  return part === "converted" ? { ...filter, columns: LMSYS_FIELDS_CONVERTED } : filter;
+  return part === "converted" ? { ...filter, columns: LMSYS_FIELDS_CONVERTED, firstMessageOnly: true } : filter;
 }
 
 // A thread reads several groups of a shard: its footer is read once. Shards are read one after another.

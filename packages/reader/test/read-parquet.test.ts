@@ -209,4 +209,14 @@ describe("readParquet with columns", () => {
     const got = await read([SHARDS[0]!], { columns: ["conversation_id", "openai_moderation", "no_such_column"], languages: "all", dropFlagged: false });
     expect(got.map((r) => r.record)).toEqual(all.map((r) => ({ conversation_id: r.record["conversation_id"], openai_moderation: r.record["openai_moderation"] })));
   });
+
+  it("with firstMessageOnly, keeps the first message of each conversation, the other fields and filter as a full read", async () => {
+    const [allCounts, firstCounts] = [noCounts(), noCounts()];
+    const all = await read(SHARDS, { counts: allCounts, columns: ["conversation_id", "conversation", "redacted"] });
+    const first = await read(SHARDS, { counts: firstCounts, columns: ["conversation_id", "conversation", "redacted"], firstMessageOnly: true });
+    expect(firstCounts).toEqual(allCounts);
+    // The fixture has a multi-turn conversation, whose later turns are left out, and non-ASCII text.
+    expect(all.some((r) => (r.record["conversation"] as unknown[]).length > 1)).toBe(true);
+    expect(first).toEqual(all.map((r) => ({ ...r, record: { ...r.record, conversation: (r.record["conversation"] as unknown[]).slice(0, 1) } })));
+  });
 });

@@ -152,6 +152,24 @@ describe("lmsynth render reads every layout", () => {
     expect(kto[0]).toEqual(reference[0]);
   });
 
+  it("renders in worker threads, in input order: the same bytes with 1 and 2 threads over several blocks", async () => {
+    // Blocks of 2 MiB go to the workers: 4,000 rows of about 1.3 kB make three.
+    const rows = Array.from({ length: 4000 }, (_, i) => JSON.stringify({ conversation_id: `c${i}`, messages: [{ role: "user", content: `質問 ${i} ${"x".repeat(1200)}` }, { role: "assistant", content: `回答 ${i}` }] }));
+    const input = join(tmp.dir, "many.jsonl");
+    writeFileSync(input, rows.join("\n") + "\n");
+    const outputs = [];
+    for (const threads of ["1", "2"]) {
+      const out = join(tmp.dir, `many-${threads}.jsonl`);
+      const run = await runMain(["render", input, "--template", "chatml", "--threads", threads, "-o", out, "--silent"]);
+      expect(run.code, run.stderr).toBe(0);
+      outputs.push(readFileSync(out, "utf8"));
+    }
+    expect(outputs[1]).toBe(outputs[0]);
+    const lines = jsonLines(outputs[0]!);
+    expect(lines.map((r) => r.conversation_id)).toEqual(rows.map((_, i) => `c${i}`));
+    expect(lines[3999]!.text).toBe(`<|im_start|>user\n質問 3999 ${"x".repeat(1200)}<|im_end|>\n<|im_start|>assistant\n回答 3999<|im_end|>\n`);
+  });
+
   it("refuses a row of no layout, naming file and line (exit 2)", () => {
     const bad = join(tmp.dir, "bad.jsonl");
     writeFileSync(bad, '{"conversation_id":"a","messages":[{"role":"user","content":"q"}]}\n{"conversation_id":"b","turns":[]}\n');

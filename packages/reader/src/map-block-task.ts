@@ -23,5 +23,6 @@ export async function createTask({ mapper, init, skip, maxRejectedText }: MapBlo
   const mod = (await import(mapper)) as RecordMapperModule<unknown, unknown>;
   const map = await mod.createMapper(init);
   const wants = mod.createIdFilter?.(init);
-  return ({ block, first, sides }) => mapBlock(Buffer.from(block.buffer, block.byteOffset, block.byteLength), map, { first, skip, maxRejectedText, sides, wants });
+  const schema = mod.schema;
+  return ({ block, first, sides }) => mapBlock(Buffer.from(block.buffer, block.byteOffset, block.byteLength), map, { first, skip, maxRejectedText, sides, wants, schema });
 }

@@ -2,7 +2,7 @@ import { SynthFieldsSchema, type InputErrorReason, type MergedRecord } from "@lm
 import { closeSync, openSync } from "node:fs";
 import { lineIdOf } from "./line-id.js";
 import { parseSpooled, readSpooled, type SpoolFile } from "./spool.js";
-import { BOM, isBlank, parseLine } from "./read-records.js";
+import { BOM, isBlank, parseLine, type ReadRecordsOptions } from "./read-records.js";
 
 /** Turns one record into whatever a command needs (rows, counts); pure, so it runs in any thread. */
 export type RecordMapper<Out> = (record: MergedRecord) => Out;
@@ -19,6 +19,9 @@ export interface RecordMapperModule<Init, Out> {
    * `--shard i/N` spend its parsing on its own part only.
    */
   createIdFilter?(init: Init): IdFilter | undefined;
+  /** Optional: what each line must be, when the mapper reads rows rather than merged records (`lmsynth render`
+   * reads rows of any layout). Default the merged record. */
+  schema?: ReadRecordsOptions["schema"];
 }
 
 /** True for the ids whose records are to be mapped. */
@@ -67,7 +70,7 @@ export function* blockLines(block: Buffer, first: boolean): Generator<Buffer> {
 export function mapBlock<Out>(
   block: Buffer,
   mapper: RecordMapper<Out>,
-  options: { first: boolean; skip: boolean; maxRejectedText: number; sides?: BlockSides | undefined; wants?: IdFilter | undefined },
+  options: { first: boolean; skip: boolean; maxRejectedText: number; sides?: BlockSides | undefined; wants?: IdFilter | undefined; schema?: ReadRecordsOptions["schema"] | undefined },
 ): BlockResult<Out> {
   const result: BlockResult<Out> = { lines: 0, outs: [], rejected: [] };
   // The spool files are open for the block, not per record.
@@ -130,7 +133,7 @@ function mapLines<Out>(
       const id = lineIdOf(text);
       if (id !== undefined && !wants(id)) continue;
     }
-    const parsed = sides ? joinLine(text, line, sides.ids[line - 1], read!) : parseLine(text);
+    const parsed = sides ? joinLine(text, line, sides.ids[line - 1], read!) : parseLine(text, options.schema);
     if ("record" in parsed) {
       result.outs.push({ line, out: mapper(parsed.record) });
     } else if (options.skip) {

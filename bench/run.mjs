@@ -137,7 +137,17 @@ const BASE_ROWS = [
     argv: (c) => [process.execPath, c.cli, "render", c.out("sft.jsonl.gz"), "--template", "llama-3.1", "-o", c.out("render.jsonl.gz"), "--quiet"],
     output: "render.jsonl.gz",
   },
+  {
+    name: "lmsynth-render-jinja",
+    what: "the same with Meta's own template file (`../shared/reference/templates/meta-llama__Llama-3.1-8B-Instruct.jinja`, its `bos_token` given, rendered by @huggingface/jinja), as a model's tokenizer_config.json is rendered",
+    reads: "sft-output",
+    argv: (c) => [process.execPath, c.cli, "render", c.out("sft.jsonl.gz"), "--template", LLAMA_JINJA, "--template-arg", "bos_token=<|begin_of_text|>", "-o", c.out("render-jinja.jsonl.gz"), "--quiet"],
+    output: "render-jinja.jsonl.gz",
+  },
 ];
+
+/** The official Llama 3.1 template, from the shared reference data beside the repository. */
+const LLAMA_JINJA = fileURLToPath(new URL("../../shared/reference/templates/meta-llama__Llama-3.1-8B-Instruct.jinja", import.meta.url));
 
 /** `name` (a row's, or an output's) with `-small` after its stem: `build` → `build-small`, `sft.jsonl.gz` → `sft-small.jsonl.gz`. */
 const smallName = (name) => name.replace(/^([^.]+)/, "$1-small");
@@ -166,6 +176,7 @@ const SAME_OUTPUT = [
   ["python-sft-small", "lmsynth-sft-small"],
   ["python-sft", "lmsynth-sft-jsonl"],
   ["python-sft-small", "lmsynth-sft-jsonl-small"],
+  ["lmsynth-render", "lmsynth-render-jinja"],
 ];
 
 /** Rows whose output folders must hold byte-identical shards (manifest paths, rows and sha256 of every .parquet). */
@@ -579,7 +590,7 @@ async function main() {
   if (smallInput) reads["merged-small"] = await describeInput(smallInput);
   if (sources) Object.assign(reads, describeSources(sources));
   if (ok("lmsynth-merge")) reads["merge-output"] = await describeInput(ctx.out("merged.jsonl.gz"));
-  if (ok("lmsynth-render")) reads["sft-output"] = await describeInput(ctx.out("sft.jsonl.gz"));
+  if (ok("lmsynth-render") || ok("lmsynth-render-jinja")) reads["sft-output"] = await describeInput(ctx.out("sft.jsonl.gz"));
 
   const checks = [];
   const digests = new Map();

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { commitIter, createRepo, listFiles, repoExists, type CommitOperation } from "@huggingface/hub";
+import type { CommitOperation } from "@huggingface/hub";
 import { InputError, OptionError, redactSecrets } from "@lmsynth/schema";
 import { UNLISTED_FILES, parseManifest, verifyManifest, type DatasetManifest } from "@lmsynth/hub-folder";
 import { PublishError } from "./errors.js";
@@ -148,6 +148,8 @@ async function* sendFolder(
     if (verdict.errors.length > 0) throw new PublishError(`README.md: the Hub refuses its YAML: ${verdict.errors.join("; ")}: nothing sent`);
   }
 
+  // Loaded here, not with the package: every command loads the pipeline, and only publish talks to the Hub.
+  const { commitIter, createRepo, repoExists } = await import("@huggingface/hub");
   let created = false;
   let remote: RemoteState | undefined;
   if (!(await repoExists({ repo, ...hub }))) {
@@ -262,6 +264,7 @@ interface RemoteState {
 
 async function remoteState(repo: string, hubUrl: string, accessToken: string): Promise<RemoteState> {
   const files = new Map<string, { size: number; sha256?: string }>();
+  const { listFiles } = await import("@huggingface/hub");
   for await (const entry of listFiles({ repo: { type: "dataset", name: repo }, recursive: true, hubUrl, accessToken })) {
     if (entry.type === "file") files.set(entry.path, { size: entry.size, ...(entry.lfs ? { sha256: entry.lfs.oid } : {}) });
   }

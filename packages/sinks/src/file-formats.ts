@@ -1,5 +1,5 @@
 import type { OutputFormat, RowSink } from "./byte-output.js";
-import { openArrowSink } from "./arrow-sink.js";
+import { openArrowSink } from "./open-arrow-sink.js";
 import { openJsonlSink } from "./jsonl-sink.js";
 import { openParquetSink, type Compression } from "./parquet-sink.js";
 import { readArrowRows, readJsonlRows, readParquetRows, type Row } from "./read-shard-rows.js";

@@ -6,7 +6,7 @@
  */
 export { openJsonlSink } from "./jsonl-sink.js";
 export { openParquetSink, parquetSchema } from "./parquet-sink.js";
-export { openArrowSink, arrowSchema } from "./arrow-sink.js";
+export { openArrowSink } from "./open-arrow-sink.js";
 export { ColumnBatchBuilder, measureRow, DEFAULT_ROW_GROUP_BYTES, DEFAULT_SHARD_BYTES } from "./column-batch-builder.js";
 export { huggingfaceFeatures, featuresYaml } from "./row-columns.js";
 export { FILE_FORMATS, CARD_FORMAT_ORDER, READ_FORMAT_ORDER } from "./file-formats.js";

@@ -1,7 +1,6 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { gunzipSync } from "node:zlib";
-import { RecordBatchReader } from "apache-arrow";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, type Compressors } from "hyparquet";
 import { decompress as zstdDecompress } from "zstd-napi";
 import { fieldsOf, type ColumnSpec } from "@lmsynth/schema";
@@ -40,6 +39,8 @@ export async function* readParquetRows(path: string, columns: readonly ColumnSpe
 
 /** The rows of an Arrow IPC shard, one record batch in memory at a time. */
 export async function* readArrowRows(path: string, columns: readonly ColumnSpec[]): AsyncGenerator<Row> {
+  // apache-arrow is loaded when an Arrow file is read or written: it costs every command 60 ms to load.
+  const { RecordBatchReader } = await import("apache-arrow");
   const reader = await RecordBatchReader.from(createReadStream(path));
   for await (const batch of reader) {
     for (const row of batch) yield projected(columns, row as Row);

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tableFromIPC } from "apache-arrow";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { RowTypeError, arrowSchema, openArrowSink } from "../src/index.js";
+import { RowTypeError, openArrowSink } from "../src/index.js";
+import { arrowSchema } from "../src/arrow-sink.js";
 import { arrowRows } from "./read-back.js";
 import { dpoLayout, sftLayout } from "@lmsynth/schema";
 

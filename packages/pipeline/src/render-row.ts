@@ -40,22 +40,31 @@ const READABLE: ReadableLayout[] = READ_ORDER.flatMap((kind) =>
 
 const ANY_LAYOUT = z.union(READABLE.map((r) => r.schema) as [z.ZodType, z.ZodType, ...z.ZodType[]]);
 
-/** What each line must be: a row of any of {@link READABLE}'s layouts, passed on whole (its `conversation_id` too). */
+/** A row as the schema gives it to the mapper: its id and its conversation or pair. */
+interface ReadRow {
+  id: string;
+  row: Readable;
+}
+
+/**
+ * What each line must be: a row of any of {@link READABLE}'s layouts, the first that accepts it read once
+ * (its `conversation_id` kept). Only a row of no layout is parsed against the union, whose error says what
+ * each layout misses.
+ */
 export const schema = {
   safeParse: (value: unknown) => {
+    for (const layout of READABLE) {
+      const row = layout.read(value);
+      if (row) {
+        const id = (value as { conversation_id?: unknown }).conversation_id;
+        return { success: true as const, data: { id: typeof id === "string" ? id : "", row } satisfies ReadRow };
+      }
+    }
     const parsed = ANY_LAYOUT.safeParse(value);
-    return parsed.success ? { success: true as const, data: value } : parsed;
+    if (parsed.success) throw new TypeError("a row the union of the layouts accepts matches none of them");
+    return parsed;
   },
 };
-
-/** The conversation or pair of a row the schema let through. */
-function readableOf(record: unknown): Readable {
-  for (const layout of READABLE) {
-    const row = layout.read(record);
-    if (row) return row;
-  }
-  throw new TypeError("a row the schema let through matches no layout");
-}
 
 function withSystem(list: Message[], system: string | undefined): Message[] {
   return system === undefined || list[0]?.role === "system" ? list : [{ role: "system", content: system }, ...list];
@@ -65,8 +74,7 @@ function withSystem(list: Message[], system: string | undefined): Message[] {
 export async function createMapper({ template, system }: RenderInit): Promise<(record: unknown) => string> {
   const renderer = await resolveTemplateSpec(template);
   return (record) => {
-    const id = typeof (record as { conversation_id?: unknown }).conversation_id === "string" ? (record as { conversation_id: string }).conversation_id : "";
-    const row = readableOf(record);
+    const { id, row } = record as ReadRow;
     const out =
       "pair" in row
         ? renderDpoRow({ conversation_id: id, ...row.pair, prompt: withSystem(row.pair.prompt, system) }, renderer)

@@ -62,7 +62,7 @@ export const buildCommand: Command<typeof TABLE, BuildResult> = {
     return yield* withClaimedOutputs(claims, inputPathsOf(inputs, o), async function* (): AsyncGenerator<CommandEvent, BuildResult> {
       const exclusion = await exclusionOf(o);
       for (const message of exclusion?.warnings ?? []) yield { event: "warning", message };
-      const run = runOf("build", context.argv ?? argvOf(options), o, exclusion);
+      const run = runOf("build", argvOf(options, context), o, exclusion);
       const log: string[] = [];
       const build: BuildOptions = {
         output: dir,

@@ -35,7 +35,7 @@ export const mergeManifestsCommand: Command<typeof TABLE, { summary: RunSummary 
       // Hashing every part's files takes a while on real data.
       yield { event: "phase", phase: "verifying the parts against their manifests" };
       const { manifest } = await mergeDatasetFolders(parts, dir, {
-        command: commandLine("merge-manifests", context.argv ?? argvOf(options)),
+        command: commandLine("merge-manifests", argvOf(options, context)),
         texts: { "report.html": renderManifestReport },
         overwrite: o.overwrite === true,
         ...(context.signal ? { signal: context.signal } : {}),

@@ -80,7 +80,7 @@ export const reportCommand: Command<typeof TABLE, { summary: RunSummary }> = {
       }
       await source.close();
       finishSummary(summary, source, started);
-      await writeReport(output, renderRunReport(summary, stats, runOf("report", context.argv ?? argvOf(options), o, exclusion)), context.stdout);
+      await writeReport(output, renderRunReport(summary, stats, runOf("report", argvOf(options, context), o, exclusion)), context.stdout);
       summary.outputs = output === "-" ? [] : [output];
       summary.seconds = (performance.now() - started) / 1000;
       return { summary };

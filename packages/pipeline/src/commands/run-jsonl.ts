@@ -13,7 +13,7 @@ import type { OptionSpec, OptionTable, OptionValues, ParsedValue, ResolvedValues
 import { withClaimedOutputs, type NamedPath } from "../output-claim.js";
 import { commandLine, recordedOptions } from "../run-record.js";
 import { VERSION } from "../version.js";
-import type { Command, CommandEvent } from "./command.js";
+import type { Command, CommandContext, CommandEvent } from "./command.js";
 
 type Values = Record<string, ParsedValue | undefined>;
 
@@ -124,9 +124,10 @@ export function rejectedOutput(o: OptionValues<typeof INPUT_OPTIONS>, fallback: 
   return { flag: "--rejected", path: named ?? (o["on-invalid"] === "skip" ? fallback : undefined) };
 }
 
-/** The command line that gives `options` (a Node API call's), for the manifest: its inputs, then each option
- * as its flag, in the options' order. */
-export function argvOf(options: object & { inputs?: readonly string[] }): string[] {
+/** The command line of a run, for the manifest: the CLI's own (`context.argv`), or for a Node API call the one
+ * that gives `options`: its inputs, then each option as its flag, in the options' order. */
+export function argvOf(options: object & { inputs?: readonly string[] }, context: Pick<CommandContext, "argv">): readonly string[] {
+  if (context.argv) return context.argv;
   const argv = [...(options.inputs ?? [])];
   for (const [name, value] of Object.entries(options) as [string, unknown][]) {
     if (name === "inputs" || value === undefined) continue;

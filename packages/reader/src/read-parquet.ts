@@ -179,7 +179,7 @@ export async function readShardGroup(
     let record: Record<string, unknown>;
     try {
       if (firstMessageOnly && Array.isArray(row["conversation"])) row["conversation"] = (row["conversation"] as unknown[]).slice(0, 1);
-      record = plainValue(row, file, line) as Record<string, unknown>;
+      record = plainValue(row, file, line, firstMessageOnly) as Record<string, unknown>;
     } catch (error) {
       return { records, error: error as InputError };
     }
@@ -280,12 +280,12 @@ const utf8 = new TextDecoder();
 
 /**
  * Makes a hyparquet value JSON-like, in place (hyparquet's values are fresh objects): 64-bit integers
- * (bigint) become numbers, the only non-JSON type the LMSYS columns produce, and strings left as UTF-8 bytes
- * (`firstMessageOnly`) are decoded. An integer beyond 2^53 cannot be a number exactly: an `invalid-record`
+ * (bigint) become numbers, the only non-JSON type the LMSYS columns produce, and with `decode` the strings left
+ * as UTF-8 bytes (`firstMessageOnly`) are decoded. An integer beyond 2^53 cannot be a number exactly: an `invalid-record`
  * error.
  */
-function plainValue(value: unknown, file: string, line: number): unknown {
-  if (value instanceof Uint8Array) return utf8.decode(value);
+function plainValue(value: unknown, file: string, line: number, decode: boolean): unknown {
+  if (decode && value instanceof Uint8Array) return utf8.decode(value);
   if (typeof value === "bigint") {
     if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
       throw new InputError(file, line, "invalid-record", `integer ${value} is too large for JSON numbers`);
@@ -293,10 +293,10 @@ function plainValue(value: unknown, file: string, line: number): unknown {
     return Number(value);
   }
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = plainValue(value[i], file, line);
+    for (let i = 0; i < value.length; i++) value[i] = plainValue(value[i], file, line, decode);
   } else if (value !== null && typeof value === "object" && !(value instanceof Uint8Array) && !(value instanceof Date)) {
     const object = value as Record<string, unknown>;
-    for (const k in object) object[k] = plainValue(object[k], file, line);
+    for (const k in object) object[k] = plainValue(object[k], file, line, decode);
   }
   return value;
 }

@@ -2,7 +2,7 @@ import { InputError } from "@lmsynth/schema";
 import { lineIdOf } from "./line-id.js";
 import { isBlank } from "./read-records.js";
 import { contributesNothing, emptyJoinCounts, finishJoin, indexJoinSides, type JoinSides, type JoinSourcesOptions } from "./join-sources.js";
-import type { SpoolEntry } from "./spool.js";
+import type { Spool, SpoolEntry } from "./spool.js";
 import { blockLines, type BlockSides } from "./map-block.js";
 import { mapFileBlocks, openBlockPool, type MapRecordsOptions, type MappedRecord } from "./map-records.js";
 import { openInput } from "./open-input.js";
@@ -10,12 +10,18 @@ import { UniqueIds } from "./unique-ids.js";
 
 export type MapJoinedOptions<Init> = JoinSourcesOptions & Omit<MapRecordsOptions<Init>, keyof JoinSourcesOptions>;
 
-/** What the reading thread keeps of a block's lines until their results come back (index: line in block - 1). */
+/**
+ * What the reading thread keeps of a block's lines until their results come back (index: line in block - 1):
+ * the id, and the entries in the LMSYS and instruction spools (-1: none).
+ */
 interface BlockMeta {
   ids: Array<string | undefined>;
-  lmsys: Array<SpoolEntry | undefined>;
-  instruction: Array<SpoolEntry | undefined>;
+  lmsys: SpoolEntry[];
+  instruction: SpoolEntry[];
 }
+
+/** The entry of `id` in `spool`, -1 when either is missing. */
+const entryOf = (spool: Spool | undefined, id: string | undefined): SpoolEntry => (spool && id !== undefined ? spool.find(id) : -1);
 
 /**
  * `joinSources` and `mapRecords` in one: joins synth records with their instruction and LMSYS record and
@@ -38,16 +44,16 @@ export async function* mapJoinedSources<Init, Out>(options: MapJoinedOptions<Ini
     const prepare = (block: Buffer, first: boolean): { sides: BlockSides; meta: BlockMeta } => {
       const meta: BlockMeta = { ids: [], lmsys: [], instruction: [] };
       const places: number[] = [];
-      const place = (at: SpoolEntry | undefined): void => void places.push(at ? at[0] : 0, at ? at[1] : -1);
+      const place = (from: Spool | undefined, at: SpoolEntry): void => void places.push(...(at < 0 ? [0, -1] : from!.place(at)));
       for (const text of blockLines(block, first)) {
         const id = isBlank(text) ? undefined : lineIdOf(text);
-        const at = id === undefined ? undefined : spool?.index.get(id);
-        const instruction = id === undefined ? undefined : instructionSpool?.index.get(id);
+        const at = entryOf(spool, id);
+        const instruction = entryOf(instructionSpool, id);
         meta.ids.push(id);
         meta.lmsys.push(at);
         meta.instruction.push(instruction);
-        place(at);
-        place(instruction);
+        place(spool, at);
+        place(instructionSpool, instruction);
       }
       return { sides: { places: Float64Array.from(places), spools, ids: meta.ids }, meta };
     };
@@ -61,10 +67,10 @@ export async function* mapJoinedSources<Init, Out>(options: MapJoinedOptions<Ini
         synthIds.add(id, file, line);
         records++;
         counts.synth++;
-        const at = meta.lmsys[inBlock - 1];
-        if (at) spool!.mark(at);
-        const instruction = meta.instruction[inBlock - 1];
-        if (instruction) instructionSpool!.mark(instruction);
+        const at = meta.lmsys[inBlock - 1]!;
+        if (at >= 0) spool!.mark(at);
+        const instruction = meta.instruction[inBlock - 1]!;
+        if (instruction >= 0) instructionSpool!.mark(instruction);
       };
       yield* mapFileBlocks(file, chunks, pool, options, { prepare, accept });
       if (records === 0) throw contributesNothing(file);

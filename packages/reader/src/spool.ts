@@ -3,10 +3,11 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InputError, sweepAbandonedSpools, trackTemporaryPath } from "@lmsynth/schema";
+import { IdTable, grown } from "./id-table.js";
 import { decodeUtf8 } from "./utf8-text.js";
 
-/** Where a spooled record is: [offset, length, used (1 once a synth record took it)]. */
-export type SpoolEntry = [number, number, number];
+/** A spooled record: its number, in the order records were added. */
+export type SpoolEntry = number;
 
 /** What another thread needs to read a spool's records: its file, and its key when it is encrypted. */
 export interface SpoolFile {
@@ -59,8 +60,11 @@ export class Spool {
   /** Records not yet written: one write per ~1 MiB, not one per record. */
   private pending = "";
   private pendingFrom = 0;
-  /** id → where its record is; a Map keeps the order records were added in. */
-  readonly index = new Map<string, SpoolEntry>();
+  /** The ids; entry `e`'s record is `lengths[e]` bytes at `offsets[e]`, `used[e]` 1 once a synth record took it. */
+  private readonly ids = new IdTable();
+  private offsets = new Float64Array(1 << 10);
+  private lengths = new Float64Array(1 << 10);
+  private usedFlags = new Uint8Array(1 << 10);
   /** Entries marked used. */
   used = 0;
 
@@ -84,10 +88,17 @@ export class Spool {
 
   /** Adds the record of `id`, as its JSON `text`. */
   add(id: string, text: string, file: string, line: number): void {
-    if (this.index.has(id)) throw new InputError(file, line, "duplicate-id", `conversation_id ${id} appears twice in ${this.side}`);
+    const e = this.ids.add(id);
+    if (e < 0) throw new InputError(file, line, "duplicate-id", `conversation_id ${id} appears twice in ${this.side}`);
+    if (e === this.offsets.length) {
+      this.offsets = grown(this.offsets, e + 1);
+      this.lengths = grown(this.lengths, e + 1);
+      this.usedFlags = grown(this.usedFlags, e + 1);
+    }
     const length = Buffer.byteLength(text);
     this.pending += text;
-    this.index.set(id, [this.size, length, 0]);
+    this.offsets[e] = this.size;
+    this.lengths[e] = length;
     this.size += length;
     if (this.pending.length >= 1 << 20) this.flush();
   }
@@ -101,17 +112,27 @@ export class Spool {
     this.pendingFrom = this.size;
   }
 
+  /** The entry of `id`, or -1 when it has none. */
+  find(id: string): SpoolEntry {
+    return this.ids.find(id);
+  }
+
+  /** Where the entry's record is in the spool file: its offset and length in bytes. */
+  place(at: SpoolEntry): [offset: number, length: number] {
+    return [this.offsets[at]!, this.lengths[at]!];
+  }
+
   /** Marks the entry used (a synth record took it). */
   mark(at: SpoolEntry): void {
-    if (at[2]) return;
-    at[2] = 1;
+    if (this.usedFlags[at]) return;
+    this.usedFlags[at] = 1;
     this.used++;
   }
 
   /** The record of `id`, marking it used; undefined when absent. */
   take(id: string): Record<string, unknown> | undefined {
-    const at = this.index.get(id);
-    if (!at) return undefined;
+    const at = this.find(id);
+    if (at < 0) return undefined;
     this.mark(at);
     return this.read(at);
   }
@@ -123,12 +144,12 @@ export class Spool {
   /** The record's JSON bytes. */
   bytes(at: SpoolEntry): Buffer {
     this.flush();
-    return readSpooled(this.fd, this.key, at[0], at[1]);
+    return readSpooled(this.fd, this.key, this.offsets[at]!, this.lengths[at]!);
   }
 
   /** Entries no synth record took, in the order they were added. */
   *unused(): Generator<SpoolEntry> {
-    for (const at of this.index.values()) if (!at[2]) yield at;
+    for (let at = 0; at < this.ids.size; at++) if (!this.usedFlags[at]) yield at;
   }
 
   close(): void {

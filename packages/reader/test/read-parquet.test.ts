@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InputError } from "@lmsynth/schema";
-import { isParquet, readParquet } from "../src/read-parquet.js";
+import { isParquet, openShard, readParquet, readShardGroup } from "../src/read-parquet.js";
 import type { ParquetCounts, ReadParquetOptions } from "../src/read-parquet.js";
 
 const DIR = fileURLToPath(new URL("../../../test-fixtures/lmsys-parquet/", import.meta.url));
@@ -163,6 +163,23 @@ describe("readParquet", () => {
     expect(error).toBeInstanceOf(InputError);
     expect([error?.reason, error?.line]).toEqual(["corrupt-parquet", undefined]);
     expect(error?.detail).toMatch(/^row group 1 \(rows 4–6\): /);
+  });
+
+  it("a shard cut short after its footer was read: corrupt-parquet naming the row group and the byte", async () => {
+    const [group] = await duck(`SELECT min(coalesce(dictionary_page_offset, data_page_offset)) AS at
+      FROM parquet_metadata('${SHARDS[0]}') WHERE row_group_id = 1`);
+    const at = group!["at"] as number;
+    const file = join(tmp, "cut-while-read.parquet");
+    writeFileSync(file, readFileSync(SHARDS[0]!));
+    const shard = await openShard(file, { languages: "all", dropFlagged: false });
+    expect((await readShardGroup(shard, 0)).records.map((r) => r.line)).toEqual([1, 2, 3]);
+    truncateSync(file, at);
+    const { records, error } = await readShardGroup(shard, 1);
+    expect(records).toEqual([]);
+    expect([error?.reason, error?.detail]).toEqual([
+      "corrupt-parquet",
+      `row group 1 (rows 4–6): unexpected end of file at byte ${at} (was it changed while being read?)`,
+    ]);
   });
 
   it("a missing shard: io, after the rows of the shards before it", async () => {

@@ -44,7 +44,7 @@ export async function* mapJoinedSources<Init, Out>(options: MapJoinedOptions<Ini
     const prepare = (block: Buffer, first: boolean): { sides: BlockSides; meta: BlockMeta } => {
       const meta: BlockMeta = { ids: [], lmsys: [], instruction: [] };
       const places: number[] = [];
-      const place = (from: Spool | undefined, at: SpoolEntry): void => void places.push(...(at < 0 ? [0, -1] : from!.place(at)));
+      const place = (from: Spool | undefined, at: SpoolEntry): void => void (at < 0 ? places.push(0, -1) : places.push(from!.offsetOf(at), from!.lengthOf(at)));
       for (const text of blockLines(block, first)) {
         const id = isBlank(text) ? undefined : lineIdOf(text);
         const at = entryOf(spool, id);

@@ -60,7 +60,7 @@ export class Spool {
   /** Records not yet written: one write per ~1 MiB, not one per record. */
   private pending = "";
   private pendingFrom = 0;
-  /** The ids; entry `e`'s record is `lengths[e]` bytes at `offsets[e]`, `used[e]` 1 once a synth record took it. */
+  /** The ids; entry `e`'s record is `lengths[e]` bytes at `offsets[e]`, `usedFlags[e]` 1 once a synth record took it. */
   private readonly ids = new IdTable();
   private offsets = new Float64Array(1 << 10);
   private lengths = new Float64Array(1 << 10);
@@ -117,9 +117,14 @@ export class Spool {
     return this.ids.find(id);
   }
 
-  /** Where the entry's record is in the spool file: its offset and length in bytes. */
-  place(at: SpoolEntry): [offset: number, length: number] {
-    return [this.offsets[at]!, this.lengths[at]!];
+  /** Where the entry's record starts in the spool file, in bytes. */
+  offsetOf(at: SpoolEntry): number {
+    return this.offsets[at]!;
+  }
+
+  /** The length of the entry's record, in bytes. */
+  lengthOf(at: SpoolEntry): number {
+    return this.lengths[at]!;
   }
 
   /** Marks the entry used (a synth record took it). */
@@ -144,7 +149,7 @@ export class Spool {
   /** The record's JSON bytes. */
   bytes(at: SpoolEntry): Buffer {
     this.flush();
-    return readSpooled(this.fd, this.key, this.offsets[at]!, this.lengths[at]!);
+    return readSpooled(this.fd, this.key, this.offsetOf(at), this.lengthOf(at));
   }
 
   /** Entries no synth record took, in the order they were added. */

@@ -8,6 +8,7 @@ import { parquetMetadataAsync, parquetReadObjects } from "hyparquet";
 import type { AsyncBuffer, Compressors, FileMetaData } from "hyparquet";
 import { snappyUncompressor } from "hysnappy";
 import { InputError, LmsysFieldsSchema, describeZodError } from "@lmsynth/schema";
+import { leafPlan, readLeafRows, type LeafPlan } from "./leaf-rows.js";
 import type { LocatedRecord } from "./located-record.js";
 
 /** Options of {@link readParquet}: the dataset's own export filter, on by default. */
@@ -114,6 +115,8 @@ export interface ParquetShard {
   /** Columns read only for the filter, left out of the records. */
   filterOnly: string[];
   firstMessageOnly: boolean;
+  /** With `firstMessageOnly`, how the row groups are read leaf by leaf (`leaf-rows.ts`); undefined: by hyparquet. */
+  leaves: LeafPlan | undefined;
 }
 
 /** Opens `file` for {@link readShardGroup} (the footer is read here). */
@@ -140,7 +143,9 @@ export async function openShard(file: string, options: ReadParquetOptions = {}):
     groupStarts.push(start);
     start += Number(group.num_rows);
   }
-  return { file, buffer: opened.buffer, metadata, columns, groupStarts, languages, dropFlagged, filterOnly, firstMessageOnly: options.firstMessageOnly === true };
+  const firstMessageOnly = options.firstMessageOnly === true;
+  const leaves = firstMessageOnly && columns ? leafPlan(metadata, columns, filterOnly) : undefined;
+  return { file, buffer: opened.buffer, metadata, columns, groupStarts, languages, dropFlagged, filterOnly, firstMessageOnly, leaves };
 }
 
 /**
@@ -158,7 +163,9 @@ export async function readShardGroup(
   const rowEnd = groupStart + Number(metadata.row_groups[index]!.num_rows);
   let rows: Record<string, unknown>[];
   try {
-    rows = await parquetReadObjects({
+    rows = shard.leaves
+      ? await readLeafRows(shard.buffer, metadata, shard.leaves, index, COMPRESSORS)
+      : await parquetReadObjects({
       file: shard.buffer,
       metadata,
       rowStart: groupStart,

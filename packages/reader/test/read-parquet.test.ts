@@ -5,6 +5,9 @@ import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InputError } from "@lmsynth/schema";
+import { parquetReadObjects } from "hyparquet";
+import { parquetWriteBuffer } from "hyparquet-writer";
+import { readLeafRows } from "../src/leaf-rows.js";
 import { isParquet, openShard, readParquet, readShardGroup } from "../src/read-parquet.js";
 import type { ParquetCounts, ReadParquetOptions } from "../src/read-parquet.js";
 
@@ -235,5 +238,164 @@ describe("readParquet with columns", () => {
     // The fixture has a multi-turn conversation, whose later turns are left out, and non-ASCII text.
     expect(all.some((r) => (r.record["conversation"] as unknown[]).length > 1)).toBe(true);
     expect(first).toEqual(all.map((r) => ({ ...r, record: { ...r.record, conversation: (r.record["conversation"] as unknown[]).slice(0, 1) } })));
+  });
+});
+
+describe("the leaf read of the converted part (firstMessageOnly)", () => {
+  const CONVERTED = { columns: ["conversation_id", "conversation", "redacted"], firstMessageOnly: true } as const;
+  const MESSAGES = "STRUCT(content VARCHAR, role VARCHAR)[]";
+  const FLAGS = "STRUCT(flagged BOOLEAN)[]";
+  // Every null and empty case of the columns it reads, and rows the schema refuses (a null id, a null message).
+  const EDGE_ROWS = `
+    ('a', [{'content': 'こんにちは', 'role': 'user'}, {'content': 'yo', 'role': 'assistant'}]::${MESSAGES}, 'Japanese', [{'flagged': false}, {'flagged': true}]::${FLAGS}, false),
+    ('b', NULL, 'English', NULL, NULL),
+    ('c', []::${MESSAGES}, 'English', []::${FLAGS}, true),
+    ('d', [{'content': NULL, 'role': 'user'}]::${MESSAGES}, 'English', [NULL, {'flagged': NULL}]::${FLAGS}, true),
+    ('e', [{'content': 'hi', 'role': NULL}, NULL]::${MESSAGES}, 'Korean', [{'flagged': false}]::${FLAGS}, NULL),
+    ('f', [{'content': 'hi', 'role': 'user'}]::${MESSAGES}, NULL, [{'flagged': false}, NULL]::${FLAGS}, false),
+    ('g', [NULL, {'content': 'x', 'role': 'user'}]::${MESSAGES}, 'English', [{'flagged': false}]::${FLAGS}, true),
+    (NULL, [{'content': 'z', 'role': 'user'}]::${MESSAGES}, 'English', [{'flagged': false}]::${FLAGS}, true),
+    ('h', [{'content': 'last', 'role': 'user'}]::${MESSAGES}, 'English', NULL, false)`;
+
+  /** A shard of `rows` written by DuckDB (one row group), with `pages` ("V1" or "V2") data pages. */
+  async function shardOf(name: string, rows: string, pages: "V1" | "V2"): Promise<string> {
+    const file = join(tmp, name);
+    await duckdb.run(
+      `COPY (SELECT * FROM (VALUES ${rows}) t(conversation_id, conversation, language, openai_moderation, redacted))
+       TO '${file}' (FORMAT parquet, PARQUET_VERSION ${pages})`,
+    );
+    return file;
+  }
+
+  /** Each row group of `file` read both ways: by leaves, and by hyparquet's assembly (the plan left out). */
+  async function bothWays(file: string, options: ReadParquetOptions) {
+    const shard = await openShard(file, options);
+    const groups = [...shard.groupStarts.keys()];
+    const read = async (s: typeof shard) => Promise.all(groups.map(async (g) => readShardGroup(s, g)));
+    return { leaves: shard.leaves, byLeaves: await read(shard), assembled: await read({ ...shard, leaves: undefined }) };
+  }
+
+  for (const pages of ["V1", "V2"] as const) {
+    it(`reads every row as hyparquet's assembly cut to the first message, DuckDB's PARQUET_VERSION ${pages}`, async () => {
+      const file = await shardOf(`edge-${pages}.parquet`, EDGE_ROWS, pages);
+      const shard = await openShard(file, { ...CONVERTED, dropFlagged: true, languages: ["English"] });
+      expect(shard.leaves?.columns.map((c) => [c.name, c.kind])).toEqual([
+        ["conversation_id", "flat"],
+        ["conversation", "first"],
+        ["language", "flat"],
+        ["openai_moderation", "anyFlagged"],
+        ["redacted", "flat"],
+      ]);
+      const byLeaves = await readLeafRows(shard.buffer, shard.metadata, shard.leaves!, 0, {});
+      const assembled = (await parquetReadObjects({ file: shard.buffer, metadata: shard.metadata, columns: shard.columns!, parsers: { stringFromBytes: (b: Uint8Array) => b } })).map(
+        (row) => ({
+          ...row,
+          conversation: Array.isArray(row["conversation"]) ? (row["conversation"] as unknown[]).slice(0, 1) : row["conversation"],
+          // The leaf read keeps of the moderation only whether an entry is flagged, all the filter asks.
+          openai_moderation: (row["openai_moderation"] as Array<{ flagged?: unknown } | undefined> | undefined)?.some((m) => m?.flagged === true) ? [{ flagged: true }] : [],
+        }),
+      );
+      expect(byLeaves).toEqual(assembled);
+      const text = (v: unknown): unknown => (v instanceof Uint8Array ? new TextDecoder().decode(v) : v);
+      const shown = byLeaves.map((row) => JSON.parse(JSON.stringify(row, (_, v: unknown) => (v === undefined ? "undefined" : text(v)))) as unknown);
+      expect(shown.slice(1, 4)).toEqual([
+        { conversation_id: "b", conversation: "undefined", language: "English", openai_moderation: [], redacted: null },
+        { conversation_id: "c", conversation: [], language: "English", openai_moderation: [], redacted: true },
+        { conversation_id: "d", conversation: [{ content: null, role: "user" }], language: "English", openai_moderation: [], redacted: true },
+      ]);
+      expect(shown.slice(6, 8)).toEqual([
+        { conversation_id: "g", conversation: ["undefined"], language: "English", openai_moderation: [], redacted: true },
+        { conversation_id: null, conversation: [{ content: "z", role: "user" }], language: "English", openai_moderation: [], redacted: true },
+      ]);
+      expect(shown[0]).toMatchObject({ conversation: [{ content: "こんにちは", role: "user" }], openai_moderation: [{ flagged: true }] });
+    });
+
+    it(`gives the records, lines, refusals and counts hyparquet's assembly gives, DuckDB's PARQUET_VERSION ${pages}`, async () => {
+      const file = await shardOf(`edge-${pages}.parquet`, EDGE_ROWS, pages);
+      for (const filter of [{ languages: "all", dropFlagged: false } as const, {}, { languages: ["Korean", "English"] }]) {
+        const { leaves, byLeaves, assembled } = await bothWays(file, { ...CONVERTED, ...filter });
+        expect(leaves).toBeDefined();
+        expect(byLeaves).toEqual(assembled);
+      }
+    });
+  }
+
+  it("reads a shard of required fields, dictionary pages and DATA_PAGE_V2 (hyparquet-writer's) as hyparquet's assembly does", async () => {
+    const utf8 = (name: string, repetition: "REQUIRED" | "OPTIONAL") => ({ name, type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: repetition }) as const;
+    const list = (name: string, children: number) =>
+      [
+        { name, repetition_type: "OPTIONAL", converted_type: "LIST", num_children: 1 },
+        { name: "list", repetition_type: "REPEATED", num_children: 1 },
+        { name: "element", repetition_type: "REQUIRED", num_children: children },
+      ] as const;
+    const rows = Array.from({ length: 300 }, (_, i) => ({
+      conversation_id: `id-${i}`,
+      // Every shape in turn: several turns, none, no list, a turn without content; roles repeat (a dictionary).
+      conversation: [
+        [{ content: `q${i}`, role: "user" }, { content: `a${i}`, role: "assistant" }],
+        [],
+        null,
+        [{ content: null, role: "user" }],
+      ][i % 4],
+      language: ["English", "Japanese", "Korean"][i % 3],
+      openai_moderation: [[{ flagged: i % 5 === 0 }, { flagged: i % 7 === 0 }], null, []][i % 3],
+      redacted: i % 2 === 0,
+    }));
+    const file = join(tmp, "writer.parquet");
+    writeFileSync(
+      file,
+      new Uint8Array(
+        parquetWriteBuffer({
+          schema: [
+            { name: "root", num_children: 5 },
+            utf8("conversation_id", "REQUIRED"),
+            ...list("conversation", 2),
+            utf8("content", "OPTIONAL"),
+            utf8("role", "REQUIRED"),
+            utf8("language", "REQUIRED"),
+            ...list("openai_moderation", 1),
+            { name: "flagged", type: "BOOLEAN", repetition_type: "REQUIRED" },
+            { name: "redacted", type: "BOOLEAN", repetition_type: "REQUIRED" },
+          ],
+          columnData: Object.keys(rows[0]!).map((name) => ({ name, data: rows.map((r) => r[name as keyof (typeof rows)[0]]) })),
+          rowGroupSize: 100,
+          pageSize: 400,
+        }),
+      ),
+    );
+    const [pages] = await duck(`SELECT count(DISTINCT row_group_id) AS groups, bool_or(encodings LIKE '%DICTIONARY%') AS dictionary FROM parquet_metadata('${file}')`);
+    expect(pages).toEqual({ groups: 3, dictionary: true });
+    for (const filter of [{ languages: "all", dropFlagged: false } as const, {}]) {
+      const { leaves, byLeaves, assembled } = await bothWays(file, { ...CONVERTED, ...filter });
+      expect(leaves).toBeDefined();
+      expect(byLeaves).toEqual(assembled);
+    }
+    // Without a filter every row is read until the turn without content (row 4) stops the first group.
+    const { byLeaves } = await bothWays(file, { ...CONVERTED, languages: "all", dropFlagged: false });
+    expect(byLeaves[0]!.records.map((r) => r.record)).toEqual([
+      { conversation_id: "id-0", conversation: [{ content: "q0", role: "user" }], redacted: true },
+      { conversation_id: "id-1", conversation: [], redacted: false },
+      { conversation_id: "id-2", redacted: true },
+    ]);
+    expect(byLeaves.map((g) => g.error?.line)).toEqual([4, 104, 204]);
+  });
+
+  it("reads the fixture shards as hyparquet's assembly does, with the export filter and without", async () => {
+    for (const file of SHARDS) {
+      for (const filter of [{ languages: "all", dropFlagged: false } as const, {}]) {
+        const { leaves, byLeaves, assembled } = await bothWays(file, { ...CONVERTED, ...filter });
+        expect(leaves).toBeDefined();
+        expect(byLeaves).toEqual(assembled);
+        expect(byLeaves.flatMap((g) => g.records).length).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it("leaves a shard of another shape to hyparquet's assembly", async () => {
+    const file = join(tmp, "strings.parquet");
+    await duckdb.run(`COPY (SELECT 'a' AS conversation_id, ['hi'] AS conversation, false AS redacted) TO '${file}' (FORMAT parquet)`);
+    const { leaves, byLeaves } = await bothWays(file, { ...CONVERTED, languages: "all", dropFlagged: false });
+    expect(leaves).toBeUndefined();
+    expect([byLeaves[0]!.records, byLeaves[0]!.error?.reason]).toEqual([[], "invalid-record"]);
   });
 });

@@ -12,7 +12,7 @@ import { parquetHeader } from "hyparquet/src/column.js";
 import { DEFAULT_PARSERS, convertWithDictionary } from "hyparquet/src/convert.js";
 import { decompressPage, readDataPage, readDataPageV2 } from "hyparquet/src/datapage.js";
 import { readPlain } from "hyparquet/src/plain.js";
-import { getMaxDefinitionLevel } from "hyparquet/src/schema.js";
+import { getMaxDefinitionLevel, isListLike } from "hyparquet/src/schema.js";
 
 /** How a top-level column is read: a primitive, the first entry of a list of structs, or whether any entry is flagged. */
 type LeafColumn =
@@ -32,6 +32,8 @@ const isPrimitive = (node: SchemaTree): boolean => node.children.length === 0 &&
  * fields): its element, or undefined for any other shape.
  */
 function structListElement(node: SchemaTree): SchemaTree | undefined {
+  // What hyparquet assembles as a list; another group with a repeated child is a struct to it.
+  if (!isListLike(node)) return undefined;
   const repeated = node.children.length === 1 ? node.children[0]! : undefined;
   const element = repeated?.element.repetition_type === "REPEATED" && repeated.children.length === 1 ? repeated.children[0]! : undefined;
   if (node.element.repetition_type === "REPEATED" || !element || element.element.repetition_type === "REPEATED") return undefined;

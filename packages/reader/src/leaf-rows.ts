@@ -20,8 +20,9 @@ type LeafColumn =
   | { name: string; kind: "first"; list: SchemaTree; element: SchemaTree; fields: SchemaTree[] }
   | { name: string; kind: "anyFlagged"; list: SchemaTree; element: SchemaTree; flagged: SchemaTree };
 
-/** The columns of a shard's leaf read, in the order of its rows' keys. */
+/** The columns of a shard's leaf read, in the order of its rows' keys, and the schema tree they are nodes of. */
 export interface LeafPlan {
+  tree: SchemaTree;
   columns: LeafColumn[];
 }
 
@@ -62,7 +63,7 @@ export function leafPlan(metadata: FileMetaData, columns: readonly string[], fil
       plan.push({ name, kind: "anyFlagged", list: node, element, flagged: element.children[0]! });
     } else return undefined;
   }
-  return { columns: plan };
+  return { tree, columns: plan };
 }
 
 /** Per row of a leaf, its first entry: the definition level and, when defined to the leaf, the value. */
@@ -152,7 +153,7 @@ const definedAt = (tree: SchemaTree, node: SchemaTree): number => getMaxDefiniti
  * null field `null`; the moderation `[{ flagged: true }]` when any entry is flagged, else `[]`.
  */
 export async function readLeafRows(buffer: AsyncBuffer, metadata: FileMetaData, plan: LeafPlan, index: number, compressors: Compressors): Promise<Record<string, unknown>[]> {
-  const tree = parquetSchema(metadata);
+  const { tree } = plan;
   const rows = Array.from({ length: Number(metadata.row_groups[index]!.num_rows) }, (): Record<string, unknown> => ({}));
   for (const column of plan.columns) {
     if (column.kind === "flat") {

@@ -27,12 +27,7 @@ export class IdTable {
   find(id: string): number {
     const hash = latin1Hash(id);
     if (hash === WIDE) return this.wide.get(id) ?? -1;
-    const mask = this.slots.length - 1;
-    for (let s = hash & mask; ; s = (s + 1) & mask) {
-      const e = this.slots[s]! - 1;
-      if (e < 0) return -1;
-      if (this.hashes[e] === hash && this.equals(e, id)) return e;
-    }
+    return this.slots[this.slotOf(id, hash)]! - 1;
   }
 
   /** Adds `id` as entry `size` and returns that; -1 when it was added before (`find` gives its entry). */
@@ -43,13 +38,8 @@ export class IdTable {
       this.wide.set(id, this.size);
       return this.append(-1, 0);
     }
-    const mask = this.slots.length - 1;
-    let s = hash & mask;
-    for (; ; s = (s + 1) & mask) {
-      const e = this.slots[s]! - 1;
-      if (e < 0) break;
-      if (this.hashes[e] === hash && this.equals(e, id)) return -1;
-    }
+    const s = this.slotOf(id, hash);
+    if (this.slots[s] !== 0) return -1;
     if (this.charsUsed + id.length > this.chars.length) this.chars = grown(this.chars, this.charsUsed + id.length);
     for (let i = 0; i < id.length; i++) this.chars[this.charsUsed + i] = id.charCodeAt(i);
     const e = this.append(id.length, hash);
@@ -57,6 +47,15 @@ export class IdTable {
     this.slots[s] = e + 1;
     if (2 * this.size > this.slots.length) this.rehash();
     return e;
+  }
+
+  /** The slot that holds the Latin-1 `id` (of `hash`), or the empty slot where it would go. */
+  private slotOf(id: string, hash: number): number {
+    const mask = this.slots.length - 1;
+    for (let s = hash & mask; ; s = (s + 1) & mask) {
+      const e = this.slots[s]! - 1;
+      if (e < 0 || (this.hashes[e] === hash && this.equals(e, id))) return s;
+    }
   }
 
   private append(length: number, hash: number): number {

@@ -14,15 +14,24 @@ import { decompressPage, readDataPage, readDataPageV2 } from "hyparquet/src/data
 import { readPlain } from "hyparquet/src/plain.js";
 import { getMaxDefinitionLevel, isListLike } from "hyparquet/src/schema.js";
 
-/** How a top-level column is read: a primitive, the first entry of a list of structs, or whether any entry is flagged. */
-type LeafColumn =
-  | { name: string; kind: "flat"; leaf: SchemaTree }
-  | { name: string; kind: "first"; list: SchemaTree; element: SchemaTree; fields: SchemaTree[] }
-  | { name: string; kind: "anyFlagged"; list: SchemaTree; element: SchemaTree; flagged: SchemaTree };
+/** A leaf column as the read needs it: its schema path, and the definition level at which its value is present. */
+interface Leaf {
+  node: SchemaTree;
+  schemaPath: SchemaTree[];
+  maxDef: number;
+}
 
-/** The columns of a shard's leaf read, in the order of its rows' keys, and the schema tree they are nodes of. */
+/**
+ * How a top-level column is read: a primitive; the first entry of a list of structs, with the definition levels
+ * at which the list and its entry are present; or whether any entry is flagged.
+ */
+type LeafColumn =
+  | { name: string; kind: "flat"; leaf: Leaf }
+  | { name: string; kind: "first"; listAt: number; elementAt: number; fields: Leaf[] }
+  | { name: string; kind: "anyFlagged"; flagged: Leaf };
+
+/** The columns of a shard's leaf read, in the order of its rows' keys. */
 export interface LeafPlan {
-  tree: SchemaTree;
   columns: LeafColumn[];
 }
 
@@ -48,71 +57,70 @@ function structListElement(node: SchemaTree): SchemaTree | undefined {
  */
 export function leafPlan(metadata: FileMetaData, columns: readonly string[], filterOnly: readonly string[]): LeafPlan | undefined {
   const tree = parquetSchema(metadata);
+  /** The schema path from the root to `node` (what hyparquet's decoders take). */
+  const pathTo = (node: SchemaTree): SchemaTree[] => {
+    const path = [tree];
+    for (const name of node.path) path.push(path.at(-1)!.children.find((c) => c.element.name === name)!);
+    return path;
+  };
+  const definedAt = (node: SchemaTree): number => getMaxDefinitionLevel(pathTo(node));
+  const leaf = (node: SchemaTree): Leaf => ({ node, schemaPath: pathTo(node), maxDef: definedAt(node) });
   const plan: LeafColumn[] = [];
   for (const name of columns) {
     const node = tree.children.find((c) => c.element.name === name);
     if (!node) return undefined;
     if (isPrimitive(node)) {
-      plan.push({ name, kind: "flat", leaf: node });
+      plan.push({ name, kind: "flat", leaf: leaf(node) });
       continue;
     }
     const element = structListElement(node);
     if (!element) return undefined;
-    if (name === "conversation") plan.push({ name, kind: "first", list: node, element, fields: element.children });
-    else if (name === "openai_moderation" && filterOnly.includes(name) && element.children.length === 1 && element.children[0]!.element.name === "flagged") {
-      plan.push({ name, kind: "anyFlagged", list: node, element, flagged: element.children[0]! });
+    if (name === "conversation") {
+      plan.push({ name, kind: "first", listAt: definedAt(node), elementAt: definedAt(element), fields: element.children.map(leaf) });
+    } else if (name === "openai_moderation" && filterOnly.includes(name) && element.children.length === 1 && element.children[0]!.element.name === "flagged") {
+      plan.push({ name, kind: "anyFlagged", flagged: leaf(element.children[0]!) });
     } else return undefined;
   }
-  return { tree, columns: plan };
+  return { columns: plan };
 }
 
-/** Per row of a leaf, its first entry: the definition level and, when defined to the leaf, the value. */
+/** Per row of a leaf: its first entry's definition level and value (undefined when not defined to the leaf). */
 interface FirstEntries {
   defs: number[];
   values: unknown[];
-  /** Per row: whether any entry's value is `true`. */
-  anyTrue: boolean[];
 }
 
-/** The schema path from the root to `leaf` (what hyparquet's decoders take). */
-function pathTo(tree: SchemaTree, leaf: SchemaTree): SchemaTree[] {
-  const path = [tree];
-  let node = tree;
-  for (const name of leaf.path) {
-    node = node.children.find((c) => c.element.name === name)!;
-    path.push(node);
-  }
-  return path;
-}
+/** hyparquet's parsers for a first-message read: strings stay UTF-8 bytes, decoded only where kept. */
+export const STRINGS_AS_BYTES = { stringFromBytes: (bytes: Uint8Array) => bytes };
+const BYTE_PARSERS = { ...DEFAULT_PARSERS, ...STRINGS_AS_BYTES };
 
-/** Decodes the chunk of `leaf` in row group `index` page by page, keeping each row's first entry. */
-async function readFirstEntries(buffer: AsyncBuffer, metadata: FileMetaData, tree: SchemaTree, index: number, leaf: SchemaTree, compressors: Compressors): Promise<FirstEntries> {
-  const chunk = metadata.row_groups[index]!.columns.find((c) => c.meta_data?.path_in_schema.join("\0") === leaf.path.join("\0"))?.meta_data;
-  if (!chunk) throw new Error(`parquet column ${leaf.path.join(".")} has no chunk in row group ${index}`);
+/**
+ * Decodes the chunk of `leaf` in row group `index` page by page, calling `entry` for each value with whether it
+ * starts a row (repetition level 0), its definition level, and its value when defined to the leaf.
+ */
+async function readEntries(
+  buffer: AsyncBuffer,
+  metadata: FileMetaData,
+  index: number,
+  { node, schemaPath, maxDef }: Leaf,
+  compressors: Compressors,
+  entry: (first: boolean, def: number, value: unknown) => void,
+): Promise<void> {
+  const chunk = metadata.row_groups[index]!.columns.find((c) => c.meta_data?.path_in_schema.join("\0") === node.path.join("\0"))?.meta_data;
+  if (!chunk) throw new Error(`parquet column ${node.path.join(".")} has no chunk in row group ${index}`);
   const start = Number(chunk.dictionary_page_offset ?? chunk.data_page_offset);
   const bytes = new Uint8Array(await buffer.slice(start, start + Number(chunk.total_compressed_size)));
-  const schemaPath = pathTo(tree, leaf);
-  const decoder: ColumnDecoder = {
-    pathInSchema: leaf.path,
-    type: chunk.type,
-    element: leaf.element,
-    schemaPath,
-    codec: chunk.codec,
-    compressors,
-    // As readShardGroup asks hyparquet: strings stay UTF-8 bytes.
-    parsers: { ...DEFAULT_PARSERS, stringFromBytes: (b: Uint8Array) => b },
-  };
-  const maxDef = getMaxDefinitionLevel(schemaPath);
+  const decoder: ColumnDecoder = { pathInSchema: node.path, type: chunk.type, element: node.element, schemaPath, codec: chunk.codec, compressors, parsers: BYTE_PARSERS };
   const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
-  const out: FirstEntries = { defs: [], values: [], anyTrue: [] };
   let dictionary: DecodedArray | undefined;
+  let rows = 0;
   while (reader.offset < bytes.length) {
     const header = parquetHeader(reader);
     const page = bytes.subarray(reader.offset, reader.offset + header.compressed_page_size);
     reader.offset += header.compressed_page_size;
     if (header.type === "DICTIONARY_PAGE") {
       const plain = decompressPage(page, header.uncompressed_page_size, chunk.codec, compressors);
-      const values = readPlain({ view: new DataView(plain.buffer, plain.byteOffset, plain.byteLength), offset: 0 }, chunk.type, header.dictionary_page_header!.num_values, leaf.element.type_length);
+      const values = readPlain({ view: new DataView(plain.buffer, plain.byteOffset, plain.byteLength), offset: 0 }, chunk.type, header.dictionary_page_header!.num_values, node.element.type_length);
       dictionary = convertWithDictionary(values, undefined, "PLAIN", decoder);
       continue;
     }
@@ -131,21 +139,35 @@ async function readFirstEntries(buffer: AsyncBuffer, metadata: FileMetaData, tre
     const n = defs.length || reps.length || values.length;
     for (let i = 0, v = 0; i < n; i++) {
       const def = defs.length ? defs[i]! : maxDef;
-      const value = def === maxDef ? values[v++] : undefined;
-      if (reps.length === 0 || reps[i] === 0) {
-        out.defs.push(def);
-        out.values.push(value);
-        out.anyTrue.push(value === true);
-      } else if (value === true) out.anyTrue[out.anyTrue.length - 1] = true;
+      const first = reps.length === 0 || reps[i] === 0;
+      if (first) rows++;
+      entry(first, def, def === maxDef ? values[v++] : undefined);
     }
   }
-  const rows = Number(metadata.row_groups[index]!.num_rows);
-  if (out.defs.length !== rows) throw new Error(`parquet column ${leaf.path.join(".")} holds ${out.defs.length} rows of row group ${index}'s ${rows}`);
+  const expected = Number(metadata.row_groups[index]!.num_rows);
+  if (rows !== expected) throw new Error(`parquet column ${node.path.join(".")} holds ${rows} rows of row group ${index}'s ${expected}`);
+}
+
+/** Each row's first entry of `leaf`. */
+async function firstEntries(buffer: AsyncBuffer, metadata: FileMetaData, index: number, leaf: Leaf, compressors: Compressors): Promise<FirstEntries> {
+  const out: FirstEntries = { defs: [], values: [] };
+  await readEntries(buffer, metadata, index, leaf, compressors, (first, def, value) => {
+    if (!first) return;
+    out.defs.push(def);
+    out.values.push(value);
+  });
   return out;
 }
 
-/** The definition level at which a node (and everything above it) is present. */
-const definedAt = (tree: SchemaTree, node: SchemaTree): number => getMaxDefinitionLevel(pathTo(tree, node));
+/** Per row, whether any entry of `leaf` is `true`. */
+async function anyTrue(buffer: AsyncBuffer, metadata: FileMetaData, index: number, leaf: Leaf, compressors: Compressors): Promise<boolean[]> {
+  const out: boolean[] = [];
+  await readEntries(buffer, metadata, index, leaf, compressors, (first, _def, value) => {
+    if (first) out.push(value === true);
+    else if (value === true) out[out.length - 1] = true;
+  });
+  return out;
+}
 
 /**
  * The rows of row group `index`, as `parquetReadObjects` with bytes for strings gives them and the join then
@@ -153,34 +175,28 @@ const definedAt = (tree: SchemaTree, node: SchemaTree): number => getMaxDefiniti
  * null field `null`; the moderation `[{ flagged: true }]` when any entry is flagged, else `[]`.
  */
 export async function readLeafRows(buffer: AsyncBuffer, metadata: FileMetaData, plan: LeafPlan, index: number, compressors: Compressors): Promise<Record<string, unknown>[]> {
-  const { tree } = plan;
   const rows = Array.from({ length: Number(metadata.row_groups[index]!.num_rows) }, (): Record<string, unknown> => ({}));
   for (const column of plan.columns) {
     if (column.kind === "flat") {
-      const { defs, values } = await readFirstEntries(buffer, metadata, tree, index, column.leaf, compressors);
-      const maxDef = definedAt(tree, column.leaf);
-      for (const [r, row] of rows.entries()) row[column.name] = defs[r] === maxDef ? values[r] : null;
-      continue;
-    }
-    const listAt = definedAt(tree, column.list);
-    const elementAt = definedAt(tree, column.element);
-    if (column.kind === "anyFlagged") {
-      const { anyTrue } = await readFirstEntries(buffer, metadata, tree, index, column.flagged, compressors);
-      for (const [r, row] of rows.entries()) row[column.name] = anyTrue[r] ? [{ flagged: true }] : [];
-      continue;
-    }
-    const fields = await Promise.all(column.fields.map((f) => readFirstEntries(buffer, metadata, tree, index, f, compressors)));
-    const fieldAt = column.fields.map((f) => definedAt(tree, f));
-    const { defs } = fields[0]!;
-    for (const [r, row] of rows.entries()) {
-      const def = defs[r]!;
-      if (def < listAt) row[column.name] = undefined;
-      else if (def === listAt) row[column.name] = [];
-      else if (def < elementAt) row[column.name] = [undefined];
-      else {
-        const entry: Record<string, unknown> = {};
-        for (const [f, field] of column.fields.entries()) entry[field.element.name] = fields[f]!.defs[r] === fieldAt[f] ? fields[f]!.values[r] : null;
-        row[column.name] = [entry];
+      const { defs, values } = await firstEntries(buffer, metadata, index, column.leaf, compressors);
+      for (const [r, row] of rows.entries()) row[column.name] = defs[r] === column.leaf.maxDef ? values[r] : null;
+    } else if (column.kind === "anyFlagged") {
+      const flagged = await anyTrue(buffer, metadata, index, column.flagged, compressors);
+      for (const [r, row] of rows.entries()) row[column.name] = flagged[r] ? [{ flagged: true }] : [];
+    } else {
+      const { listAt, elementAt, fields } = column;
+      const entries = await Promise.all(fields.map((f) => firstEntries(buffer, metadata, index, f, compressors)));
+      const { defs } = entries[0]!;
+      for (const [r, row] of rows.entries()) {
+        const def = defs[r]!;
+        if (def < listAt) row[column.name] = undefined;
+        else if (def === listAt) row[column.name] = [];
+        else if (def < elementAt) row[column.name] = [undefined];
+        else {
+          const entry: Record<string, unknown> = {};
+          for (const [f, field] of fields.entries()) entry[field.node.element.name] = entries[f]!.defs[r] === field.maxDef ? entries[f]!.values[r] : null;
+          row[column.name] = [entry];
+        }
       }
     }
   }

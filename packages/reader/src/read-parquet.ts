@@ -8,7 +8,7 @@ import { parquetMetadataAsync, parquetReadObjects } from "hyparquet";
 import type { AsyncBuffer, Compressors, FileMetaData } from "hyparquet";
 import { snappyUncompressor } from "hysnappy";
 import { InputError, LmsysFieldsSchema, describeZodError } from "@lmsynth/schema";
-import { leafPlan, readLeafRows, type LeafPlan } from "./leaf-rows.js";
+import { STRINGS_AS_BYTES, leafPlan, readLeafRows, type LeafPlan } from "./leaf-rows.js";
 import type { LocatedRecord } from "./located-record.js";
 
 /** Options of {@link readParquet}: the dataset's own export filter, on by default. */
@@ -158,24 +158,12 @@ export async function readShardGroup(
   index: number,
   counts?: ParquetCounts,
 ): Promise<{ records: LocatedRecord[]; error?: InputError }> {
-  const { file, metadata, columns, languages, dropFlagged, filterOnly, firstMessageOnly } = shard;
+  const { file, metadata, languages, dropFlagged, filterOnly, firstMessageOnly } = shard;
   const groupStart = shard.groupStarts[index]!;
   const rowEnd = groupStart + Number(metadata.row_groups[index]!.num_rows);
   let rows: Record<string, unknown>[];
   try {
-    rows = shard.leaves
-      ? await readLeafRows(shard.buffer, metadata, shard.leaves, index, COMPRESSORS)
-      : await parquetReadObjects({
-      file: shard.buffer,
-      metadata,
-      rowStart: groupStart,
-      rowEnd,
-      compressors: COMPRESSORS,
-      ...(columns ? { columns } : {}),
-      // Strings stay UTF-8 bytes until `plainValue` decodes those the record keeps: most of a conversation's
-      // text is in the turns after the first, which a conversion drops.
-      ...(firstMessageOnly ? { parsers: { stringFromBytes: (bytes: Uint8Array) => bytes } } : {}),
-    });
+    rows = shard.leaves ? await readLeafRows(shard.buffer, metadata, shard.leaves, index, COMPRESSORS) : await assembledRows(shard, groupStart, rowEnd);
   } catch (error) {
     const detail = `row group ${index} (rows ${groupStart + 1}–${rowEnd}): ${errorMessage(error)}`;
     return { records: [], error: new InputError(file, undefined, "corrupt-parquet", detail, { cause: error }) };
@@ -186,7 +174,6 @@ export async function readShardGroup(
     if (counts) counts.rows++;
     let record: Record<string, unknown>;
     try {
-      if (firstMessageOnly && Array.isArray(row["conversation"])) row["conversation"] = (row["conversation"] as unknown[]).slice(0, 1);
       record = plainValue(row, file, line, firstMessageOnly) as Record<string, unknown>;
     } catch (error) {
       return { records, error: error as InputError };
@@ -206,6 +193,23 @@ export async function readShardGroup(
     records.push({ record: parsed.data, file, line });
   }
   return { records };
+}
+
+/** The rows of rows `rowStart`–`rowEnd` as hyparquet assembles them; with `firstMessageOnly`, cut as `readLeafRows` cuts them. */
+async function assembledRows({ buffer, metadata, columns, firstMessageOnly }: ParquetShard, rowStart: number, rowEnd: number): Promise<Record<string, unknown>[]> {
+  const rows = await parquetReadObjects({
+    file: buffer,
+    metadata,
+    rowStart,
+    rowEnd,
+    compressors: COMPRESSORS,
+    ...(columns ? { columns } : {}),
+    // Strings stay UTF-8 bytes until `plainValue` decodes those the record keeps: most of a conversation's
+    // text is in the turns after the first, which a conversion drops.
+    ...(firstMessageOnly ? { parsers: STRINGS_AS_BYTES } : {}),
+  });
+  if (firstMessageOnly) for (const row of rows) if (Array.isArray(row["conversation"])) row["conversation"] = (row["conversation"] as unknown[]).slice(0, 1);
+  return rows;
 }
 
 async function openParquet(file: string): Promise<{ buffer: AsyncBuffer; metadata: FileMetaData }> {
